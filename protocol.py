@@ -1,0 +1,99 @@
+"""The hyperparameters a submission carries, exactly as the BountyBoard contract stores them.
+
+Shared by ``chain/`` (encodes them for the contract) and ``ml/`` (builds the model), so it
+imports neither web3 nor keras. Ranges and index lists follow ``shared/protocol.md``; the
+contract checks the same ranges at reveal, this module checks them before anything is sent
+or trained, with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "swish", "linear")
+LOSSES: tuple[str, ...] = (
+    "sparse_categorical_crossentropy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "mean_squared_error",
+    "categorical_hinge",
+)
+
+# field -> (minimum, maximum, what it means for a person)
+RANGES: dict[str, tuple[int, int, str]] = {
+    "lstm_layers": (1, 4, "number of stacked LSTM layers"),
+    "lstm_units": (4, 512, "units in each LSTM layer"),
+    "dense_layers": (0, 4, "hidden Dense(32) layers before the softmax"),
+    "activation": (0, len(ACTIVATIONS) - 1, "activation of the dense layers: " + ", ".join(ACTIVATIONS)),
+    "loss": (0, len(LOSSES) - 1, "loss function: " + ", ".join(LOSSES)),
+    "dropout_permille": (0, 800, "dropout after each LSTM layer, in thousandths (0..0.8)"),
+    "learning_rate_micro": (1, 100_000, "Adam's learning rate in millionths (1e-6..0.1)"),
+}
+
+
+class HyperparameterError(ValueError):
+    """A hyperparameter outside the range the contract accepts."""
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """One submission. Field order is the order of the Solidity struct."""
+
+    lstm_layers: int = 2
+    lstm_units: int = 64
+    dense_layers: int = 1
+    activation: int = 0
+    loss: int = 0
+    dropout_permille: int = 200
+    learning_rate_micro: int = 1000
+
+    def __post_init__(self) -> None:
+        for name, (low, high, meaning) in RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise HyperparameterError(f"{name} must be a whole number ({meaning}), got {value!r}.")
+            if not low <= value <= high:
+                raise HyperparameterError(
+                    f"{name} = {value} is out of range: allowed {low}..{high} ({meaning})."
+                )
+
+    @property
+    def activation_name(self) -> str:
+        return ACTIVATIONS[self.activation]
+
+    @property
+    def loss_name(self) -> str:
+        return LOSSES[self.loss]
+
+    @property
+    def dropout(self) -> float:
+        return self.dropout_permille / 1000
+
+    @property
+    def learning_rate(self) -> float:
+        return self.learning_rate_micro / 1_000_000
+
+    def as_tuple(self) -> tuple[int, ...]:
+        """The ABI tuple for the contract's ``Hyperparameters`` struct."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    @classmethod
+    def from_tuple(cls, values: tuple[int, ...] | list[int]) -> Hyperparameters:
+        return cls(*(int(v) for v in values))
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Hyperparameters:
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise HyperparameterError(f"Unknown hyperparameter field(s): {', '.join(sorted(unknown))}.")
+        return cls(**data)
+
+    def describe(self) -> str:
+        return (
+            f"{self.lstm_layers}x{self.lstm_units} LSTM, {self.dense_layers} dense ({self.activation_name}), "
+            f"{self.loss_name}, dropout {self.dropout:g}, lr {self.learning_rate:g}"
+        )
