@@ -1,0 +1,42 @@
+"""The dashboard opens in a real browser, with its title, navigation and no exception."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import assert_no_exception, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def test_dashboard_opens_with_title_and_navigation(page, dashboard) -> None:
+    page.goto(dashboard.url)
+    wait_idle(page)
+    page.get_by_text("HyperBounty").first.wait_for()
+    assert re.search("HyperBounty", page.title())
+    assert_no_exception(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "smoke.png"), full_page=True)
+
+
+def test_exception_detector_sees_a_failing_script(browser, tmp_path) -> None:
+    """The helper every browser test relies on must notice an exception box, or it proves nothing."""
+    from tests.e2e.helpers import page_exceptions
+    from tests.e2e.server import StreamlitServer
+
+    script = tmp_path / "broken_app.py"
+    script.write_text('import streamlit as st\nst.title("Broken")\nraise ValueError("boom for the test")\n')
+    with StreamlitServer(tmp_path / "data", tmp_path / "broken.log", script=str(script)) as server:
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(server.url)
+        wait_idle(tab)
+        tab.get_by_text("Broken").first.wait_for()
+        errors = page_exceptions(tab)
+        with pytest.raises(AssertionError, match="boom for the test"):
+            assert_no_exception(tab)
+        context.close()
+    assert any("boom for the test" in text for text in errors)
