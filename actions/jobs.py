@@ -1,0 +1,293 @@
+"""Background work with progress a page can poll.
+
+Why this exists: a Streamlit script reruns on every click and each browser
+session runs in its own thread, so training or evaluating inside a script run
+would freeze the page and hold the session. Instead a page starts a *job* under
+a stable key (for example ``"evaluate:3"``) and polls it from a fragment with
+``run_every``. Jobs live in a process-wide registry, not in the page, so a
+finished result survives switching pages or reloading the tab, and a second
+start of the same key returns the running job instead of doing the work twice.
+
+Two kinds of work:
+
+* ``process=False``: a thread in this process (chain reads, IPFS adds: they
+  wait on I/O, so they do not hold other sessions back);
+* ``process=True``: a worker process started with the *spawn* method (Keras/jax
+  training: CPU-bound, and forking after jax has started threads can hang).
+  The function must be importable at module level; its progress, curves and
+  result travel back over a queue.
+
+A work function takes a :class:`Progress` as its first argument::
+
+    def train(progress: Progress, hp: Hyperparameters) -> dict:
+        progress(0.5, "epoch 1 of 2", epoch=1)
+        progress.curve("val_accuracy", {"epoch": 1, "value": 0.61})
+        return {...}
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import queue as queue_module
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions.errors import plain_error
+
+RUNNING, DONE, FAILED, CANCELLED, QUEUED = "running", "done", "failed", "cancelled", "queued"
+_ids = itertools.count(1)
+
+
+class JobCancelled(Exception):
+    """Raised inside a work function when its job was cancelled."""
+
+
+@dataclass
+class JobView:
+    """A consistent copy of a job's state, safe to read from any thread."""
+
+    key: str
+    title: str
+    id: int
+    state: str
+    fraction: float
+    message: str
+    detail: dict[str, Any]
+    curves: dict[str, list[dict[str, Any]]]
+    result: Any
+    error: str | None
+    started: float
+    finished: float | None
+
+    @property
+    def active(self) -> bool:
+        return self.state in (RUNNING, QUEUED)
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.time()) - self.started
+
+
+@dataclass
+class Job:
+    key: str
+    title: str
+    id: int = field(default_factory=lambda: next(_ids))
+    state: str = QUEUED
+    fraction: float = 0.0
+    message: str = "waiting to start"
+    detail: dict[str, Any] = field(default_factory=dict)
+    curves: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    result: Any = None
+    error: str | None = None
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    cancel_requested: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _process: Any = None
+
+    def apply(self, fraction: float | None = None, message: str | None = None, **detail: Any) -> None:
+        with self._lock:
+            if fraction is not None:
+                self.fraction = min(1.0, max(0.0, float(fraction)))
+            if message is not None:
+                self.message = message
+            self.detail.update(detail)
+
+    def add_point(self, series: str, point: dict[str, Any]) -> None:
+        with self._lock:
+            self.curves.setdefault(series, []).append(dict(point))
+
+    def finish(self, state: str, result: Any = None, error: str | None = None) -> None:
+        with self._lock:
+            self.state, self.result, self.error = state, result, error
+            self.finished = time.time()
+            if state == DONE:
+                self.fraction = 1.0
+
+    def view(self) -> JobView:
+        with self._lock:
+            return JobView(
+                key=self.key, title=self.title, id=self.id, state=self.state, fraction=self.fraction,
+                message=self.message, detail=dict(self.detail),
+                curves={name: list(points) for name, points in self.curves.items()},
+                result=self.result, error=self.error, started=self.started, finished=self.finished,
+            )
+
+
+class Progress:
+    """What a work function reports through; the same interface in a thread and in a worker process."""
+
+    def __init__(self, sink: Callable[[tuple], None], cancelled: Callable[[], bool]) -> None:
+        self._sink = sink
+        self._cancelled = cancelled
+
+    def __call__(self, fraction: float | None = None, message: str | None = None, **detail: Any) -> None:
+        self._sink(("update", fraction, message, detail))
+        if self._cancelled():
+            raise JobCancelled("cancelled")
+
+    def curve(self, series: str, point: dict[str, Any]) -> None:
+        self._sink(("curve", series, point))
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled()
+
+
+def _apply_message(job: Job, message: tuple) -> None:
+    if message[0] == "update":
+        _, fraction, text, detail = message
+        job.apply(fraction, text, **detail)
+    elif message[0] == "curve":
+        job.add_point(message[1], message[2])
+
+
+def _process_main(out: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    """Entry point of a spawned worker: run ``fn`` and send every report back over ``out``."""
+    progress = Progress(out.put, lambda: False)
+    try:
+        out.put(("result", fn(progress, *args, **kwargs)))
+    except BaseException as exc:  # the parent needs a sentence, not a dead process
+        out.put(("error", plain_error(exc), traceback.format_exc()))
+
+
+class JobRunner:
+    """Process-wide registry of jobs by key. Thread-safe; one instance is enough per process."""
+
+    def __init__(self, max_processes: int = 1) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        # Training is CPU-bound: more parallel workers than cores only slows each of them down.
+        self._process_slots = threading.BoundedSemaphore(max(1, max_processes))
+
+    def start(self, key: str, title: str, fn: Callable[..., Any], *args: Any,
+              process: bool = False, restart: bool = False, **kwargs: Any) -> JobView:
+        """Start ``fn(progress, *args, **kwargs)`` under ``key`` unless that key is still active."""
+        with self._lock:
+            existing = self._jobs.get(key)
+            if existing is not None and existing.view().active and not restart:
+                return existing.view()
+            if existing is not None and restart:
+                existing.cancel_requested.set()
+            job = Job(key=key, title=title)
+            self._jobs[key] = job
+        target = self._run_in_process if process else self._run_in_thread
+        threading.Thread(target=target, args=(job, fn, args, kwargs), name=f"job-{key}", daemon=True).start()
+        return job.view()
+
+    def get(self, key: str) -> JobView | None:
+        with self._lock:
+            job = self._jobs.get(key)
+        return job.view() if job else None
+
+    def cancel(self, key: str) -> None:
+        with self._lock:
+            job = self._jobs.get(key)
+        if job is None:
+            return
+        job.cancel_requested.set()
+        process = job._process
+        if process is not None and process.is_alive():
+            process.terminate()
+
+    def forget(self, key: str) -> None:
+        """Drop a finished job (its result is no longer needed); an active one is cancelled first."""
+        self.cancel(key)
+        with self._lock:
+            self._jobs.pop(key, None)
+
+    def keys(self, prefix: str = "") -> list[str]:
+        with self._lock:
+            return [key for key in self._jobs if key.startswith(prefix)]
+
+    def wait(self, key: str, timeout: float = 600.0, poll: float = 0.05) -> JobView:
+        """Block until the job is no longer active (for scripts and tests; pages poll instead)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            view = self.get(key)
+            if view is None:
+                raise KeyError(f"No job named {key!r}.")
+            if not view.active:
+                return view
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Job {key!r} still running after {timeout:g} s.")
+            time.sleep(poll)
+
+    # -- internals ---------------------------------------------------------
+
+    def _run_in_thread(self, job: Job, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        job.apply(message="starting")
+        job.state = RUNNING
+        progress = Progress(lambda message: _apply_message(job, message), job.cancel_requested.is_set)
+        try:
+            result = fn(progress, *args, **kwargs)
+        except JobCancelled:
+            job.finish(CANCELLED, error="Cancelled.")
+        except Exception as exc:
+            job.finish(FAILED, error=plain_error(exc))
+        else:
+            job.finish(CANCELLED if job.cancel_requested.is_set() else DONE, result=result)
+
+    def _run_in_process(self, job: Job, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        job.apply(message="waiting for a free worker")
+        with self._process_slots:
+            if job.cancel_requested.is_set():
+                job.finish(CANCELLED, error="Cancelled.")
+                return
+            job.state = RUNNING
+            job.apply(message="starting a worker process")
+            context = multiprocessing.get_context("spawn")
+            out = context.Queue()
+            process = context.Process(target=_process_main, args=(out, fn, args, kwargs), daemon=True)
+            job._process = process
+            process.start()
+            self._drain(job, process, out)
+
+    def _drain(self, job: Job, process: Any, out: Any) -> None:
+        """Apply the worker's reports until it sends its result or error, or dies."""
+        while True:
+            if job.cancel_requested.is_set():
+                process.terminate()
+                process.join(5)
+                job.finish(CANCELLED, error="Cancelled.")
+                return
+            try:
+                message = out.get(timeout=0.2)
+            except queue_module.Empty:
+                if not process.is_alive():
+                    try:  # the last message may still be in flight
+                        message = out.get(timeout=1.0)
+                    except queue_module.Empty:
+                        job.finish(FAILED, error=f"The worker process stopped unexpectedly "
+                                                 f"(exit code {process.exitcode}).")
+                        return
+                else:
+                    continue
+            if message[0] == "result":
+                process.join(10)
+                job.finish(DONE, result=message[1])
+                return
+            if message[0] == "error":
+                process.join(10)
+                job.finish(FAILED, error=message[1])
+                return
+            _apply_message(job, message)
+
+
+_default: JobRunner | None = None
+_default_lock = threading.Lock()
+
+
+def runner() -> JobRunner:
+    """The process-wide runner every page and script shares."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = JobRunner()
+        return _default

@@ -1,0 +1,29 @@
+"""Work functions for the job tests; module level so a spawned worker can import them."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def count(progress, n: int, delay: float = 0.0) -> dict:
+    for i in range(n):
+        progress((i + 1) / n, f"step {i + 1} of {n}", step=i + 1)
+        progress.curve("loss", {"epoch": i + 1, "value": 1.0 / (i + 1)})
+        time.sleep(delay)
+    return {"pid": os.getpid(), "n": n}
+
+
+def fail(progress) -> None:
+    progress(0.1, "about to fail")
+    raise ValueError("The price file has no rows; upload a CSV with at least one candle.")
+
+
+def sleep_forever(progress) -> None:
+    while True:
+        progress(0.0, "sleeping")
+        time.sleep(0.05)
+
+
+def die(progress) -> None:
+    os._exit(3)
