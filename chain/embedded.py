@@ -1,0 +1,310 @@
+"""The default chain: py-evm in this process (through eth-tester), kept across restarts.
+
+Why a key-value journal and not a transaction journal: replaying transactions costs what they
+cost the first time (15-25 tx/s here), so a dashboard with a month of history would start in
+minutes. Instead every write py-evm makes to its key-value store is appended to
+``<data>/chain/embedded/state.journal`` and fsync'd at the end of each request that changed the
+chain (a transaction, a mined block, a revert). A restart reads the journal back into memory
+and reopens the chain at its canonical head: bounties, balances, the clock, everything.
+
+Journal format: records ``type(1) keylen(4) vallen(4) key value``; type ``S`` sets, ``D``
+deletes, ``C`` closes one request. Records after the last ``C`` (a crash mid-write) are
+dropped at load, so each request is all-or-nothing. The journal is compacted (rewritten as one
+snapshot through a temp file, fsync and rename) at start when it is mostly dead records.
+
+The clock: each new block gets ``max(parent + 1, wall clock + offset)`` unless
+``set_next_timestamp`` fixed it; ``advance_time`` moves ``offset`` so the chain keeps counting
+from the time it jumped to. Offset and a pending exact timestamp are stored in the same journal
+(keys under ``hyperbounty:``), so a restart keeps the chain's clock where it was.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from eth.db.atomic import AtomicDB
+from eth.db.backends.memory import MemoryDB
+from eth_tester import EthereumTester, PyEVMBackend
+from web3 import Web3
+from web3.providers.eth_tester import EthereumTesterProvider
+
+from chain.errors import ChainError
+from chain.providers import DevChain
+from settings import Settings
+
+# anvil's default mnemonic and derivation path, so the dev accounts are the same on both chains.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_HD_PATH = "m/44'/60'/0'/0"
+
+_HEADER = struct.Struct(">cII")
+_META = b"hyperbounty:"
+_OFFSET_KEY = _META + b"time-offset"
+_NEXT_TS_KEY = _META + b"next-timestamp"
+_ACCOUNTS_KEY = _META + b"accounts"
+# requests after which the chain's state may have changed and must be made durable
+_MUTATING = {
+    "eth_sendTransaction",
+    "eth_sendRawTransaction",
+    "evm_mine",
+    "evm_revert",
+    "testing_mine",
+    "testing_revert",
+    "testing_timeTravel",
+}
+
+
+class JournalCorrupt(ChainError):
+    pass
+
+
+class JournaledDB(MemoryDB):
+    """A MemoryDB whose writes are appended to a file; ``commit`` makes them durable."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__({})
+        self.path = path
+        self._pending: list[bytes] = []
+        self.live_bytes = 0
+        self.file_bytes = 0
+        self.load_seconds = 0.0
+        self._load()
+        self._file = open(self.path, "ab")  # noqa: SIM115 (kept open for the chain's lifetime)
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        super().__setitem__(key, value)
+        self._pending.append(_HEADER.pack(b"S", len(key), len(value)) + key + value)
+
+    def __delitem__(self, key: bytes) -> None:
+        super().__delitem__(key)
+        self._pending.append(_HEADER.pack(b"D", len(key), 0) + key)
+
+    def commit(self) -> None:
+        """Append the writes since the last commit and a closing record, then fsync."""
+        if not self._pending:
+            return
+        self._pending.append(_HEADER.pack(b"C", 0, 0))
+        blob = b"".join(self._pending)
+        self._pending.clear()
+        self._file.write(blob)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self.file_bytes += len(blob)
+
+    def discard(self) -> None:
+        """Forget writes that were not committed (used when a request failed half-way)."""
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.commit()
+        self._file.close()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        started = time.perf_counter()
+        data = self.path.read_bytes()
+        staged: list[tuple[bytes, bytes, bytes | None]] = []
+        pos, good_end = 0, 0
+        while pos + _HEADER.size <= len(data):
+            kind, klen, vlen = _HEADER.unpack_from(data, pos)
+            end = pos + _HEADER.size + klen + vlen
+            if end > len(data) or kind not in (b"S", b"D", b"C"):
+                break
+            if kind == b"C":
+                for op, key, value in staged:
+                    if op == b"S":
+                        self.kv_store[key] = value
+                    else:
+                        self.kv_store.pop(key, None)
+                staged.clear()
+                good_end = end
+            else:
+                key = data[pos + _HEADER.size : pos + _HEADER.size + klen]
+                value = data[pos + _HEADER.size + klen : end] if kind == b"S" else None
+                staged.append((kind, key, value))
+            pos = end
+        if good_end < len(data):
+            # a crash in the middle of a write: keep every complete request, drop the torn tail
+            with open(self.path, "r+b") as handle:
+                handle.truncate(good_end)
+                handle.flush()
+                os.fsync(handle.fileno())
+        self.file_bytes = good_end
+        self.live_bytes = sum(len(k) + len(v) + _HEADER.size for k, v in self.kv_store.items())
+        self.load_seconds = time.perf_counter() - started
+
+    def compact_if_worthwhile(self, ratio: float = 3.0) -> bool:
+        """Rewrite the journal as one snapshot when dead records dominate it."""
+        if self.file_bytes <= max(ratio * self.live_bytes, 1 << 20):
+            return False
+        self.commit()
+        tmp = self.path.with_suffix(".compact")
+        with open(tmp, "wb") as handle:
+            for key, value in self.kv_store.items():
+                handle.write(_HEADER.pack(b"S", len(key), len(value)) + key + value)
+            handle.write(_HEADER.pack(b"C", 0, 0))
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._file.close()
+        os.replace(tmp, self.path)
+        _fsync_dir(self.path.parent)
+        self._file = open(self.path, "ab")  # noqa: SIM115
+        self.file_bytes = self.path.stat().st_size
+        return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _LockedTesterProvider(EthereumTesterProvider):
+    """eth-tester behind a lock, with the chain's clock set before and durability after each request."""
+
+    def __init__(self, tester: EthereumTester, chain: EmbeddedChain) -> None:
+        super().__init__(tester)
+        self._chain = chain
+
+    def make_request(self, method: Any, params: Any) -> Any:
+        with self._chain.lock:
+            self._chain._before_request()
+            head = self._chain._head_number()
+            try:
+                response = super().make_request(method, params)
+            except BaseException:
+                self._chain._after_request(head, durable=True)
+                raise
+            self._chain._after_request(
+                head, durable=method in _MUTATING or self._chain._head_number() != head
+            )
+            return response
+
+
+class EmbeddedChain(DevChain):
+    """py-evm in process, state journaled under ``<data>/chain/embedded``."""
+
+    kind = "embedded"
+
+    def __init__(self, folder: Path, accounts: int = 10) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.db = JournaledDB(folder / "state.journal")
+        fresh = len(self.db) == 0
+        if not fresh:
+            accounts = int(self.db[_ACCOUNTS_KEY].decode())
+        backend = PyEVMBackend.from_mnemonic(DEV_MNEMONIC, num_accounts=accounts, hd_path=DEV_HD_PATH)
+        if fresh:
+            genesis_db = backend.chain.chaindb.db
+            for key, value in _memory_items(genesis_db):
+                self.db[key] = value
+            self.db[_ACCOUNTS_KEY] = str(accounts).encode()
+            self.db.commit()
+        else:
+            self.db.compact_if_worthwhile()
+        # reopen the chain class eth-tester built, on our journaled store, at its canonical head
+        backend.chain = type(backend.chain)(AtomicDB(self.db))
+        self._backend = backend
+        self._accounts_count = accounts
+        self.tester = EthereumTester(backend)
+        self._lock = threading.RLock()
+        provider = _LockedTesterProvider(self.tester, self)
+        super().__init__(Web3(provider), lock=self._lock)
+
+    @classmethod
+    def open(cls, settings: Settings) -> EmbeddedChain:
+        return cls(settings.path("chain", "embedded"), accounts=max(10, settings.participants + 1))
+
+    @property
+    def endpoint(self) -> str:
+        return f"embedded chain in {self.folder}"
+
+    @property
+    def description(self) -> str:
+        return f"embedded chain (py-evm), id {self.chain_id}"
+
+    @property
+    def journal_load_seconds(self) -> float:
+        return self.db.load_seconds
+
+    def accounts(self) -> list[str]:
+        return list(self.w3.eth.accounts)[: self._accounts_count]
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        with self.lock:
+            self.db.close()
+        super().close()
+
+    # -- clock --------------------------------------------------------------------------------
+
+    def _head_number(self) -> int:
+        return self._backend.chain.get_canonical_head().block_number
+
+    def _head_timestamp(self) -> int:
+        return self._backend.chain.get_canonical_head().timestamp
+
+    def _int_meta(self, key: bytes) -> int:
+        return int(self.db[key].decode()) if key in self.db else 0
+
+    def _planned_timestamp(self) -> int:
+        exact = self._int_meta(_NEXT_TS_KEY)
+        if exact:
+            return exact
+        return max(self._head_timestamp() + 1, int(time.time()) + self._int_meta(_OFFSET_KEY))
+
+    def _before_request(self) -> None:
+        if self.closed:
+            raise ChainError("This chain connection was closed; reconnect to go on.")
+        chain = self._backend.chain
+        if not chain.header.gas_used:  # an empty pending block: safe to re-date
+            chain.set_header_timestamp(self._planned_timestamp())
+
+    def _after_request(self, head_before: int, durable: bool) -> None:
+        if self._head_number() != head_before and _NEXT_TS_KEY in self.db:
+            del self.db[_NEXT_TS_KEY]
+        if durable:
+            self.db.commit()
+
+    # -- dev powers ---------------------------------------------------------------------------
+
+    def set_next_timestamp(self, ts: int) -> None:
+        with self.lock:
+            ts = self._check_future(ts)
+            self.db[_NEXT_TS_KEY] = str(ts).encode()
+            # later blocks keep counting from ts, as on anvil
+            self.db[_OFFSET_KEY] = str(ts - int(time.time())).encode()
+            self.db.commit()
+
+    def mine(self, blocks: int = 1) -> None:
+        if blocks < 1:
+            raise ChainError("Mine at least one block.")
+        with self.lock:
+            for _ in range(int(blocks)):
+                self.w3.provider.make_request("evm_mine", [])
+
+    def snapshot(self) -> int:
+        with self.lock:
+            return int(self.tester.take_snapshot())
+
+    def revert(self, snapshot_id: Any) -> None:
+        with self.lock:
+            head = self._head_number()
+            self._before_request()
+            self.tester.revert_to_snapshot(snapshot_id)
+            if _NEXT_TS_KEY in self.db:
+                del self.db[_NEXT_TS_KEY]
+            self._after_request(head, durable=True)
+
+
+def _memory_items(atomic_db: Any) -> list[tuple[bytes, bytes]]:
+    wrapped = atomic_db.wrapped_db
+    return list(wrapped.kv_store.items())

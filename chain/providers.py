@@ -1,0 +1,189 @@
+"""One connection API over three chains, picked by ``settings.chain``.
+
+Modelled on ApeWorX ape's providers: :class:`ChainConnection` is the small surface every chain
+offers (a ``web3.Web3``, its chain id, the funded dev accounts, ``close``); the powers only a
+development chain has (move its clock, mine, snapshot and revert) live on :class:`DevChain`, so
+code that holds a plain connection cannot use them by accident on a real network.
+
+- ``"embedded"``: py-evm in this process (eth-tester), its state journaled to the data dir
+  (``chain/embedded.py``); the default, needs nothing but pip.
+- ``"anvil"``: a managed anvil subprocess on 127.0.0.1 with ``--state`` in the data dir
+  (``chain/anvil.py``).
+- an ``http(s)://`` URL: any node; no dev powers, no node-managed accounts.
+
+Every connection carries ``lock`` (a re-entrant lock): Streamlit sessions share one connection
+from ``st.cache_resource``, so whoever sends a transaction holds the lock from reading the nonce
+to handing the signed transaction over, and the embedded chain serialises every request on it
+because eth-tester's state is not thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from typing import Any
+
+from web3 import Web3
+
+from chain.errors import ChainError, NodeUnavailable, WrongChain, node_down_message
+from settings import ANVIL_CHAIN, EMBEDDED_CHAIN, Settings, get_settings
+
+RPC_TIMEOUT_S = 10
+
+
+class ChainConnection:
+    """A connected chain. ``kind`` is "embedded", "anvil" or "rpc"."""
+
+    kind: str = "rpc"
+
+    def __init__(self, w3: Web3, lock: threading.RLock | None = None) -> None:
+        self.w3 = w3
+        self.lock = lock or threading.RLock()
+        self._closed = False
+        self.chain_id: int = int(self._call(lambda: w3.eth.chain_id))
+
+    @property
+    def is_dev(self) -> bool:
+        return isinstance(self, DevChain)
+
+    @property
+    def description(self) -> str:
+        """One line for the dashboard's sidebar."""
+        return f"{self.kind} chain, id {self.chain_id}"
+
+    def accounts(self) -> list[str]:
+        """Funded accounts the node signs for; [] where the node manages none (use a keystore)."""
+        return []
+
+    def close(self) -> None:
+        self._closed = True
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def latest_timestamp(self) -> int:
+        """The chain's clock: the latest block's timestamp (never the wall clock)."""
+        return int(self._call(lambda: self.w3.eth.get_block("latest")["timestamp"]))
+
+    def latest_block(self) -> int:
+        return int(self._call(lambda: self.w3.eth.block_number))
+
+    def _call(self, fn: Any) -> Any:
+        """Run one node request, turning a dead connection into a sentence."""
+        try:
+            return fn()
+        except ChainError:
+            raise
+        except (ConnectionError, OSError) as exc:
+            raise NodeUnavailable(node_down_message(self.endpoint)) from exc
+        except Exception as exc:
+            if type(exc).__name__ in {"ConnectionError", "ReadTimeout", "ConnectTimeout", "Timeout"}:
+                raise NodeUnavailable(node_down_message(self.endpoint)) from exc
+            raise
+
+    @property
+    def endpoint(self) -> str:
+        return self.kind
+
+    def __enter__(self) -> ChainConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.description}>"
+
+
+class DevChain(ChainConnection, ABC):
+    """A development chain whose clock and blocks the user controls (embedded or anvil)."""
+
+    @abstractmethod
+    def set_next_timestamp(self, ts: int) -> None:
+        """The next mined block gets exactly ``ts`` (must be after the latest block)."""
+
+    @abstractmethod
+    def mine(self, blocks: int = 1) -> None:
+        """Mine ``blocks`` empty blocks, each one second or more after the previous."""
+
+    @abstractmethod
+    def snapshot(self) -> Any:
+        """An id for the current state, for :meth:`revert`."""
+
+    @abstractmethod
+    def revert(self, snapshot_id: Any) -> None:
+        """Go back to the state of ``snapshot_id`` (blocks after it are dropped)."""
+
+    def advance_time(self, seconds: int) -> int:
+        """Mine one block exactly ``seconds`` after the latest one; later blocks keep counting from it.
+
+        Returns the new latest timestamp. Used by the dashboard's time control so a demo walks
+        through the submission, reveal and evaluation windows in minutes.
+        """
+        seconds = int(seconds)
+        if seconds < 1:
+            raise ChainError("Advance the chain's clock by at least one second.")
+        with self.lock:
+            target = self.latest_timestamp() + seconds
+            self.set_next_timestamp(target)
+            self.mine(1)
+        return target
+
+    def _check_future(self, ts: int) -> int:
+        ts = int(ts)
+        latest = self.latest_timestamp()
+        if ts <= latest:
+            raise ChainError(
+                f"The next block must come after the latest one (timestamp {latest}); "
+                f"{ts} is not later. A chain's clock never goes back."
+            )
+        return ts
+
+
+class RpcConnection(ChainConnection):
+    """Any node reached over HTTP(S): a testnet, mainnet, or a node the user runs."""
+
+    kind = "rpc"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT_S}))
+        super().__init__(w3)
+
+    @property
+    def endpoint(self) -> str:
+        return self.url
+
+    @property
+    def description(self) -> str:
+        return f"RPC {self.url}, chain id {self.chain_id}"
+
+
+def connect(settings: Settings | None = None, expected_chain_id: int | None = None) -> ChainConnection:
+    """Open the chain ``settings.chain`` names; raise a ChainError with a sentence if it cannot."""
+    settings = settings or get_settings()
+    choice = settings.chain.strip()
+    if choice == EMBEDDED_CHAIN:
+        from chain.embedded import EmbeddedChain
+
+        connection: ChainConnection = EmbeddedChain.open(settings)
+    elif choice == ANVIL_CHAIN:
+        from chain.anvil import AnvilChain
+
+        connection = AnvilChain.start(settings)
+    elif choice.startswith(("http://", "https://")):
+        connection = RpcConnection(choice)
+    else:
+        raise ChainError(
+            f"HYPERBOUNTY_CHAIN={choice!r} is not a chain this dashboard knows: use 'embedded' "
+            "(the default), 'anvil' (a local node it starts for you) or an http(s):// RPC URL."
+        )
+    if expected_chain_id is not None and connection.chain_id != expected_chain_id:
+        found = connection.chain_id
+        connection.close()
+        raise WrongChain(
+            f"The node at {connection.endpoint} is chain {found}, not chain {expected_chain_id}; "
+            "point HYPERBOUNTY_CHAIN at the right network."
+        )
+    return connection
