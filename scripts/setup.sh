@@ -43,7 +43,9 @@ if ! command -v npm >/dev/null; then
 fi
 if ! stamp_ok tools/node/node_modules/.installed tools/node/package-lock.json; then
   log "installing Node tools (solc, anvil, js-ipfs) into tools/node"
-  (cd tools/node && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm install`, not `npm ci`: js-ipfs has an optional dependency on a GitHub tarball that
+  # cannot be fetched here, so it is missing from the lock file and `npm ci` refuses the lock.
+  (cd tools/node && npm install --no-audit --no-fund --loglevel=error)
   touch tools/node/node_modules/.installed
 fi
 
