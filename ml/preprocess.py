@@ -1,0 +1,402 @@
+"""From candles to the arrays a model trains on, the same way for owner, participant and verifier.
+
+Published split files (format ``hyperbounty-split-csv/1``): UTF-8 CSV, LF line endings, header
+``time,<COIN>_close,<COIN>_volume,...`` in the manifest's coin order, one row per interval
+start (Unix seconds, ascending) that every coin has, numbers written with at most 8 decimals
+and no trailing zeros. They hold raw merged candles, not features, so anyone can check them
+against the market and rebuild the features from the manifest's rules:
+
+1. Within each split, rows whose times are one interval apart form a run; a longer step is a
+   gap. The percent change of every close and volume is taken against the previous row of the
+   same run (a run's first row has none, and a change from a zero volume is undefined).
+2. Scaling: ``clip((x - median) / IQR, -clip, clip)`` with median and IQR of each feature fitted
+   on the training split only (an IQR of 0 counts as 1).
+3. Target at row i: 1 iff the target coin's close ``future_period`` rows later, in the same run,
+   is above the close at row i. Rows with no such future are dropped, never labelled 0.
+4. A sequence is ``sequence_length`` consecutive rows of one run that all have features; it is
+   labelled with the target of its last row. Splits are separate files, so no sequence crosses
+   a split boundary.
+5. Training classes are balanced by undersampling the larger class, then capped at
+   ``max_train_sequences`` (half per class), both with ``numpy.random.default_rng(seed)``;
+   validation and test keep every sequence.
+
+The owner's own arrays are built by parsing the bytes it publishes, so the owner and everyone
+else run the exact same code on the exact same input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import storage
+from ml.data import DataError, merge_coins, resample
+from ml.manifest import (
+    DataSpec,
+    EvaluationSpec,
+    FeatureSpec,
+    SplitSpec,
+    TaskManifest,
+)
+from settings import get_settings
+
+SPLITS: tuple[str, ...] = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class DatasetParameters:
+    """What an owner chooses; :func:`build_dataset` turns it plus candles into a manifest."""
+
+    title: str = "Will LTC close higher in 15 minutes?"
+    source: str = "bundled"
+    description: str = "Bundled 2018 BTC/LTC/ETH/BCH 1-minute candles (pythonprogramming.net, sentdex)"
+    coins: tuple[str, ...] = ("BTC", "LTC", "ETH", "BCH")
+    interval: str = "5m"
+    target_coin: str = "LTC"
+    sequence_length: int = 24
+    future_period: int = 3
+    split_permille: tuple[int, int, int] = (800, 100, 100)
+    last_rows: int | None = None  # keep only the most recent rows of the merged candles
+    epochs: int = 2
+    batch_size: int = 64
+    seed: int = 2018
+    max_train_sequences: int | None = 4000
+    clip: int = 10
+
+
+def demo_parameters() -> DatasetParameters:
+    """The default demo protocol: evaluating three typical submissions takes about a minute or two."""
+    return DatasetParameters()
+
+
+def tiny_parameters() -> DatasetParameters:
+    """A protocol for tests and end-to-end runs that trains in seconds."""
+    return DatasetParameters(
+        title="Tiny test task",
+        coins=("BTC", "LTC"),
+        interval="15m",
+        sequence_length=8,
+        future_period=2,
+        last_rows=1500,
+        epochs=1,
+        batch_size=64,
+        max_train_sequences=256,
+    )
+
+
+@dataclass
+class Prepared:
+    """Model-ready arrays of one task: ``x_*`` float32 (n, sequence_length, features), ``y_*`` int32."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    feature_names: list[str] = field(default_factory=list)
+    median: np.ndarray | None = None
+    iqr: np.ndarray | None = None
+
+    @property
+    def has_test(self) -> bool:
+        return self.x_test is not None
+
+    def save(self, path: Path) -> None:
+        """Atomic ``.npz``: a reader never sees a half-written cache file."""
+        arrays = {k: v for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, feature_names=np.array(self.feature_names), **arrays)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> Prepared:
+        with np.load(path, allow_pickle=False) as npz:
+            values = {k: npz[k] for k in npz.files}
+        names = [str(n) for n in values.pop("feature_names")]
+        return cls(feature_names=names, **values)
+
+
+# --- owner: candles -> manifest + split files ----------------------------------------------
+
+
+def build_dataset(
+    frames: Mapping[str, pd.DataFrame], params: DatasetParameters
+) -> tuple[TaskManifest, dict[str, bytes]]:
+    """Resample, merge, split; returns the manifest and the three split files to add to IPFS.
+
+    The manifest names the train and validation CIDs; the test file's CID is
+    ``storage.ipfs_cid(files["test"])``, which the owner commits to on chain and keeps private.
+    """
+    import keras  # the manifest records the library that will train
+
+    coins = tuple(params.coins)
+    missing = [c for c in coins if c not in frames]
+    if missing:
+        raise DataError(f"No candles for {', '.join(missing)}: load those coins first.")
+    merged = merge_coins({c: resample(frames[c], params.interval) for c in coins})
+    if params.last_rows is not None:
+        merged = merged.iloc[-params.last_rows :]
+    bounds = _split_bounds(len(merged), params.split_permille)
+    parts = {name: merged.iloc[lo:hi] for name, (lo, hi) in zip(SPLITS, bounds, strict=True)}
+    files = {name: split_to_csv(part, coins) for name, part in parts.items()}
+    manifest = TaskManifest(
+        title=params.title,
+        data=DataSpec(
+            source=params.source,
+            description=params.description,
+            train_cid=storage.ipfs_cid(files["train"]),
+            validation_cid=storage.ipfs_cid(files["validation"]),
+            first_time=int(merged.index[0]),
+            last_time=int(merged.index[-1]),
+            rows={name: len(part) for name, part in parts.items()},
+        ),
+        coins=coins,
+        interval=params.interval,
+        target_coin=params.target_coin,
+        sequence_length=params.sequence_length,
+        future_period=params.future_period,
+        features=FeatureSpec(clip=params.clip),
+        split=SplitSpec(
+            train_permille=params.split_permille[0],
+            validation_permille=params.split_permille[1],
+            test_permille=params.split_permille[2],
+        ),
+        evaluation=EvaluationSpec(
+            epochs=params.epochs,
+            batch_size=params.batch_size,
+            seed=params.seed,
+            max_train_sequences=params.max_train_sequences,
+            keras_version=keras.__version__,
+            backend=keras.backend.backend(),
+        ),
+    )
+    prepare(manifest, files)  # fail now, at the owner's desk, if a split yields no sequences
+    return manifest, files
+
+
+def _split_bounds(rows: int, permille: tuple[int, int, int]) -> list[tuple[int, int]]:
+    if sum(permille) != 1000 or min(permille) <= 0:
+        raise DataError(f"Split fractions must be positive and add up to 1000 permille, got {permille}.")
+    train_end = rows * permille[0] // 1000
+    val_end = rows * (permille[0] + permille[1]) // 1000
+    return [(0, train_end), (train_end, val_end), (val_end, rows)]
+
+
+def split_to_csv(frame: pd.DataFrame, coins: tuple[str, ...]) -> bytes:
+    """The stable text of one split file (see the module docstring)."""
+    columns = [f"{coin}_{kind}" for coin in coins for kind in ("close", "volume")]
+    lines = ["time," + ",".join(columns)]
+    values = frame[columns].to_numpy(dtype=np.float64)
+    for t, row in zip(frame.index.to_numpy(dtype=np.int64), values, strict=True):
+        lines.append(str(int(t)) + "," + ",".join(_number(v) for v in row))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _number(value: float) -> str:
+    text = f"{value:.8f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def parse_split(data: bytes, manifest: TaskManifest, name: str = "split") -> pd.DataFrame:
+    """Read a published split file back; anything off-format is a ``DataError``."""
+    expected = ["time"] + [f"{c}_{k}" for c in manifest.coins for k in ("close", "volume")]
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype=np.float64)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"The {name} file is not a readable CSV ({exc}).") from None
+    if list(frame.columns) != expected:
+        raise DataError(
+            f"The {name} file's header is {','.join(frame.columns)}; expected {','.join(expected)}."
+        )
+    if frame.isna().to_numpy().any():
+        raise DataError(f"The {name} file has empty or non-numeric values.")
+    times = frame["time"].to_numpy(dtype=np.int64)
+    if len(times) > 1 and (np.diff(times) <= 0).any():
+        raise DataError(f"The {name} file's times are not strictly increasing.")
+    return frame.set_index(frame["time"].astype(np.int64)).drop(columns="time")
+
+
+# --- everyone: split files -> arrays ------------------------------------------------------
+
+
+def prepare(
+    manifest: TaskManifest,
+    files: Mapping[str, bytes],
+    use_cache: bool = True,
+    expected_test_cid: str | None = None,
+) -> Prepared:
+    """Arrays for training and scoring, cached on disk by manifest CID and test-file CID.
+
+    ``files`` holds ``train`` and ``validation`` (and ``test`` once revealed). Every file is
+    checked against the CID the manifest names, so a swapped file cannot be scored.
+    """
+    check_files(manifest, files, expected_test_cid)
+    path = cache_path(manifest, files.get("test"))
+    if use_cache and path.exists():
+        try:
+            return Prepared.load(path)
+        except (OSError, ValueError, KeyError):
+            path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+    prepared = _compute(manifest, files)
+    if use_cache:
+        prepared.save(path)
+    return prepared
+
+
+def cache_path(manifest: TaskManifest, test_file: bytes | None) -> Path:
+    test_cid = storage.ipfs_cid(test_file) if test_file is not None else "no-test"
+    key = hashlib.sha256(f"{manifest.cid()}:{test_cid}".encode()).hexdigest()[:32]
+    return get_settings().path("cache", "preprocessed", f"{key}.npz")
+
+
+def check_files(
+    manifest: TaskManifest, files: Mapping[str, bytes], expected_test_cid: str | None = None
+) -> None:
+    """Every file must be the one its CID names (the test file's CID comes from the chain)."""
+    for name in ("train", "validation"):
+        if name not in files:
+            raise DataError(f"The {name} file is missing; fetch it by its CID from the manifest.")
+    expected_cids = [("train", manifest.data.train_cid), ("validation", manifest.data.validation_cid)]
+    if expected_test_cid is not None:
+        if "test" not in files:
+            raise DataError("The test file is missing; fetch it by the CID revealed on chain.")
+        expected_cids.append(("test", storage.normalize_cid(expected_test_cid)))
+    for name, expected in expected_cids:
+        actual = storage.ipfs_cid(files[name])
+        if actual != expected:
+            raise DataError(f"The {name} file has CID {actual}, but the manifest names {expected}.")
+
+
+def _compute(manifest: TaskManifest, files: Mapping[str, bytes]) -> Prepared:
+    frames = {name: parse_split(files[name], manifest, name) for name in SPLITS if name in files}
+    raw = {name: split_features(frame, manifest) for name, frame in frames.items()}
+    median, iqr = fit_scaler(raw["train"][0])
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, (features, target, ends) in raw.items():
+        scaled = scale(features, median, iqr, manifest.features.clip)
+        x, y = make_sequences(scaled, target, ends, manifest.sequence_length)
+        if len(y) == 0:
+            raise DataError(
+                f"The {name} split yields no sequences of {manifest.sequence_length} rows: use more data, a "
+                "shorter sequence length or a shorter future period."
+            )
+        arrays[name] = (x, y)
+    x_train, y_train = balance(
+        *arrays["train"], manifest.evaluation.seed, manifest.evaluation.max_train_sequences
+    )
+    test = arrays.get("test", (None, None))
+    return Prepared(
+        x_train=x_train,
+        y_train=y_train,
+        x_val=arrays["validation"][0],
+        y_val=arrays["validation"][1],
+        x_test=test[0],
+        y_test=test[1],
+        feature_names=manifest.feature_names,
+        median=median,
+        iqr=iqr,
+    )
+
+
+def split_features(frame: pd.DataFrame, manifest: TaskManifest) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unscaled features (NaN where undefined), targets (-1 where dropped), valid sequence ends."""
+    times = frame.index.to_numpy(dtype=np.int64)
+    n = len(times)
+    run = np.zeros(n, dtype=np.int64)
+    if n:
+        run[1:] = np.cumsum(np.diff(times) != manifest.interval_seconds)
+    values = frame[manifest.feature_names].to_numpy(dtype=np.float64)
+    features = np.full_like(values, np.nan)
+    if n > 1:
+        previous = values[:-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            change = values[1:] / previous - 1.0
+        change[~np.isfinite(change)] = np.nan
+        change[run[1:] != run[:-1]] = np.nan  # never across a gap
+        features[1:] = change
+    close = frame[f"{manifest.target_coin}_close"].to_numpy(dtype=np.float64)
+    target = future_target(close, run, manifest.future_period)
+    ends = sequence_ends(features, run, target, manifest.sequence_length)
+    return features, target, ends
+
+
+def future_target(close: np.ndarray, run: np.ndarray, future_period: int) -> np.ndarray:
+    """1 if the close ``future_period`` rows ahead (same run) is higher, 0 if not, -1 if unknown."""
+    target = np.full(len(close), -1, dtype=np.int64)
+    if len(close) > future_period:
+        ahead = close[future_period:]
+        now = close[:-future_period]
+        same_run = run[future_period:] == run[:-future_period]
+        target[:-future_period] = np.where(same_run, (ahead > now).astype(np.int64), -1)
+    return target
+
+
+def sequence_ends(features: np.ndarray, run: np.ndarray, target: np.ndarray, length: int) -> np.ndarray:
+    """Rows that end a full window of ``length`` rows with features, all in one run, and have a target."""
+    ok = ~np.isnan(features).any(axis=1)
+    streak = np.zeros(len(ok), dtype=np.int64)
+    for i in range(len(ok)):
+        if ok[i]:
+            continued = i > 0 and ok[i - 1] and run[i] == run[i - 1]
+            streak[i] = streak[i - 1] + 1 if continued else 1
+    return np.flatnonzero((streak >= length) & (target >= 0))
+
+
+def fit_scaler(train_features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and IQR per feature, from the training split only."""
+    rows = train_features[~np.isnan(train_features).any(axis=1)]
+    if len(rows) == 0:
+        raise DataError("The training split has no usable rows to fit the scaling on; use more data.")
+    q25, median, q75 = np.percentile(rows, [25, 50, 75], axis=0)
+    iqr = q75 - q25
+    iqr[iqr == 0] = 1.0
+    return median, iqr
+
+
+def scale(features: np.ndarray, median: np.ndarray, iqr: np.ndarray, clip: float) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.clip((features - median) / iqr, -clip, clip)
+
+
+def make_sequences(
+    scaled: np.ndarray, target: np.ndarray, ends: np.ndarray, length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    if len(ends) == 0:
+        return np.zeros((0, length, scaled.shape[1]), np.float32), np.zeros(0, np.int32)
+    windows = np.lib.stride_tricks.sliding_window_view(scaled, length, axis=0)  # (n-L+1, F, L)
+    x = windows[ends - length + 1].transpose(0, 2, 1).astype(np.float32)
+    return np.ascontiguousarray(x), target[ends].astype(np.int32)
+
+
+def balance(x: np.ndarray, y: np.ndarray, seed: int, cap: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Equal class counts by undersampling (then at most ``cap`` in all), chronological order kept."""
+    rng = np.random.default_rng(seed)
+    per_class = min(int((y == 0).sum()), int((y == 1).sum()))
+    if cap is not None:
+        per_class = min(per_class, cap // 2)
+    if per_class == 0:
+        raise DataError("The training split has only one class of target; use more data or another period.")
+    keep = np.concatenate([rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in (0, 1)])
+    keep.sort()
+    return x[keep], y[keep]
+
+
+def data_frames_bundled() -> dict[str, pd.DataFrame]:
+    """The bundled candles of every coin (a shortcut for the default dataset)."""
+    from ml.data import load_bundled
+
+    return load_bundled()
+
+
+def hidden_test_cid(files: Mapping[str, bytes]) -> str:
+    """The CID of the hidden test file: what the owner commits to at bounty creation."""
+    return storage.ipfs_cid(files["test"])

@@ -1,0 +1,185 @@
+"""Deterministic training of one submission and its score.
+
+The score is the accuracy on the held-out test split (never a training accuracy, never the
+best epoch of anything) as an integer in parts per million, rounded half to even: exactly the
+number ``postScores`` takes. With the same manifest, hyperparameters and seed, Keras on jax
+gives the same weights and so the same score bit for bit on the same platform, also in another
+process: every random source is seeded and the data order comes from the seed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ml.manifest import TaskManifest
+from ml.model import as_hyperparameters, build_model, encode_targets, forward_flops
+from ml.preprocess import Prepared
+from protocol import Hyperparameters
+
+PPM = 1_000_000
+CURVE_KEYS: tuple[str, ...] = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass(frozen=True)
+class TrainingProgress:
+    """One progress report: enough for a progress bar (``fraction``) and live curves."""
+
+    epoch: int  # 1-based epoch in progress
+    epochs: int
+    batch: int  # batches done in this epoch
+    batches: int
+    fraction: float  # 0..1 of the whole training
+    logs: dict[str, float]  # latest running metrics of this epoch
+    curves: dict[str, list[float]]  # finished epochs so far
+    epoch_done: bool = False
+
+
+ProgressFn = Callable[[TrainingProgress], None]
+
+
+@dataclass
+class TrainingResult:
+    """What a training produced; ``score_ppm`` is None when there is no test split yet."""
+
+    hyperparameters: dict[str, int]
+    score_ppm: int | None
+    correct: int | None
+    total: int | None
+    val_accuracy_ppm: int
+    curves: dict[str, list[float]]
+    epochs: int
+    train_sequences: int
+    parameters: int
+    forward_flops_per_sequence: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def accuracy_ppm(correct: int, total: int) -> int:
+    """correct / total in parts per million, rounded half to even, computed exactly."""
+    if total <= 0:
+        raise ValueError("Accuracy needs at least one example.")
+    if not 0 <= correct <= total:
+        raise ValueError(f"correct must be within 0..{total}, got {correct}.")
+    return round(Fraction(correct * PPM, total))
+
+
+def seed_everything(seed: int) -> None:
+    """Python, numpy and the Keras backend all start from ``seed``."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+
+
+def train_submission(
+    manifest: TaskManifest,
+    prepared: Prepared,
+    hp: Hyperparameters | Mapping[str, Any] | Sequence[int],
+    progress: ProgressFn | None = None,
+) -> TrainingResult:
+    """Train under the manifest's protocol and score on the test split when it is there."""
+    hp = as_hyperparameters(hp)
+    started = time.perf_counter()
+    import keras
+
+    protocol = manifest.evaluation
+    seed_everything(protocol.seed)
+    x_train, y_train = prepared.x_train, prepared.y_train
+    model = build_model(hp, x_train.shape[1], x_train.shape[2])
+    built = time.perf_counter()
+    callbacks = [_ProgressCallback(keras, progress, protocol.epochs, len(x_train), protocol.batch_size)]
+    history = model.fit(
+        x_train,
+        encode_targets(y_train, hp),
+        validation_data=(prepared.x_val, encode_targets(prepared.y_val, hp)),
+        epochs=protocol.epochs,
+        batch_size=protocol.batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=callbacks,
+    )
+    trained = time.perf_counter()
+    curves = {k: [float(v) for v in history.history.get(k, [])] for k in CURVE_KEYS}
+    val_correct = _correct(model, prepared.x_val, prepared.y_val, protocol.batch_size)
+    score = correct = total = None
+    if prepared.has_test:
+        correct = _correct(model, prepared.x_test, prepared.y_test, protocol.batch_size)
+        total = len(prepared.y_test)
+        score = accuracy_ppm(correct, total)
+    finished = time.perf_counter()
+    return TrainingResult(
+        hyperparameters=hp.to_dict(),
+        score_ppm=score,
+        correct=correct,
+        total=total,
+        val_accuracy_ppm=accuracy_ppm(val_correct, len(prepared.y_val)),
+        curves=curves,
+        epochs=protocol.epochs,
+        train_sequences=len(x_train),
+        parameters=int(model.count_params()),
+        forward_flops_per_sequence=forward_flops(hp, x_train.shape[1], x_train.shape[2]),
+        seconds={
+            "build": round(built - started, 3),
+            "fit": round(trained - built, 3),
+            "score": round(finished - trained, 3),
+            "total": round(finished - started, 3),
+        },
+    )
+
+
+def _correct(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> int:
+    predicted = np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=1)
+    return int(np.count_nonzero(predicted == y))
+
+
+def _ProgressCallback(keras: Any, progress: ProgressFn | None, epochs: int, rows: int, batch_size: int):
+    """A Keras callback that reports at most ~50 times per epoch (cheap for any listener)."""
+    batches = max(1, math.ceil(rows / batch_size))
+    every = max(1, batches // 50)
+
+    class Callback(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.epoch = 0
+            self.curves: dict[str, list[float]] = {k: [] for k in CURVE_KEYS}
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            done = batch + 1
+            if progress is not None and (done % every == 0 or done == batches):
+                self._report(done, logs, False)
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            for key in CURVE_KEYS:
+                if logs and key in logs:
+                    self.curves[key].append(float(logs[key]))
+            if progress is not None:
+                self._report(batches, logs, True)
+
+        def _report(self, done: int, logs: dict | None, epoch_done: bool) -> None:
+            fraction = (self.epoch + done / batches) / epochs
+            progress(
+                TrainingProgress(
+                    epoch=self.epoch + 1,
+                    epochs=epochs,
+                    batch=done,
+                    batches=batches,
+                    fraction=min(1.0, fraction),
+                    logs={k: float(v) for k, v in (logs or {}).items()},
+                    curves={k: list(v) for k, v in self.curves.items()},
+                    epoch_done=epoch_done,
+                )
+            )
+
+    return Callback()
