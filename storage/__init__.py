@@ -1,9 +1,53 @@
-"""IPFS storage for HyperBounty (public API; work in progress: backends follow)."""
+"""IPFS storage: exact kubo CIDs, an embedded content-addressed store, and a real node over RPC.
+
+Datasets, task manifests and evaluation reports are named on chain by the
+sha256 digest inside their CIDv0, so every CID computed here is the one
+``ipfs add FILE`` prints with kubo's defaults, and both backends store content
+under that same CID.
+
+CIDs (no store needed)::
+
+    ipfs_cid(data: bytes | bytearray | memoryview | str | os.PathLike | BinaryIO) -> str
+        # CIDv0 as `ipfs add` prints it; a str is a file PATH (hash text with text.encode());
+        # streams files in bounded memory at close to sha256 speed
+    cid_to_digest(cid: str) -> bytes     # the 32-byte sha256 the contract stores (bytes32)
+    digest_to_cid(digest: bytes) -> str  # back to 'Qm...'
+    normalize_cid(cid: str) -> str       # validate; a dag-pb 'bafy...' CIDv1 becomes its CIDv0
+
+Stores::
+
+    open_store(settings: Settings | None = None) -> ContentStore
+        # embedded store under settings.path("ipfs") by default;
+        # KuboStore when settings.ipfs_api (HYPERBOUNTY_IPFS_API) names an IPFS RPC API
+    ContentStore
+        .kind                    # "embedded" | "kubo"
+        .add(data | path | stream) -> str     # stores and pins; returns the CID
+        .cat(cid) -> bytes                     # checked against the CID before it is returned
+        .save(cid, path) -> Path               # cat to a file, written atomically
+        .pin(cid) / .unpin(cid)
+        .has(cid) -> bool
+        .list() -> list[str]                   # pinned root CIDs, sorted
+        .gateway_url(cid) -> str | None        # a web link when the content is reachable over HTTP
+        .describe() -> str                     # "embedded store at ..." / "IPFS node at ..."
+    publish(source: ContentStore, target: ContentStore, cid: str) -> str
+        # copy content (e.g. embedded -> a real node) keeping its CID
+
+Errors, all subclasses of StorageError, with messages that say what to do:
+InvalidCid (malformed CID or digest), NotFound (not in the store / the node
+cannot find it in time), CorruptContent (stored or returned bytes fail the
+hash check: never served), DaemonUnavailable (node down, too slow, or
+answering an error).
+
+A local js-ipfs daemon for tests and demos: ``storage.jsipfs.JsIpfsDaemon``
+(a context manager; ``jsipfs_available()`` says whether it is installed).
+"""
 
 from storage.cid import cid_to_digest, digest_to_cid, ipfs_cid, normalize_cid
 from storage.errors import CorruptContent, DaemonUnavailable, InvalidCid, NotFound, StorageError
+from storage.store import ContentStore, open_store, publish
 
 __all__ = [
+    "ContentStore",
     "CorruptContent",
     "DaemonUnavailable",
     "InvalidCid",
@@ -13,4 +57,6 @@ __all__ = [
     "digest_to_cid",
     "ipfs_cid",
     "normalize_cid",
+    "open_store",
+    "publish",
 ]

@@ -83,8 +83,9 @@ class DagBuilder:
     them); without it nothing but digests is kept.
     """
 
-    def __init__(self, on_block: BlockSink | None = None) -> None:
+    def __init__(self, on_block: BlockSink | None = None, max_links: int = MAX_LINKS) -> None:
         self._on_block = on_block
+        self._max_links = max_links  # kubo's is fixed; tests use small ones to check deep trees
         self._levels: list[list[tuple[bytes, int, int]]] = [[]]
         self._finished = False
 
@@ -128,7 +129,7 @@ class DagBuilder:
     def _push(self, level: int, entry: tuple[bytes, int, int]) -> None:
         levels = self._levels
         levels[level].append(entry)
-        while len(levels[level]) == MAX_LINKS:
+        while len(levels[level]) == self._max_links:
             node = self._node(levels[level])
             levels[level] = []
             level += 1
@@ -173,6 +174,8 @@ def iter_chunks(source: Source) -> Iterator[memoryview]:
             ) from None
         except IsADirectoryError:
             raise StorageError(f"{path} is a folder; add the files inside it one by one.") from None
+        except PermissionError:
+            raise StorageError(f"{path} cannot be read (permission denied); check its permissions.") from None
         with stream:
             yield from _stream_chunks(stream)
         return

@@ -1,0 +1,192 @@
+"""The default backend: a content-addressed block store in the data directory, no daemon needed.
+
+It stores the very dag-pb blocks kubo would store for the same file (see
+:mod:`storage.cid`), so its CIDs are a real node's CIDs and content can later be
+published to a node unchanged. Layout below its root folder::
+
+    blocks/ab/ab12...ef   one file per block, named by the hex sha256 of its bytes
+    pins/Qm...            one empty file per pinned root
+    tmp/                  blocks being written
+
+Crash safety: a block is written to ``tmp/``, fsynced, then renamed into
+place, so a block file is either absent or complete. A file's blocks are all
+written (children before parents) before its pin, so a pinned CID never lacks
+a block. Integrity: every block read is re-hashed, and a block whose bytes do
+not match its name raises :class:`CorruptContent`; it is never served.
+Re-adding the original file replaces damaged blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from storage.cid import Buffer, Source, build_dag, cid_to_digest, digest_to_cid, normalize_cid
+from storage.dagpb import MalformedBlock, decode_node
+from storage.errors import CorruptContent, NotFound, StorageError
+from storage.store import ContentStore
+
+_SHA256_PREFIX = b"\x12\x20"
+
+
+class EmbeddedStore(ContentStore):
+    kind = "embedded"
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+        self._blocks = self.root / "blocks"
+        self._pins = self.root / "pins"
+        self._tmp = self.root / "tmp"
+        for folder in (self._blocks, self._pins, self._tmp):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def describe(self) -> str:
+        return f"embedded store at {self.root}"
+
+    # --- ContentStore ----------------------------------------------------------------
+
+    def add(self, data: Source) -> str:
+        touched: set[Path] = set()
+
+        def write(digest: bytes, pieces: Sequence[Buffer]) -> None:
+            try:
+                touched.add(self._write_block(digest, pieces))
+            except OSError as error:
+                raise StorageError(
+                    f"Could not write to the {self.describe()}: {error.strerror or error}. Free disk space "
+                    "or fix the folder's permissions, then add the file again; nothing was pinned."
+                ) from error
+
+        cid = build_dag(data, on_block=write)
+        for folder in touched:
+            _fsync_dir(folder)  # the renames themselves survive a power cut
+        self._write_pin(cid)
+        return cid
+
+    def cat(self, cid: str) -> bytes:
+        return b"".join(self.iter_content(cid))
+
+    def iter_content(self, cid: str) -> Iterator[bytes]:
+        """The file's bytes leaf by leaf (bounded memory for large files), every block checked."""
+        cid = normalize_cid(cid)
+        root = self._load(cid_to_digest(cid), cid)
+        served = 0
+        for piece in self._walk(root, cid):
+            served += len(piece)
+            yield piece
+        if served != root.filesize:
+            raise CorruptContent(
+                f"The stored copy of {cid} is inconsistent: its blocks hold {served} bytes but its root "
+                f"says {root.filesize}. Add the original file again to repair it."
+            )
+
+    def pin(self, cid: str) -> None:
+        cid = normalize_cid(cid)
+        for _ in self.iter_content(cid):  # every block present and intact, or an error says which
+            pass
+        self._write_pin(cid)
+
+    def unpin(self, cid: str) -> None:
+        cid = normalize_cid(cid)
+        try:
+            (self._pins / cid).unlink()
+        except FileNotFoundError:
+            raise NotFound(f"{cid} is not pinned in the {self.describe()}; nothing to unpin.") from None
+
+    def has(self, cid: str) -> bool:
+        return self._block_path(cid_to_digest(cid)).is_file()
+
+    def list(self) -> list[str]:
+        return sorted(p.name for p in self._pins.iterdir() if p.name.startswith("Qm"))
+
+    # --- blocks ----------------------------------------------------------------------
+
+    def _block_path(self, digest: bytes) -> Path:
+        name = digest.hex()
+        return self._blocks / name[:2] / name
+
+    def _write_block(self, digest: bytes, pieces: Sequence[Buffer]) -> Path:
+        path = self._block_path(digest)
+        if path.is_file() and self._intact(path, digest):
+            return path.parent
+        path.parent.mkdir(exist_ok=True)
+        _atomic_write(path, pieces, self._tmp)
+        return path.parent
+
+    @staticmethod
+    def _intact(path: Path, digest: bytes) -> bool:
+        try:
+            return hashlib.sha256(path.read_bytes()).digest() == digest
+        except OSError:
+            return False
+
+    def _read_block(self, digest: bytes, root_cid: str) -> bytes:
+        path = self._block_path(digest)
+        try:
+            block = path.read_bytes()
+        except FileNotFoundError:
+            if digest == cid_to_digest(root_cid):
+                raise NotFound(
+                    f"{root_cid} is not in the {self.describe()}. Add the file first, or fetch it from "
+                    "an IPFS node (set HYPERBOUNTY_IPFS_API)."
+                ) from None
+            raise CorruptContent(
+                f"Part of {root_cid} is missing from the {self.describe()} (block {digest_to_cid(digest)}). "
+                "Add the original file again to repair it."
+            ) from None
+        if hashlib.sha256(block).digest() != digest:
+            raise CorruptContent(
+                f"The stored copy of {root_cid} is damaged: block {digest_to_cid(digest)} no longer matches "
+                "its hash, so it was not used. Add the original file again to repair it."
+            )
+        return block
+
+    def _load(self, digest: bytes, root_cid: str):
+        block = self._read_block(digest, root_cid)
+        try:
+            return decode_node(block)
+        except MalformedBlock as error:
+            raise StorageError(f"Cannot read {root_cid} as a file: {error}.") from None
+
+    def _walk(self, node, root_cid: str) -> Iterator[bytes]:
+        if not node.links:
+            yield node.data
+            return
+        for link in node.links:
+            if len(link) != 34 or not link.startswith(_SHA256_PREFIX):
+                raise StorageError(
+                    f"{root_cid} links to a block that is not a sha2-256 CIDv0; "
+                    "the embedded store only holds files added with kubo's defaults."
+                )
+            yield from self._walk(self._load(link[2:], root_cid), root_cid)
+
+    def _write_pin(self, cid: str) -> None:
+        path = self._pins / cid
+        if not path.exists():
+            _atomic_write(path, (), self._tmp)
+
+
+def _atomic_write(path: Path, pieces: Sequence[Buffer], tmp_dir: Path) -> None:
+    """Temp file + fsync + rename: ``path`` is either absent or complete, whatever happens."""
+    fd, tmp = tempfile.mkstemp(dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for piece in pieces:
+                handle.write(piece)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

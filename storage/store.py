@@ -1,0 +1,104 @@
+"""The one interface both backends implement, how to pick one, and moving content between them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from storage.cid import Source, normalize_cid
+from storage.errors import StorageError
+
+
+class ContentStore(ABC):
+    """Content addressed by exact kubo CIDv0s: what every caller (pages, ml/, chain/) talks to."""
+
+    kind: str = ""
+
+    @abstractmethod
+    def add(self, data: Source) -> str:
+        """Store bytes, a file path or a binary stream, pin it, and return its CID."""
+
+    @abstractmethod
+    def cat(self, cid: str) -> bytes:
+        """The file's bytes, checked against the CID (raises NotFound / CorruptContent)."""
+
+    @abstractmethod
+    def pin(self, cid: str) -> None:
+        """Keep this content (it must already be here; raises NotFound)."""
+
+    @abstractmethod
+    def unpin(self, cid: str) -> None:
+        """Stop keeping this content (raises NotFound if it was not pinned)."""
+
+    @abstractmethod
+    def has(self, cid: str) -> bool:
+        """Whether the content is available here right now."""
+
+    @abstractmethod
+    def list(self) -> list[str]:
+        """The pinned root CIDs, sorted."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where the content lives, in words for the dashboard."""
+
+    def gateway_url(self, cid: str) -> str | None:
+        """A web link for the content, when this store's content is reachable over HTTP."""
+        return None
+
+    def save(self, cid: str, path: str | os.PathLike) -> Path:
+        """Write the content to ``path`` atomically: a failed download leaves no half file."""
+        data = self.cat(cid)
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.describe()}>"
+
+
+def open_store(settings=None) -> ContentStore:
+    """The store the settings name: the embedded one by default, an IPFS node when ipfs_api is set."""
+    from settings import get_settings
+    from storage.embedded import EmbeddedStore
+
+    settings = settings or get_settings()
+    if settings.ipfs_api:
+        from storage.kubo import KuboStore
+
+        return KuboStore(settings.ipfs_api, gateway=settings.ipfs_gateway)
+    return EmbeddedStore(settings.path("ipfs"))
+
+
+def publish(source: ContentStore, target: ContentStore, cid: str) -> str:
+    """Copy content from one store to another (e.g. embedded -> a real node), keeping its CID.
+
+    The bytes are read (and checked) from ``source`` and added to ``target``
+    with kubo's defaults, so the target computes the same CID; if it does not,
+    the copy is unpinned again and an error says so, leaving ``target`` as it was.
+    """
+    cid = normalize_cid(cid)
+    data = source.cat(cid)
+    added = target.add(data)
+    if added != cid:
+        with contextlib.suppress(StorageError):
+            target.unpin(added)
+        raise StorageError(
+            f"Publishing {cid} to {target.describe()} produced a different CID ({added}): that store "
+            "does not add files with kubo's defaults (CIDv0, 256 KiB chunks, no raw leaves). "
+            "Nothing was kept."
+        )
+    return added
