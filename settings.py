@@ -40,6 +40,8 @@ class Settings:
     participants: int = 5
     anvil_port: int = 8545
     node_tools_dir: Path = field(default_factory=lambda: REPO_ROOT / "tools" / "node")
+    # A native solc 0.8.37 to compile with; empty: `solc` on PATH if it is 0.8.37, else the solcjs shim.
+    solc: str = ""
 
     def path(self, *parts: str) -> Path:
         """A folder or file below the data directory; folders are created on demand."""
@@ -65,6 +67,7 @@ def settings_from_env() -> Settings:
         participants=int(_env("HYPERBOUNTY_PARTICIPANTS", str(defaults.participants))),
         anvil_port=int(_env("HYPERBOUNTY_ANVIL_PORT", str(defaults.anvil_port))),
         node_tools_dir=Path(_env("HYPERBOUNTY_NODE_TOOLS", str(defaults.node_tools_dir))),
+        solc=_env("HYPERBOUNTY_SOLC", defaults.solc),
     )
 
 

@@ -1,0 +1,713 @@
+// SPDX-License-Identifier: MIT
+// Compiled with evmVersion "prague": the newest fork that both chains we run on execute. py-evm 0.12.1b1
+// (the embedded chain) stops at Prague, and anvil 1.7 runs Prague and later (Osaka by default).
+pragma solidity 0.8.37;
+
+/// @title BountyBoard: commit-reveal bounties for LSTM hyperparameter searches, settled in ETH.
+/// @notice One contract holds every bounty. An owner escrows a reward; participants commit a hash of
+/// their hyperparameters, reveal them after the submission deadline, the owner reveals the hidden test
+/// data and posts scores, and anyone finalizes. The best score that reaches the bar wins (ties go to the
+/// earliest first commit); otherwise the owner is refunded, and if the owner stalls the reward is split
+/// among everyone who revealed. Only `withdraw` sends ETH (pull payments).
+/// @dev Storage is packed for gas: participants pay for commit and reveal, so each submission lives in
+/// exactly one slot for its whole life, and each bounty keeps the fields one call needs in one slot.
+/// No function loops over a bounty's participants; `postScores` loops only over its own batch.
+contract BountyBoard {
+    // ------------------------------------------------------------------ types
+
+    /// @notice A submission's hyperparameters (ranges in `reveal`); field order is part of the ABI.
+    struct Hyperparameters {
+        uint8 lstmLayers; // 1..4
+        uint16 lstmUnits; // 4..512
+        uint8 denseLayers; // 0..4
+        uint8 activation; // 0..7: relu, tanh, sigmoid, elu, selu, gelu, swish, linear
+        uint8 loss; // 0..4: sparse_cce, cce, focal_cce, mse, categorical_hinge
+        uint16 dropoutPermille; // 0..800
+        uint32 learningRateMicro; // 1..100000
+    }
+
+    /// @notice Where a bounty stands. Submission..Finalizable follow from the clock; the last two are stored.
+    enum Phase {
+        Submission,
+        Reveal,
+        Evaluation,
+        Finalizable,
+        Finalized,
+        Cancelled
+    }
+
+    /// @notice How `finalize` settled a bounty (None until then, and for cancelled bounties).
+    enum Outcome {
+        None,
+        WinnerPaid, // every revealed submission scored, the best reached the bar
+        BelowBar, // every revealed submission scored, none reached the bar: reward back to the owner
+        NoReveals, // nobody revealed: reward back to the owner
+        StallSplit // evaluation deadline passed with unscored reveals: reward split among revealers
+    }
+
+    enum Status {
+        None, // no such bounty
+        Open,
+        Finalized,
+        Cancelled
+    }
+
+    // Each nested struct starts its own storage slot; the comment says which calls touch it.
+
+    /// Slot 0: the owner and the escrowed reward (read by owner-only calls).
+    struct Prize {
+        address owner;
+        uint96 reward;
+    }
+
+    /// Slot 1, written by postScores: who leads and how far evaluation has got.
+    struct Control {
+        address leader;
+        uint32 bestAccuracyPpm; // the leader's score
+        uint24 scoredCount;
+        bool testDataRevealed;
+        Outcome outcome;
+    }
+
+    /// Slot 2, written by reveal: the reveal count and the first revealer (who gets the indivisible
+    /// remainder of a split) beside the task's terms, so the first reveal costs what every other does.
+    struct Terms {
+        address firstRevealer;
+        uint24 revealCount;
+        uint32 minAccuracyPpm;
+        uint16 sequenceLength;
+        uint16 futurePeriod;
+    }
+
+    /// Slot 3, read by commit and reveal: deadlines, bond, commit count and status, so a participant's
+    /// call reads one slot for all its checks. uint40 seconds last until the year 36812; the bond is
+    /// capped at 2^80 wei (about 1.2 million ETH).
+    struct Timeline {
+        uint40 submissionDeadline;
+        uint40 revealDeadline;
+        uint40 evaluationDeadline;
+        uint80 commitBond;
+        uint24 commitCount;
+        Status status;
+    }
+
+    struct Bounty {
+        Prize prize;
+        Control control;
+        Terms terms;
+        Timeline timeline;
+        bytes32 manifestDigest;
+        // keccak256(abi.encode(testDataDigest, salt)) until `revealTestData`, then the digest itself.
+        bytes32 testData;
+    }
+
+    /// @dev One slot per participant and bounty. `payload` holds the first 22 bytes of the commitment
+    /// until the reveal (finding two openings of one 176-bit prefix takes ~2^88 hashes), and the packed
+    /// hyperparameters after it: the commitment is no longer needed once it has been opened.
+    struct Submission {
+        uint24 commitOrder; // 1-based order of the participant's first commit; 0 = never committed
+        bool revealed;
+        bool scored;
+        bool shareClaimed;
+        uint32 accuracyPpm;
+        bytes22 payload;
+    }
+
+    /// @notice Everything a client shows about a bounty, in one call.
+    struct BountyView {
+        uint256 id;
+        address owner;
+        uint256 reward;
+        bytes32 manifestDigest;
+        bytes32 testDataCommitment; // zero once revealed
+        bytes32 testDataDigest; // zero until revealed
+        uint32 minAccuracyPpm;
+        uint16 sequenceLength;
+        uint16 futurePeriod;
+        uint64 submissionDeadline;
+        uint64 revealDeadline;
+        uint64 evaluationDeadline;
+        uint256 commitBond;
+        uint32 commitCount;
+        uint32 revealCount;
+        uint32 scoredCount;
+        bool testDataRevealed;
+        Phase phase;
+        Outcome outcome;
+        address leader;
+        uint32 bestAccuracyPpm;
+        address firstRevealer;
+    }
+
+    /// @notice One participant's submission as a client shows it.
+    struct SubmissionView {
+        bytes22 commitmentPrefix; // first 22 bytes of the commitment while unrevealed, then zero
+        uint32 commitOrder; // 0 = no submission
+        bool revealed;
+        Hyperparameters hp; // zeros until revealed
+        bool scored;
+        uint32 accuracyPpm;
+        bool shareClaimed;
+    }
+
+    // -------------------------------------------------------------- constants
+
+    uint32 public constant MAX_ACCURACY_PPM = 1_000_000;
+    uint16 public constant MAX_SEQUENCE_LENGTH = 1024;
+    uint16 public constant MAX_FUTURE_PERIOD = 1024;
+
+    // ------------------------------------------------------------------ state
+
+    /// @dev Starts at 1 (set in the constructor) so ids start at 1 and no bounty pays to create the slot.
+    uint256 private _nextBountyId;
+    mapping(uint256 bountyId => Bounty) private _bounties;
+    mapping(uint256 bountyId => mapping(address participant => Submission)) private _submissions;
+    mapping(address account => uint256 amount) private _credits;
+
+    // ----------------------------------------------------------------- events
+
+    event BountyCreated(
+        uint256 indexed bountyId,
+        address indexed owner,
+        uint256 reward,
+        bytes32 manifestDigest,
+        uint32 minAccuracyPpm,
+        uint64 submissionDeadline,
+        uint64 revealDeadline,
+        uint64 evaluationDeadline,
+        uint256 commitBond
+    );
+    /// @dev `commitOrder` stays that of the first commit when a participant replaces its commitment.
+    event Committed(uint256 indexed bountyId, address indexed participant, bytes32 commitment, uint32 commitOrder);
+    /// @dev The hyperparameters are read with `submissionOf` (kept out of the log to save participants gas).
+    event Revealed(uint256 indexed bountyId, address indexed participant);
+    event TestDataRevealed(uint256 indexed bountyId, bytes32 testDataDigest, bytes32 salt);
+    /// @dev Scores themselves are read with `submissionOf`; the report (by digest) lists them all.
+    event ScoresPosted(uint256 indexed bountyId, bytes32 reportDigest);
+    /// @dev `recipient` is the winner, the owner (refunds) or the first revealer (remainder of a split).
+    event Finalized(
+        uint256 indexed bountyId,
+        Outcome outcome,
+        address indexed recipient,
+        uint256 amount,
+        uint256 unrevealedBonds
+    );
+    event ShareClaimed(uint256 indexed bountyId, address indexed participant, uint256 amount);
+    event Cancelled(uint256 indexed bountyId, address indexed owner, uint256 refund);
+    event Withdrawn(address indexed account, uint256 amount);
+
+    // ----------------------------------------------------------------- errors
+
+    error UnknownBounty(uint256 bountyId);
+    error BountyClosed(uint256 bountyId, Phase phase);
+    error NotBountyOwner(uint256 bountyId, address caller, address owner);
+    error InvalidBountyParameter(string name, uint256 value, uint256 min, uint256 max);
+    error DeadlineTooEarly(string name, uint64 deadline, uint64 mustBeAfter);
+    error EmptyCommitment(uint256 bountyId);
+    error SubmissionWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
+    error WrongBond(uint256 bountyId, uint256 expected, uint256 sent);
+    error RevealWindowNotOpen(uint256 bountyId, uint64 opensAt, uint64 now);
+    error RevealWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
+    error NoCommitment(uint256 bountyId, address participant);
+    error AlreadyRevealed(uint256 bountyId, address participant);
+    error CommitmentMismatch(uint256 bountyId, address participant);
+    error HyperparameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
+    error TestDataRevealNotOpen(uint256 bountyId, uint64 opensAt, uint64 now);
+    error TestDataRevealClosed(uint256 bountyId, uint64 deadline, uint64 now);
+    error TestDataAlreadyRevealed(uint256 bountyId);
+    error TestDataMismatch(uint256 bountyId);
+    error TestDataNotRevealed(uint256 bountyId);
+    error EvaluationWindowNotOpen(uint256 bountyId, uint64 opensAt, uint64 now);
+    error EvaluationWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
+    error LengthMismatch(uint256 participants, uint256 accuracies);
+    error NotRevealed(uint256 bountyId, address participant);
+    error AlreadyScored(uint256 bountyId, address participant);
+    error AccuracyOutOfRange(uint256 bountyId, address participant, uint32 accuracyPpm);
+    error FinalizeTooEarly(uint256 bountyId, uint64 earliest, uint64 now);
+    error NotAStallSplit(uint256 bountyId, Outcome outcome);
+    error NotARevealer(uint256 bountyId, address participant);
+    error ShareAlreadyClaimed(uint256 bountyId, address participant);
+    error CancelNotAllowed(uint256 bountyId, uint32 commitCount, uint64 submissionDeadline, uint64 now);
+    error NothingToWithdraw(address account);
+    error WithdrawFailed(address account, uint256 amount);
+
+    constructor() {
+        _nextBountyId = 1;
+    }
+
+    // ---------------------------------------------------------- owner actions
+
+    /// @notice Posts a bounty; `msg.value` is the reward.
+    /// @param manifestDigest sha256 digest inside the task manifest's CIDv0.
+    /// @param testDataCommitment keccak256(abi.encode(testDataDigest, salt)) of the hidden test split.
+    /// @param minAccuracyPpm the bar a winner must reach, 1..1_000_000 parts per million.
+    /// @param sequenceLength input window of the task, 1..1024.
+    /// @param futurePeriod how far ahead the task predicts, 1..1024.
+    /// @param submissionDeadline commits are accepted while block.timestamp is below it.
+    /// @param revealDeadline reveals are accepted from submissionDeadline until it.
+    /// @param evaluationDeadline scores are accepted from revealDeadline until it.
+    /// @param commitBond wei each participant deposits with its first commit (may be 0).
+    /// @return bountyId the new bounty's id (ids start at 1).
+    function createBounty(
+        bytes32 manifestDigest,
+        bytes32 testDataCommitment,
+        uint32 minAccuracyPpm,
+        uint16 sequenceLength,
+        uint16 futurePeriod,
+        uint64 submissionDeadline,
+        uint64 revealDeadline,
+        uint64 evaluationDeadline,
+        uint96 commitBond
+    ) external payable returns (uint256 bountyId) {
+        _checkRange("reward", msg.value, 1, type(uint96).max);
+        _checkRange("manifestDigest", uint256(manifestDigest), 1, type(uint256).max);
+        _checkRange("testDataCommitment", uint256(testDataCommitment), 1, type(uint256).max);
+        _checkRange("minAccuracyPpm", minAccuracyPpm, 1, MAX_ACCURACY_PPM);
+        _checkRange("sequenceLength", sequenceLength, 1, MAX_SEQUENCE_LENGTH);
+        _checkRange("futurePeriod", futurePeriod, 1, MAX_FUTURE_PERIOD);
+        _checkRange("commitBond", commitBond, 0, type(uint80).max);
+        _checkRange("evaluationDeadline", evaluationDeadline, 0, type(uint40).max);
+        _checkDeadlines(submissionDeadline, revealDeadline, evaluationDeadline);
+
+        bountyId = _nextBountyId;
+        unchecked {
+            _nextBountyId = bountyId + 1; // cannot overflow: one id per transaction
+        }
+        Bounty storage b = _bounties[bountyId];
+        b.prize = Prize(msg.sender, uint96(msg.value));
+        b.terms = Terms(address(0), 0, minAccuracyPpm, sequenceLength, futurePeriod);
+        b.timeline = Timeline(
+            uint40(submissionDeadline),
+            uint40(revealDeadline),
+            uint40(evaluationDeadline),
+            uint80(commitBond),
+            0,
+            Status.Open
+        );
+        b.manifestDigest = manifestDigest;
+        b.testData = testDataCommitment;
+        emit BountyCreated(
+            bountyId,
+            msg.sender,
+            msg.value,
+            manifestDigest,
+            minAccuracyPpm,
+            submissionDeadline,
+            revealDeadline,
+            evaluationDeadline,
+            commitBond
+        );
+    }
+
+    /// @notice Withdraws a bounty nobody has committed to yet, before its submission deadline; the reward
+    /// is credited back to the owner (collect it with `withdraw`).
+    /// @param bountyId the bounty to cancel.
+    function cancel(uint256 bountyId) external {
+        Bounty storage b = _openBounty(bountyId);
+        _onlyOwner(bountyId, b.prize.owner);
+        Timeline memory t = b.timeline;
+        if (t.commitCount != 0 || block.timestamp >= t.submissionDeadline) {
+            revert CancelNotAllowed(bountyId, t.commitCount, t.submissionDeadline, _now());
+        }
+        b.timeline.status = Status.Cancelled;
+        uint256 refund = b.prize.reward;
+        _credits[msg.sender] += refund;
+        emit Cancelled(bountyId, msg.sender, refund);
+    }
+
+    /// @notice Opens the hidden test data once submissions have closed (reveal or evaluation window), so
+    /// anyone can re-run the evaluation. Required before `postScores`.
+    /// @param bountyId the bounty.
+    /// @param testDataDigest sha256 digest inside the test split's CIDv0.
+    /// @param salt the salt used in the commitment given to `createBounty`.
+    function revealTestData(uint256 bountyId, bytes32 testDataDigest, bytes32 salt) external {
+        Bounty storage b = _openBounty(bountyId);
+        _onlyOwner(bountyId, b.prize.owner);
+        Timeline memory t = b.timeline;
+        if (block.timestamp < t.submissionDeadline) {
+            revert TestDataRevealNotOpen(bountyId, t.submissionDeadline, _now());
+        }
+        if (block.timestamp >= t.evaluationDeadline) {
+            revert TestDataRevealClosed(bountyId, t.evaluationDeadline, _now());
+        }
+        if (b.control.testDataRevealed) revert TestDataAlreadyRevealed(bountyId);
+        if (keccak256(abi.encode(testDataDigest, salt)) != b.testData) revert TestDataMismatch(bountyId);
+
+        b.control.testDataRevealed = true;
+        b.testData = testDataDigest;
+        emit TestDataRevealed(bountyId, testDataDigest, salt);
+    }
+
+    /// @notice Posts the accuracy of revealed submissions, in one or several batches, during the
+    /// evaluation window and after `revealTestData`. Each participant is scored once.
+    /// @param bountyId the bounty.
+    /// @param participants revealed, not yet scored participants.
+    /// @param accuraciesPpm their accuracies on the test data, 0..1_000_000 parts per million.
+    /// @param reportDigest sha256 digest inside the CIDv0 of the evaluation report (the latest one wins).
+    function postScores(
+        uint256 bountyId,
+        address[] calldata participants,
+        uint32[] calldata accuraciesPpm,
+        bytes32 reportDigest
+    ) external {
+        Bounty storage b = _openBounty(bountyId);
+        _onlyOwner(bountyId, b.prize.owner);
+        Control memory c = b.control;
+        Timeline memory t = b.timeline;
+        if (block.timestamp < t.revealDeadline) revert EvaluationWindowNotOpen(bountyId, t.revealDeadline, _now());
+        if (block.timestamp >= t.evaluationDeadline) {
+            revert EvaluationWindowClosed(bountyId, t.evaluationDeadline, _now());
+        }
+        if (!c.testDataRevealed) revert TestDataNotRevealed(bountyId);
+        if (participants.length != accuraciesPpm.length) {
+            revert LengthMismatch(participants.length, accuraciesPpm.length);
+        }
+
+        mapping(address => Submission) storage submissions = _submissions[bountyId];
+        for (uint256 i = 0; i < participants.length; ) {
+            _score(bountyId, submissions, participants[i], accuraciesPpm[i], c);
+            unchecked {
+                ++i; // bounded by the calldata length
+            }
+        }
+        // Checked: cannot overflow, each revealed participant is scored once and reveals fit uint24.
+        c.scoredCount += uint24(participants.length);
+        b.control = c;
+        emit ScoresPosted(bountyId, reportDigest);
+    }
+
+    // ---------------------------------------------------- participant actions
+
+    /// @notice Commits (or replaces) the caller's sealed submission while the submission window is open.
+    /// @dev The first commit must carry exactly the bounty's bond; a replacement carries nothing and keeps
+    /// the first commit's place in the tie-break order.
+    /// @param bountyId the bounty.
+    /// @param commitment `commitmentOf(bountyId, msg.sender, hp, salt)`.
+    function commit(uint256 bountyId, bytes32 commitment) external payable {
+        Timeline memory t = _bounties[bountyId].timeline;
+        if (t.status != Status.Open) _revertNotOpen(bountyId, t.status);
+        if (block.timestamp >= t.submissionDeadline) {
+            revert SubmissionWindowClosed(bountyId, t.submissionDeadline, _now());
+        }
+        if (commitment == bytes32(0)) revert EmptyCommitment(bountyId);
+
+        Submission storage s = _submissions[bountyId][msg.sender];
+        uint24 order = s.commitOrder;
+        if (order == 0) {
+            if (msg.value != t.commitBond) revert WrongBond(bountyId, t.commitBond, msg.value);
+            order = t.commitCount + 1; // checked: reverts past 2^24 - 1 participants
+            _bounties[bountyId].timeline.commitCount = order;
+            s.commitOrder = order;
+        } else if (msg.value != 0) {
+            revert WrongBond(bountyId, 0, msg.value);
+        }
+        s.payload = bytes22(commitment);
+        emit Committed(bountyId, msg.sender, commitment, order);
+    }
+
+    /// @notice Opens the caller's commitment during the reveal window; its bond is credited back.
+    /// @param bountyId the bounty.
+    /// @param hp the committed hyperparameters (ranges checked here).
+    /// @param salt the committed salt.
+    function reveal(uint256 bountyId, Hyperparameters calldata hp, bytes32 salt) external {
+        Bounty storage b = _bounties[bountyId];
+        Timeline memory t = b.timeline;
+        if (t.status != Status.Open) _revertNotOpen(bountyId, t.status);
+        if (block.timestamp < t.submissionDeadline) {
+            revert RevealWindowNotOpen(bountyId, t.submissionDeadline, _now());
+        }
+        if (block.timestamp >= t.revealDeadline) revert RevealWindowClosed(bountyId, t.revealDeadline, _now());
+        _checkHyperparameters(hp);
+
+        Submission storage s = _submissions[bountyId][msg.sender];
+        if (s.commitOrder == 0) revert NoCommitment(bountyId, msg.sender);
+        if (s.revealed) revert AlreadyRevealed(bountyId, msg.sender);
+        if (bytes22(commitmentOf(bountyId, msg.sender, hp, salt)) != s.payload) {
+            revert CommitmentMismatch(bountyId, msg.sender);
+        }
+
+        s.revealed = true;
+        s.payload = bytes22(uint176(_packHyperparameters(hp)));
+        Terms storage terms = b.terms;
+        uint24 revealCount = terms.revealCount;
+        if (revealCount == 0) terms.firstRevealer = msg.sender;
+        terms.revealCount = revealCount + 1; // at most commitCount, which fits uint24
+        if (t.commitBond != 0) _credits[msg.sender] += t.commitBond;
+        emit Revealed(bountyId, msg.sender);
+    }
+
+    /// @notice After a stall split, credits the caller's equal share of the reward (once per revealer).
+    /// @param bountyId the bounty.
+    function claimShare(uint256 bountyId) external {
+        Bounty storage b = _bounties[bountyId];
+        if (b.timeline.status == Status.None) revert UnknownBounty(bountyId);
+        Outcome outcome = b.control.outcome;
+        if (outcome != Outcome.StallSplit) revert NotAStallSplit(bountyId, outcome);
+        Submission storage s = _submissions[bountyId][msg.sender];
+        if (!s.revealed) revert NotARevealer(bountyId, msg.sender);
+        if (s.shareClaimed) revert ShareAlreadyClaimed(bountyId, msg.sender);
+
+        s.shareClaimed = true;
+        uint256 share = b.prize.reward / b.terms.revealCount;
+        _credits[msg.sender] += share;
+        emit ShareClaimed(bountyId, msg.sender, share);
+    }
+
+    // ---------------------------------------------------------- anyone
+
+    /// @notice Settles a bounty once it is Finalizable. O(1): amounts are credited, never sent.
+    /// @dev No reveals: reward to the owner. All reveals scored: reward to the leader if it reaches the
+    /// bar, else to the owner. Otherwise (evaluation deadline passed, reveals unscored): each revealer
+    /// claims reward / revealCount with `claimShare`, the remainder goes to the first revealer now.
+    /// Bonds of commits never revealed go to the owner in every case.
+    /// @param bountyId the bounty.
+    function finalize(uint256 bountyId) external {
+        Bounty storage b = _openBounty(bountyId);
+        Timeline memory t = b.timeline;
+        Control memory c = b.control;
+        Terms memory terms = b.terms;
+        Prize memory prize = b.prize;
+        if (_phase(t, c, terms.revealCount) != Phase.Finalizable) {
+            uint64 earliest = terms.revealCount == c.scoredCount ? t.revealDeadline : t.evaluationDeadline;
+            revert FinalizeTooEarly(bountyId, earliest, _now());
+        }
+
+        Outcome outcome;
+        address recipient;
+        uint256 amount = prize.reward;
+        if (terms.revealCount == 0) {
+            (outcome, recipient) = (Outcome.NoReveals, prize.owner);
+        } else if (terms.revealCount == c.scoredCount) {
+            if (c.bestAccuracyPpm >= terms.minAccuracyPpm) (outcome, recipient) = (Outcome.WinnerPaid, c.leader);
+            else (outcome, recipient) = (Outcome.BelowBar, prize.owner);
+        } else {
+            (outcome, recipient) = (Outcome.StallSplit, terms.firstRevealer);
+            amount = prize.reward % terms.revealCount;
+        }
+        uint256 unrevealedBonds;
+        unchecked {
+            // revealCount <= commitCount, and the bonds were paid in, so the product fits.
+            unrevealedBonds = uint256(t.commitCount - terms.revealCount) * t.commitBond;
+        }
+
+        b.timeline.status = Status.Finalized;
+        b.control.outcome = outcome;
+        if (amount != 0) _credits[recipient] += amount;
+        if (unrevealedBonds != 0) _credits[prize.owner] += unrevealedBonds;
+        emit Finalized(bountyId, outcome, recipient, amount, unrevealedBonds);
+    }
+
+    /// @notice Sends the caller everything credited to it (rewards, refunds, bonds, shares).
+    /// @dev The credit is zeroed before the transfer, so re-entering finds nothing; a receiver that
+    /// reverts only fails its own withdrawal and keeps its credit.
+    function withdraw() external {
+        uint256 amount = _credits[msg.sender];
+        if (amount == 0) revert NothingToWithdraw(msg.sender);
+        _credits[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok, ) = payable(msg.sender).call{value: amount}("");
+        if (!ok) revert WithdrawFailed(msg.sender, amount);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @notice The commitment a participant sends to `commit`; binds it to the participant, this chain
+    /// and this contract, so a copied commitment or reveal fails for anyone else.
+    /// @param bountyId the bounty.
+    /// @param participant the committing address.
+    /// @param hp the hyperparameters.
+    /// @param salt a random 32-byte secret.
+    /// @return the commitment.
+    function commitmentOf(
+        uint256 bountyId,
+        address participant,
+        Hyperparameters calldata hp,
+        bytes32 salt
+    ) public view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), bountyId, participant, hp, salt));
+    }
+
+    /// @notice Amount credited to `account` and not yet withdrawn.
+    /// @param account the address.
+    /// @return the credited amount in wei.
+    function pendingWithdrawal(address account) external view returns (uint256) {
+        return _credits[account];
+    }
+
+    /// @notice How many bounties have been created (ids run from 1 to this number).
+    /// @return the count.
+    function bountyCount() external view returns (uint256) {
+        return _nextBountyId - 1;
+    }
+
+    /// @notice A bounty's phase now.
+    /// @param bountyId the bounty.
+    /// @return the phase.
+    function phaseOf(uint256 bountyId) public view returns (Phase) {
+        Bounty storage b = _bounty(bountyId);
+        return _phase(b.timeline, b.control, b.terms.revealCount);
+    }
+
+    /// @notice Every field of a bounty, its phase, counts and the best score so far.
+    /// @param bountyId the bounty.
+    /// @return v the bounty.
+    function getBounty(uint256 bountyId) external view returns (BountyView memory v) {
+        Bounty storage b = _bounty(bountyId);
+        Control memory c = b.control;
+        Timeline memory t = b.timeline;
+        Terms memory terms = b.terms;
+        v.id = bountyId;
+        v.owner = b.prize.owner;
+        v.reward = b.prize.reward;
+        v.manifestDigest = b.manifestDigest;
+        if (c.testDataRevealed) v.testDataDigest = b.testData;
+        else v.testDataCommitment = b.testData;
+        v.minAccuracyPpm = terms.minAccuracyPpm;
+        v.sequenceLength = terms.sequenceLength;
+        v.futurePeriod = terms.futurePeriod;
+        v.submissionDeadline = t.submissionDeadline;
+        v.revealDeadline = t.revealDeadline;
+        v.evaluationDeadline = t.evaluationDeadline;
+        v.commitBond = t.commitBond;
+        v.commitCount = t.commitCount;
+        v.revealCount = terms.revealCount;
+        v.scoredCount = c.scoredCount;
+        v.testDataRevealed = c.testDataRevealed;
+        v.phase = _phase(t, c, terms.revealCount);
+        v.outcome = c.outcome;
+        v.leader = c.leader;
+        v.bestAccuracyPpm = c.bestAccuracyPpm;
+        v.firstRevealer = terms.firstRevealer;
+    }
+
+    /// @notice A participant's submission: commitment, order, reveal and score.
+    /// @param bountyId the bounty.
+    /// @param participant the participant.
+    /// @return v the submission (all zero if the participant never committed).
+    function submissionOf(uint256 bountyId, address participant) external view returns (SubmissionView memory v) {
+        _bounty(bountyId);
+        Submission memory s = _submissions[bountyId][participant];
+        v.commitOrder = s.commitOrder;
+        v.revealed = s.revealed;
+        if (s.revealed) v.hp = _unpackHyperparameters(uint96(uint176(s.payload)));
+        else v.commitmentPrefix = s.payload;
+        v.scored = s.scored;
+        v.accuracyPpm = s.accuracyPpm;
+        v.shareClaimed = s.shareClaimed;
+    }
+
+    /// @notice The best scored submission so far (zero address before any score).
+    /// @param bountyId the bounty.
+    /// @return leader the leading participant.
+    /// @return accuracyPpm its accuracy.
+    function leaderOf(uint256 bountyId) external view returns (address leader, uint32 accuracyPpm) {
+        Bounty storage b = _bounty(bountyId);
+        return (b.control.leader, b.control.bestAccuracyPpm);
+    }
+
+    // --------------------------------------------------------------- internal
+
+    function _now() private view returns (uint64) {
+        return uint64(block.timestamp);
+    }
+
+    function _bounty(uint256 bountyId) private view returns (Bounty storage b) {
+        b = _bounties[bountyId];
+        if (b.timeline.status == Status.None) revert UnknownBounty(bountyId);
+    }
+
+    function _openBounty(uint256 bountyId) private view returns (Bounty storage b) {
+        b = _bounties[bountyId];
+        Status status = b.timeline.status;
+        if (status != Status.Open) _revertNotOpen(bountyId, status);
+    }
+
+    function _revertNotOpen(uint256 bountyId, Status status) private pure {
+        if (status == Status.None) revert UnknownBounty(bountyId);
+        revert BountyClosed(bountyId, status == Status.Finalized ? Phase.Finalized : Phase.Cancelled);
+    }
+
+    function _onlyOwner(uint256 bountyId, address owner) private view {
+        if (msg.sender != owner) revert NotBountyOwner(bountyId, msg.sender, owner);
+    }
+
+    function _phase(Timeline memory t, Control memory c, uint24 revealCount) private view returns (Phase) {
+        if (t.status == Status.Finalized) return Phase.Finalized;
+        if (t.status == Status.Cancelled) return Phase.Cancelled;
+        if (block.timestamp < t.submissionDeadline) return Phase.Submission;
+        if (block.timestamp < t.revealDeadline) return Phase.Reveal;
+        if (block.timestamp >= t.evaluationDeadline || c.scoredCount == revealCount) return Phase.Finalizable;
+        return Phase.Evaluation;
+    }
+
+    /// @dev Records one score and updates the leader in `c` (written back by the caller). A score beats
+    /// the leader's if higher, or equal with an earlier first commit; the leader's order is read only
+    /// on a tie.
+    function _score(
+        uint256 bountyId,
+        mapping(address => Submission) storage submissions,
+        address participant,
+        uint32 accuracy,
+        Control memory c
+    ) private {
+        Submission storage s = submissions[participant];
+        if (!s.revealed) revert NotRevealed(bountyId, participant);
+        if (s.scored) revert AlreadyScored(bountyId, participant);
+        if (accuracy > MAX_ACCURACY_PPM) revert AccuracyOutOfRange(bountyId, participant, accuracy);
+        s.scored = true;
+        s.accuracyPpm = accuracy;
+
+        bool leads = c.leader == address(0) || accuracy > c.bestAccuracyPpm;
+        if (!leads && accuracy == c.bestAccuracyPpm) {
+            leads = s.commitOrder < submissions[c.leader].commitOrder;
+        }
+        if (leads) (c.leader, c.bestAccuracyPpm) = (participant, accuracy);
+    }
+
+    function _checkRange(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert InvalidBountyParameter(name, value, min, max);
+    }
+
+    function _checkDeadlines(uint64 submission, uint64 revealAt, uint64 evaluation) private view {
+        if (submission <= block.timestamp) revert DeadlineTooEarly("submissionDeadline", submission, _now());
+        if (revealAt <= submission) revert DeadlineTooEarly("revealDeadline", revealAt, submission);
+        if (evaluation <= revealAt) revert DeadlineTooEarly("evaluationDeadline", evaluation, revealAt);
+    }
+
+    function _checkHp(string memory name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert HyperparameterOutOfRange(name, value, min, max);
+    }
+
+    function _checkHyperparameters(Hyperparameters calldata hp) private pure {
+        _checkHp("lstmLayers", hp.lstmLayers, 1, 4);
+        _checkHp("lstmUnits", hp.lstmUnits, 4, 512);
+        _checkHp("denseLayers", hp.denseLayers, 0, 4);
+        _checkHp("activation", hp.activation, 0, 7);
+        _checkHp("loss", hp.loss, 0, 4);
+        _checkHp("dropoutPermille", hp.dropoutPermille, 0, 800);
+        _checkHp("learningRateMicro", hp.learningRateMicro, 1, 100_000);
+    }
+
+    /// @dev 96 bits, low to high: lstmLayers 8, lstmUnits 16, denseLayers 8, activation 8, loss 8,
+    /// dropoutPermille 16, learningRateMicro 32.
+    function _packHyperparameters(Hyperparameters calldata hp) private pure returns (uint96) {
+        return
+            uint96(hp.lstmLayers) |
+            (uint96(hp.lstmUnits) << 8) |
+            (uint96(hp.denseLayers) << 24) |
+            (uint96(hp.activation) << 32) |
+            (uint96(hp.loss) << 40) |
+            (uint96(hp.dropoutPermille) << 48) |
+            (uint96(hp.learningRateMicro) << 64);
+    }
+
+    function _unpackHyperparameters(uint96 packed) private pure returns (Hyperparameters memory hp) {
+        hp.lstmLayers = uint8(packed);
+        hp.lstmUnits = uint16(packed >> 8);
+        hp.denseLayers = uint8(packed >> 24);
+        hp.activation = uint8(packed >> 32);
+        hp.loss = uint8(packed >> 40);
+        hp.dropoutPermille = uint16(packed >> 48);
+        hp.learningRateMicro = uint32(packed >> 64);
+    }
+}
