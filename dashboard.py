@@ -1,7 +1,47 @@
-"""HyperBounty dashboard entry point (placeholder until the dashboard issue lands)."""
+"""HyperBounty dashboard: the router. `streamlit run dashboard.py`
+
+Only navigation and the sidebar live here; each stage is a page module under
+pages/, and every action a page offers is a function in actions/.
+Page URLs: /preprocess, /initialize, /submit, /evaluate, /finalize, /explorer.
+Each page ends with ``ui.tx.render_pending()`` (the transaction dialog) rather than this router:
+AppTest drops the router's own elements after the first run, and the dialog must be testable.
+"""
 
 import streamlit as st
 
+from ui import sidebar
+
 st.set_page_config(page_title="HyperBounty", page_icon=":material/emoji_events:", layout="wide")
-st.title("HyperBounty")
-st.write("A trustless market for LSTM hyperparameter search. The stage pages are on their way.")
+
+PAGES = {
+    "Owner": [
+        st.Page(
+            "pages/preprocess.py",
+            title="Preprocess",
+            icon=":material/dataset:",
+            url_path="preprocess",
+            default=True,
+        ),
+        st.Page(
+            "pages/initialize.py", title="Initialize", icon=":material/add_circle:", url_path="initialize"
+        ),
+        st.Page("pages/evaluate.py", title="Evaluate", icon=":material/leaderboard:", url_path="evaluate"),
+    ],
+    "Participant": [
+        st.Page("pages/submit.py", title="Submit", icon=":material/upload:", url_path="submit"),
+    ],
+    "Anyone": [
+        st.Page("pages/finalize.py", title="Finalize", icon=":material/payments:", url_path="finalize"),
+        st.Page(
+            "pages/explorer.py",
+            title="Explorer / Verify",
+            icon=":material/travel_explore:",
+            url_path="explorer",
+        ),
+    ],
+}
+
+sidebar.network_panel()
+sidebar.wallet_panel()
+page = st.navigation(PAGES)
+page.run()

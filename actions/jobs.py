@@ -113,10 +113,18 @@ class Job:
     def view(self) -> JobView:
         with self._lock:
             return JobView(
-                key=self.key, title=self.title, id=self.id, state=self.state, fraction=self.fraction,
-                message=self.message, detail=dict(self.detail),
+                key=self.key,
+                title=self.title,
+                id=self.id,
+                state=self.state,
+                fraction=self.fraction,
+                message=self.message,
+                detail=dict(self.detail),
                 curves={name: list(points) for name, points in self.curves.items()},
-                result=self.result, error=self.error, started=self.started, finished=self.finished,
+                result=self.result,
+                error=self.error,
+                started=self.started,
+                finished=self.finished,
             )
 
 
@@ -166,8 +174,16 @@ class JobRunner:
         # Training is CPU-bound: more parallel workers than cores only slows each of them down.
         self._process_slots = threading.BoundedSemaphore(max(1, max_processes))
 
-    def start(self, key: str, title: str, fn: Callable[..., Any], *args: Any,
-              process: bool = False, restart: bool = False, **kwargs: Any) -> JobView:
+    def start(
+        self,
+        key: str,
+        title: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        process: bool = False,
+        restart: bool = False,
+        **kwargs: Any,
+    ) -> JobView:
         """Start ``fn(progress, *args, **kwargs)`` under ``key`` unless that key is still active."""
         with self._lock:
             existing = self._jobs.get(key)
@@ -202,7 +218,7 @@ class JobRunner:
         with self._lock:
             self._jobs.pop(key, None)
 
-    def keys(self, prefix: str = "") -> list[str]:
+    def job_keys(self, prefix: str = "") -> list[str]:
         with self._lock:
             return [key for key in self._jobs if key.startswith(prefix)]
 
@@ -264,8 +280,10 @@ class JobRunner:
                     try:  # the last message may still be in flight
                         message = out.get(timeout=1.0)
                     except queue_module.Empty:
-                        job.finish(FAILED, error=f"The worker process stopped unexpectedly "
-                                                 f"(exit code {process.exitcode}).")
+                        job.finish(
+                            FAILED,
+                            error=f"The worker process stopped unexpectedly (exit code {process.exitcode}).",
+                        )
                         return
                 else:
                     continue

@@ -1,0 +1,244 @@
+"""The owner's data step: load candles, build the split files and manifest, keep them, publish them.
+
+Why drafts on disk: the test split must stay with the owner (only its digest
+goes on chain) until the reveal window, possibly days later and after a
+restart, so every built dataset is written under
+``<data>/owner/datasets/<dataset id>/`` (manifest, the three split files, the
+parameters) before anything is published. The dataset id is the CID of the
+train file plus the test file's CID, both content hashes, so building the
+same data twice lands in the same folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from actions.errors import ActionError
+from settings import get_settings
+
+SOURCES = {"bundled": "Bundled 2018 candles", "coinpaprika": "coinpaprika API", "upload": "Upload a CSV"}
+
+
+def load_candles(
+    source: str,
+    coins: list[str] | None = None,
+    *,
+    upload: bytes | None = None,
+    upload_name: str = "",
+    api_key: str = "",
+    start: int = 0,
+    end: int = 0,
+    interval: str = "5m",
+) -> dict[str, pd.DataFrame]:
+    """Candles per coin from one source; every failure is a sentence saying what to do."""
+    from ml import data
+
+    if source == "bundled":
+        return data.load_bundled(coins or None)
+    if source == "upload":
+        if not upload:
+            raise ActionError("Choose a CSV file to upload first.")
+        coin = Path(upload_name).stem.split("-")[0].upper() if upload_name else None
+        return data.parse_upload(upload, coin=coin)
+    if source == "coinpaprika":
+        if not coins:
+            raise ActionError("Pick at least one coin symbol to fetch from coinpaprika.")
+        if end <= start:
+            raise ActionError("Choose a date range whose end is after its start.")
+        client = data.CoinpaprikaClient(api_key=api_key or None)
+        return client.load(coins, start, end, interval)
+    raise ActionError(f"Unknown data source {source!r}: choose one of {', '.join(SOURCES)}.")
+
+
+@dataclass
+class BuiltDataset:
+    """A built (not yet published) dataset: the manifest, the split files and where they are kept."""
+
+    manifest: Any  # ml.manifest.TaskManifest
+    files: dict[str, bytes]
+    folder: Path
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dataset_id(self) -> str:
+        return self.folder.name
+
+    @property
+    def test_cid(self) -> str:
+        import storage
+
+        return storage.ipfs_cid(self.files["test"])
+
+    @property
+    def cids(self) -> dict[str, str]:
+        return {
+            "manifest": self.manifest.cid(),
+            "train": self.manifest.data.train_cid,
+            "validation": self.manifest.data.validation_cid,
+            "test (kept private)": self.test_cid,
+        }
+
+
+def default_parameters(protocol: str = "demo") -> Any:
+    """The ml layer's ``DatasetParameters`` for the "demo" or "tiny" protocol."""
+    from ml import preprocess
+
+    return preprocess.tiny_parameters() if protocol == "tiny" else preprocess.demo_parameters()
+
+
+def build(frames: dict[str, pd.DataFrame], params: Any) -> BuiltDataset:
+    """Build manifest + split files and keep them on disk before anything is published."""
+    from ml import preprocess
+
+    manifest, files = preprocess.build_dataset(frames, params)
+    built = BuiltDataset(manifest=manifest, files=files, folder=Path(), params=_params_dict(params))
+    built.folder = _folder_for(manifest.data.train_cid, built.test_cid)
+    save(built)
+    return built
+
+
+def _params_dict(params: Any) -> dict[str, Any]:
+    try:
+        return asdict(params)
+    except TypeError:
+        return dict(params)
+
+
+def _folder_for(train_cid: str, test_cid: str) -> Path:
+    return get_settings().path("owner", "datasets", f"{train_cid[:16]}-{test_cid[:16]}", "x").parent
+
+
+def save(built: BuiltDataset) -> None:
+    """Write every file through a temp name + rename so a crash never leaves half a dataset."""
+    built.folder.mkdir(parents=True, exist_ok=True)
+    payloads = {f"{name}.csv": data for name, data in built.files.items()}
+    payloads["manifest.json"] = built.manifest.to_bytes()
+    payloads["params.json"] = json.dumps(built.params, indent=2, default=list).encode()
+    for name, data in payloads.items():
+        _atomic_write(built.folder / name, data)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def load(folder: Path) -> BuiltDataset:
+    from ml.manifest import TaskManifest
+
+    files = {name: (folder / f"{name}.csv").read_bytes() for name in ("train", "validation", "test")}
+    manifest = TaskManifest.from_bytes((folder / "manifest.json").read_bytes())
+    params_path = folder / "params.json"
+    params = json.loads(params_path.read_text()) if params_path.exists() else {}
+    return BuiltDataset(manifest=manifest, files=files, folder=folder, params=params)
+
+
+def saved() -> list[BuiltDataset]:
+    """Every dataset this owner built, newest first."""
+    root = get_settings().path("owner", "datasets", "x").parent
+    found = []
+    for folder in sorted(root.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
+        if (folder / "manifest.json").exists():
+            try:
+                found.append(load(folder))
+            except (OSError, ValueError):
+                continue  # a damaged draft is skipped, not fatal for the others
+    return found
+
+
+def find_by_test_cid(test_cid: str) -> BuiltDataset | None:
+    """The kept dataset whose hidden test file has ``test_cid`` (the Evaluate page needs its bytes)."""
+    for built in saved():
+        if built.test_cid == test_cid:
+            return built
+    return None
+
+
+def with_protocol(
+    built: BuiltDataset, epochs: int, batch_size: int, seed: int, max_train_sequences: int | None
+) -> Any:
+    """The manifest with another evaluation protocol (the split files, and their CIDs, stay the same)."""
+    from ml.manifest import EvaluationSpec, TaskManifest
+
+    evaluation = EvaluationSpec.model_validate(
+        {
+            **built.manifest.evaluation.model_dump(),
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "seed": seed,
+            "max_train_sequences": max_train_sequences,
+        }
+    )
+    return TaskManifest.model_validate({**built.manifest.model_dump(), "evaluation": evaluation.model_dump()})
+
+
+def publish(backend: Any, built: BuiltDataset, manifest: Any = None) -> dict[str, str]:
+    """Add the manifest and the train and validation files to the store; the test file stays local.
+
+    Returns the CIDs the store reported, after checking each against the CID computed locally
+    (so what the chain will commit to is what the store serves).
+    """
+    manifest = manifest or built.manifest
+    store = backend.store
+    expected = {
+        "train": (built.files["train"], manifest.data.train_cid),
+        "validation": (built.files["validation"], manifest.data.validation_cid),
+        "manifest": (manifest.to_bytes(), manifest.cid()),
+    }
+    published = {}
+    for name, (data, cid) in expected.items():
+        got = store.add(data)
+        if got != cid:
+            raise ActionError(f"The store returned CID {got} for the {name} file, but it should be {cid}.")
+        published[name] = got
+    if manifest is not built.manifest:
+        _atomic_write(built.folder / f"manifest-{manifest.cid()}.json", manifest.to_bytes())
+    return published
+
+
+def preview_frame(
+    frames: dict[str, pd.DataFrame], interval: str, last_rows: int | None, coins: list[str]
+) -> pd.DataFrame:
+    """The merged close prices the dataset will be cut from (for the Preprocess charts)."""
+    from ml import data
+
+    merged = data.merge_coins({c: data.resample(frames[c], interval) for c in coins})
+    if last_rows:
+        merged = merged.iloc[-last_rows:]
+    return merged
+
+
+def split_spans(merged: pd.DataFrame, permille: tuple[int, int, int]) -> list[tuple[str, int, int]]:
+    """(split name, first time, last time) of the chronological train / validation / test split."""
+    rows = len(merged)
+    train_end = rows * permille[0] // 1000
+    val_end = rows * (permille[0] + permille[1]) // 1000
+    times = merged.index
+    spans = []
+    bounds = (("train", 0, train_end), ("validation", train_end, val_end), ("test", val_end, rows))
+    for name, lo, hi in bounds:
+        if hi > lo:
+            spans.append((name, int(times[lo]), int(times[hi - 1])))
+    return spans
+
+
+def class_balance(built: BuiltDataset) -> pd.DataFrame:
+    """Rows per split labelled "up" and "down" (before the training split is balanced)."""
+    from ml import preprocess
+
+    rows = []
+    for name in preprocess.SPLITS:
+        frame = preprocess.parse_split(built.files[name], built.manifest, name)
+        _, target, _ = preprocess.split_features(frame, built.manifest)
+        rows.append({"split": name, "down": int((target == 0).sum()), "up": int((target == 1).sum())})
+    return pd.DataFrame(rows)

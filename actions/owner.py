@@ -1,0 +1,392 @@
+"""The owner's actions: create a bounty, reveal the test data, evaluate, publish the report, post scores.
+
+Order matters for durability: the test-data salt is written to disk by the chain
+client before ``createBounty`` is sent, the manifest and training files are in
+the content store before the chain commits to their digest, and the test file is
+added to the store before ``revealTestData`` so anyone can fetch it the moment
+the reveal is mined. The evaluation report is kept on disk
+(``<data>/owner/reports/``) as soon as it exists, so a restart between the
+evaluation and ``postScores`` loses no training.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from actions import datasets
+from actions.anyone import _plan
+from actions.display import duration, eth, percent_ppm, short_address, utc
+from actions.errors import ActionError
+from actions.tx import TxPlan
+from settings import get_settings
+
+
+@dataclass(frozen=True)
+class BountyTerms:
+    """What the owner chooses on the Initialize page. Amounts in wei, windows in seconds."""
+
+    reward: int
+    min_accuracy_ppm: int
+    submission_s: int
+    reveal_s: int
+    evaluation_s: int
+    commit_bond: int = 0
+
+    def check(self) -> None:
+        if self.reward <= 0:
+            raise ActionError("The reward must be more than 0 ETH.")
+        if not 1 <= self.min_accuracy_ppm <= 1_000_000:
+            raise ActionError("The minimum accuracy must be between 0.0001 % and 100 %.")
+        for name, seconds in (
+            ("submission", self.submission_s),
+            ("reveal", self.reveal_s),
+            ("evaluation", self.evaluation_s),
+        ):
+            if seconds < 60:
+                raise ActionError(f"The {name} window must last at least one minute.")
+        if self.commit_bond < 0 or self.commit_bond >= 2**96:
+            raise ActionError("The commit bond must be between 0 and 79 billion ETH.")
+
+
+def accuracy_to_ppm(percent: float | Decimal | str) -> int:
+    value = Decimal(str(percent))
+    if not Decimal(0) < value <= Decimal(100):
+        raise ActionError("The minimum accuracy is a percentage above 0 and at most 100.")
+    return int((value * 10_000).to_integral_value())
+
+
+def plan_create_bounty(
+    backend: Any, sender: Any, built: datasets.BuiltDataset, manifest: Any, terms: BountyTerms
+) -> TxPlan:
+    """Create a bounty for a built dataset under ``manifest`` (which may carry another protocol).
+
+    Deadlines are computed from chain time when the transaction is sent (the preview shows
+    them as of now); the files are published first, the salt stored by the client before sending.
+    """
+    terms.check()
+    import storage
+
+    client = backend.client
+    test_digest = storage.cid_to_digest(built.test_cid)
+
+    def args_at(now: int, commitment: bytes = b"\x01" * 32) -> tuple:
+        sub = now + terms.submission_s
+        rev = sub + terms.reveal_s
+        return (
+            manifest.digest(),
+            commitment,
+            terms.min_accuracy_ppm,
+            manifest.sequence_length,
+            manifest.future_period,
+            sub,
+            rev,
+            rev + terms.evaluation_s,
+            terms.commit_bond,
+        )
+
+    def send() -> Any:
+        datasets.publish(backend, built, manifest)
+        sub, rev, ev = client.deadlines_from_now(terms.submission_s, terms.reveal_s, terms.evaluation_s)
+        return client.create_bounty(
+            sender,
+            manifest_digest=manifest.digest(),
+            test_data_digest=test_digest,
+            reward=terms.reward,
+            min_accuracy_ppm=terms.min_accuracy_ppm,
+            sequence_length=manifest.sequence_length,
+            future_period=manifest.future_period,
+            submission_deadline=sub,
+            reveal_deadline=rev,
+            evaluation_deadline=ev,
+            commit_bond=terms.commit_bond,
+            test_data_cid=built.test_cid,
+        )
+
+    now = backend.now()
+    args = args_at(now)
+    details = [
+        ("Reward", eth(terms.reward)),
+        ("Minimum accuracy", percent_ppm(terms.min_accuracy_ppm)),
+        ("Submissions until", f"{utc(args[5])} ({duration(terms.submission_s)})"),
+        ("Reveals until", f"{utc(args[6])}"),
+        ("Evaluation until", f"{utc(args[7])}"),
+        ("Commit bond", eth(terms.commit_bond)),
+        ("Manifest", manifest.cid()),
+    ]
+    return TxPlan(
+        title="Create bounty",
+        function="createBounty",
+        sender=sender.address,
+        preview_fn=lambda: client.preview(
+            "createBounty", args_at(backend.now()), terms.reward, sender.address
+        ),
+        send=lambda: _unpack_created(send()),
+        details=details,
+        after=lambda receipt: {"bounty_id": receipt.bounty_id},
+    )
+
+
+class _Created:
+    """The receipt of createBounty with the new id attached (the client returns both)."""
+
+    def __init__(self, bounty_id: int, receipt: Any) -> None:
+        self.bounty_id = bounty_id
+        self._receipt = receipt
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._receipt, name)
+
+
+def _unpack_created(result: tuple[int, Any]) -> _Created:
+    bounty_id, receipt = result
+    return _Created(bounty_id, receipt)
+
+
+def create_bounty(
+    backend: Any, sender: Any, built: datasets.BuiltDataset, manifest: Any, terms: BountyTerms
+) -> tuple[int, Any]:
+    """Without a dialog (headless flow, tests): returns (bounty id, receipt) or raises with a sentence."""
+    outcome = plan_create_bounty(backend, sender, built, manifest, terms).execute()
+    if not outcome.ok:
+        raise ActionError(outcome.error)
+    return int(outcome.extra["bounty_id"]), outcome.receipt
+
+
+# --------------------------------------------------------------------------- test data
+
+
+def test_dataset_for(backend: Any, bounty_id: int) -> datasets.BuiltDataset:
+    """The kept dataset whose test file this bounty committed to (found through the stored secret)."""
+    client = backend.client
+    bounty = client.bounty(bounty_id)
+    try:
+        secret = client.secrets.test_data(client.chain_id, client.address, bounty.test_data_commitment)
+    except Exception as exc:
+        raise ActionError(
+            f"The test-data secret of bounty {bounty_id} is not on this machine: only the "
+            f"owner's machine that created it can reveal the test data ({exc})."
+        ) from exc
+    built = datasets.find_by_test_cid(secret.test_data_cid) if secret.test_data_cid else None
+    if built is None:
+        raise ActionError(
+            f"The hidden test file of bounty {bounty_id} ({secret.test_data_cid}) is not among "
+            "this owner's kept datasets; restore the owner/datasets folder from a backup."
+        )
+    return built
+
+
+def plan_reveal_test_data(backend: Any, sender: Any, bounty_id: int) -> TxPlan:
+    client = backend.client
+    built = test_dataset_for(backend, bounty_id)
+
+    def send() -> Any:
+        cid = backend.store.add(built.files["test"])
+        if cid != built.test_cid:
+            raise ActionError(f"The store computed {cid} for the test file, not {built.test_cid}.")
+        return client.reveal_test_data(sender, bounty_id)
+
+    def preview() -> Any:
+        bounty = client.bounty(bounty_id)
+        secret = client.secrets.test_data(client.chain_id, client.address, bounty.test_data_commitment)
+        return client.preview(
+            "revealTestData", (int(bounty_id), secret.test_data_digest, secret.salt), 0, sender.address
+        )
+
+    return TxPlan(
+        title=f"Reveal the test data of bounty {bounty_id}",
+        function="revealTestData",
+        sender=sender.address,
+        preview_fn=preview,
+        send=send,
+        details=[("Test file", built.test_cid)],
+    )
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def revealed_submissions(backend: Any, bounty_id: int) -> list[Any]:
+    return [s for s in backend.client.submissions(bounty_id) if s.revealed]
+
+
+def evaluation_job(
+    progress: Any,
+    manifest_bytes: bytes,
+    files: dict[str, bytes],
+    submissions: list[tuple[str, dict[str, int]]],
+    test_cid: str,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Background job: train and score every revealed submission; returns the report as a dict.
+
+    Runs in a thread of the dashboard; ``ml.runner`` trains in spawned worker processes and its
+    progress events arrive here, per submission, with live training metrics.
+    """
+    from ml.manifest import TaskManifest
+    from ml.runner import Submission, evaluate_submissions
+
+    manifest = TaskManifest.from_bytes(manifest_bytes)
+    count = max(1, len(submissions))
+    state: dict[int, float] = {}
+
+    def relay(event: Any) -> None:
+        state[event.index] = (
+            event.fraction
+            if event.state == "training"
+            else (1.0 if event.state in ("scored", "failed") else 0.0)
+        )
+        row = {
+            "participant": event.participant,
+            "state": event.state,
+            "fraction": round(event.fraction, 3),
+            "error": event.error or "",
+        }
+        if event.training is not None:
+            row["epoch"] = f"{event.training.epoch}/{event.training.epochs}"
+            logs = event.training.logs
+            point = {"step": round(event.index + event.fraction, 4)}
+            point.update({k: round(float(v), 5) for k, v in logs.items() if k in ("loss", "accuracy")})
+            progress.curve(event.participant, point)
+        progress(
+            sum(state.values()) / count,
+            f"{event.participant[:10]}…: {event.state}",
+            **{f"sub:{event.index}": row},
+        )
+
+    progress(0.0, "preparing the data (once for all submissions)")
+    report = evaluate_submissions(
+        manifest,
+        files,
+        [Submission(p, hp) for p, hp in submissions],
+        workers=workers,
+        progress=relay,
+        expected_test_cid=test_cid,
+    )
+    data = report.to_dict()
+    data["cid"] = report.cid()
+    _keep_report(report.to_bytes(), data["cid"])
+    return data
+
+
+def _keep_report(data: bytes, cid: str) -> None:
+    path = get_settings().path("owner", "reports", f"{cid}.json")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def start_evaluation(backend: Any, bounty_id: int, runner: Any = None, workers: int | None = None) -> Any:
+    """Fetch the task with the revealed test file, then evaluate every revealed submission (background)."""
+    import storage
+    from actions.anyone import fetch_task
+
+    bounty = backend.client.bounty(bounty_id)
+    if not bounty.test_data_revealed:
+        raise ActionError(
+            "Reveal the test data first: the evaluation scores on it, and anyone can then check the scores."
+        )
+    subs = revealed_submissions(backend, bounty_id)
+    if not subs:
+        raise ActionError(f"Bounty {bounty_id} has no revealed submissions to evaluate.")
+    manifest, files = fetch_task(backend, bounty_id, with_test=True)
+    test_cid = storage.digest_to_cid(bounty.test_data_digest)
+    pairs = [(s.participant, s.hyperparameters.to_dict()) for s in subs]
+    return (runner or backend.jobs).start(
+        evaluation_key(bounty_id),
+        f"Evaluate bounty {bounty_id}",
+        evaluation_job,
+        manifest.to_bytes(),
+        files,
+        pairs,
+        test_cid,
+        workers=workers,
+        restart=True,
+    )
+
+
+def evaluation_key(bounty_id: int) -> str:
+    return f"evaluate:{bounty_id}"
+
+
+def leaderboard_from_report(report: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for result in report["submissions"]:
+        rows.append(
+            {
+                "participant": result["participant"],
+                "status": result["status"],
+                "score_ppm": result.get("score_ppm"),
+                "error": result.get("error") or "",
+            }
+        )
+    rows.sort(key=lambda r: -(r["score_ppm"] or -1))
+    return rows
+
+
+def plan_post_scores(backend: Any, sender: Any, bounty_id: int, report: dict[str, Any]) -> TxPlan:
+    """Publish the report to the store, then post every unscored participant's score with its digest."""
+    import storage
+    from ml.manifest import canonical_json
+
+    client = backend.client
+    body = {k: v for k, v in report.items() if k != "cid"}
+    data = canonical_json(body)
+    cid = storage.ipfs_cid(data)
+    already = {s.participant for s in client.submissions(bounty_id) if s.scored}
+    scores = [
+        (r["participant"], int(r["score_ppm"]))
+        for r in body["submissions"]
+        if r["status"] == "scored" and r.get("score_ppm") is not None and r["participant"] not in already
+    ]
+    failed = [r["participant"] for r in body["submissions"] if r["status"] != "scored"]
+    if not scores:
+        raise ActionError("Nothing to post: every scored submission in this report is already on chain.")
+    digest = storage.cid_to_digest(cid)
+    args = (int(bounty_id), [p for p, _ in scores], [a for _, a in scores], digest)
+
+    def send() -> Any:
+        added = backend.store.add(data)
+        if added != cid:
+            raise ActionError(f"The store computed {added} for the report, not {cid}.")
+        return client.post_scores(sender, bounty_id, scores, digest)
+
+    details = [
+        ("Report", cid),
+        ("Scores", ", ".join(f"{short_address(p)} {percent_ppm(a)}" for p, a in scores)),
+    ]
+    if failed:
+        details.append(("Not scored (training failed)", ", ".join(short_address(p) for p in failed)))
+    return TxPlan(
+        title=f"Post {len(scores)} score(s) for bounty {bounty_id}",
+        function="postScores",
+        sender=sender.address,
+        preview_fn=lambda: client.preview("postScores", args, 0, sender.address),
+        send=send,
+        details=details,
+        after=lambda receipt: {"report": cid},
+    )
+
+
+def kept_report(cid: str) -> dict[str, Any] | None:
+    path = get_settings().path("owner", "reports", f"{cid}.json")
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    data["cid"] = cid
+    return data
+
+
+def plan_cancel(backend: Any, sender: Any, bounty_id: int) -> TxPlan:
+    client = backend.client
+    return _plan(
+        backend,
+        sender,
+        f"Cancel bounty {bounty_id}",
+        "cancel",
+        (int(bounty_id),),
+        lambda: client.cancel(sender, bounty_id),
+    )

@@ -1,0 +1,154 @@
+"""The per-process backend: one chain connection, one BountyBoard client, one content store.
+
+Why one per process: the embedded chain lives in this process's memory and its
+journal file may have only one writer, and every Streamlit session shares the
+same objects (``st.cache_resource`` in ``ui.common``). Building is done once
+per settings under a lock, so two sessions that open at the same moment do not
+start two chains. Sending transactions is serialised by ``chain.lock``
+(nonces, eth-tester state); reads go through the same lock on the embedded
+chain because eth-tester is not thread-safe.
+
+Usable without Streamlit: the headless flow and the tests call
+:func:`get_backend` directly.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from actions.errors import ActionError
+from actions.jobs import JobRunner
+from chain.providers import ChainConnection, connect
+from settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account the wallet offers, with the role label a person recognises it by."""
+
+    label: str
+    address: str
+
+    @property
+    def is_owner_label(self) -> bool:
+        return self.label == "Owner"
+
+
+@dataclass
+class Backend:
+    settings: Settings
+    chain: ChainConnection
+    _client: Any = None
+    _store: Any = None
+    _wallet: Any = None
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    # Background jobs of this backend (training, evaluation): per backend, so two data dirs in one
+    # process (tests) never see each other's results.
+    jobs: JobRunner = field(default_factory=JobRunner)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """Held while sending a transaction (nonce to submission) and by eth-tester reads."""
+        return self.chain.lock
+
+    @property
+    def client(self) -> Any:
+        """The BountyBoard client; a dev chain without a board gets one, deployed by the Owner account."""
+        with self._lock:
+            if self._client is None:
+                from chain.deployments import DeploymentRegistry, open_board
+                from chain.secrets import SecretStore
+
+                senders = self.dev_senders() if self.chain.is_dev else []
+                self._client = open_board(
+                    self.chain,
+                    sender=senders[0] if senders else None,
+                    deploy_if_never_deployed=bool(senders),
+                    registry=DeploymentRegistry.open(self.settings),
+                    secrets=SecretStore.open(self.settings),
+                )
+            return self._client
+
+    @property
+    def store(self) -> Any:
+        """The content store (``storage.open_store``): embedded or an IPFS node."""
+        with self._lock:
+            if self._store is None:
+                import storage
+
+                opener = getattr(storage, "open_store", None)
+                if opener is None:  # storage/__init__ may not export it yet
+                    from storage.store import open_store as opener
+                self._store = opener(self.settings)
+            return self._store
+
+    def accounts(self) -> list[Account]:
+        """Accounts the wallet offers: Owner first, then Participant 1..N (dev chains), else none."""
+        return [Account(a.label, a.address) for a in self.dev_senders()]
+
+    def dev_senders(self) -> list[Any]:
+        """The node-managed senders (``chain.accounts.NodeAccount``), cached: they never change."""
+        with self._lock:
+            if self._wallet is None:
+                from chain.accounts import dev_accounts
+
+                self._wallet = dev_accounts(self.chain, self.settings.participants)
+            return self._wallet
+
+    def sender(self, address: str, unlocked: dict[str, Any] | None = None) -> Any:
+        """The object that signs for ``address``: a dev account, or a keystore signer unlocked by the user."""
+        for candidate in [*self.dev_senders(), *(unlocked or {}).values()]:
+            if candidate.address.lower() == address.lower():
+                return candidate
+        raise ActionError(f"{address} is not an account this wallet can sign for; unlock its keystore first.")
+
+    def label_of(self, address: str) -> str:
+        lowered = address.lower()
+        for account in self.accounts():
+            if account.address.lower() == lowered:
+                return account.label
+        return address
+
+    def latest_block(self) -> tuple[int, int]:
+        """(number, timestamp) of the latest block: the chain's clock."""
+        with self.lock:
+            block = self.chain.w3.eth.get_block("latest")
+        return int(block["number"]), int(block["timestamp"])
+
+    def now(self) -> int:
+        """Chain time; deadlines are computed from this, never from the wall clock."""
+        return self.latest_block()[1]
+
+    def balance(self, address: str) -> int:
+        with self.lock:
+            return int(self.chain.w3.eth.get_balance(address))
+
+    def close(self) -> None:
+        self.chain.close()
+
+
+_backends: dict[Settings, Backend] = {}
+_backends_lock = threading.Lock()
+
+
+def get_backend(settings: Settings | None = None) -> Backend:
+    """The backend for ``settings`` (default: the process settings), built once under a lock."""
+    settings = settings or get_settings()
+    with _backends_lock:
+        backend = _backends.get(settings)
+        if backend is None or backend.chain.closed:
+            backend = Backend(settings=settings, chain=connect(settings))
+            _backends[settings] = backend
+        return backend
+
+
+def close_all() -> None:
+    """Close every backend (tests; a clean shutdown of the managed anvil node)."""
+    with _backends_lock:
+        for backend in _backends.values():
+            for key in backend.jobs.job_keys():
+                backend.jobs.cancel(key)
+            backend.close()
+        _backends.clear()

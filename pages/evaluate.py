@@ -1,0 +1,173 @@
+"""Evaluate (owner): reveal the test data, train and score every revealed submission, post the scores.
+
+Widget keys: ``eval_bounty`` (bounty picker); ``eval_reveal_test`` ("Reveal test data");
+``eval_workers`` (worker processes, 0 = in the dashboard process); ``eval_run`` ("Run evaluation");
+``eval_post`` ("Publish report and post scores").
+"""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from actions import owner
+from actions.display import percent_ppm, short_address, utc
+from actions.jobs import DONE
+from ui import charts, jobs, tx
+from ui.common import backend, bounty_picker, current_sender, show_error, submissions
+
+st.title(":material/leaderboard: Evaluate")
+st.caption(
+    "Owner: reveal the hidden test data, evaluate every revealed submission under the manifest's "
+    "protocol, publish the report and post the scores."
+)
+
+chosen = bounty_picker("eval_bounty")
+sender = current_sender()
+if chosen is None or sender is None:
+    tx.render_pending()
+    st.stop()
+bid = chosen.id
+
+subs = submissions(bid)
+revealed = [s for s in subs if s.revealed]
+left, mid, right, far = st.columns(4)
+left.metric("Phase", chosen.phase.label)
+mid.metric("Committed", chosen.commit_count)
+right.metric("Revealed", chosen.reveal_count)
+far.metric("Scored", chosen.scored_count)
+st.caption(
+    f"Reveals close {utc(chosen.reveal_deadline)}; "
+    f"scores must be posted before {utc(chosen.evaluation_deadline)}."
+)
+
+# ---------------------------------------------------------------- test data
+with st.container(border=True):
+    st.subheader(":material/visibility: Test data")
+    if chosen.test_data_revealed:
+        import storage
+
+        st.success(
+            f"Revealed: `{storage.digest_to_cid(chosen.test_data_digest)}`", icon=":material/lock_open:"
+        )
+    else:
+        st.caption(
+            "Allowed from the submission deadline until the evaluation deadline; the test file is added "
+            "to IPFS and its digest must match the commitment made at creation."
+        )
+        if st.button("Reveal test data", key="eval_reveal_test", icon=":material/lock_open:"):
+            try:
+                tx.request("reveal_test", owner.plan_reveal_test_data(backend(), sender, bid))
+            except Exception as exc:
+                show_error(exc)
+    tx.show_result("reveal_test")
+
+# ---------------------------------------------------------------- evaluation
+key = owner.evaluation_key(bid)
+with st.container(border=True):
+    st.subheader(":material/model_training: Evaluation")
+    if revealed:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "participant": s.participant,
+                        "commit #": s.commit_order,
+                        "hyperparameters": s.hyperparameters.describe() if s.hyperparameters else "",
+                        "posted score": percent_ppm(s.accuracy_ppm) if s.scored else "",
+                    }
+                    for s in revealed
+                ]
+            ),
+            hide_index=True,
+            key="eval_revealed",
+        )
+    else:
+        st.caption("No revealed submissions yet.")
+    default_workers = max(0, min(os.cpu_count() or 1, len(revealed)))
+    workers = st.number_input(
+        "Worker processes (0 = train inside the dashboard process)",
+        0,
+        64,
+        value=default_workers,
+        key="eval_workers",
+        help="Each worker trains submissions one after another; results do not depend "
+        "on the number of workers.",
+    )
+    if st.button("Run evaluation", key="eval_run", type="primary", icon=":material/play_arrow:"):
+        try:
+            owner.start_evaluation(backend(), bid, workers=int(workers))
+        except Exception as exc:
+            show_error(exc)
+
+    def _body(view) -> None:
+        rows = [view.detail[k] for k in sorted(view.detail) if k.startswith("sub:")]
+        if rows:
+            st.dataframe(
+                pd.DataFrame(rows),
+                hide_index=True,
+                key=f"eval_progress_{view.id}_{len(view.curves)}",
+                column_config={
+                    "fraction": st.column_config.ProgressColumn("progress", min_value=0, max_value=1)
+                },
+            )
+        if view.curves:
+            frames = []
+            for who, points in view.curves.items():
+                frame = pd.DataFrame(points)
+                if "loss" in frame:
+                    frames.append(frame.assign(participant=short_address(who)))
+            if frames:
+                live = pd.concat(frames)
+                st.line_chart(live, x="step", y="loss", color="participant", height=220)
+
+    view = jobs.panel(key, _body)
+
+# ---------------------------------------------------------------- leaderboard + post
+report = view.result if view is not None and view.state == DONE else None
+if report is not None:
+    with st.container(border=True):
+        st.subheader(":material/emoji_events: Leaderboard")
+        board = owner.leaderboard_from_report(report)
+        table = pd.DataFrame(
+            [
+                {
+                    "rank": n,
+                    "participant": r["participant"],
+                    "label": backend().label_of(r["participant"]),
+                    "accuracy %": (r["score_ppm"] or 0) / 10_000,
+                    "status": r["status"],
+                    "error": r["error"],
+                }
+                for n, r in enumerate(board, start=1)
+            ]
+        )
+        st.dataframe(table, hide_index=True, key="eval_leaderboard")
+        scored = table[table["status"] == "scored"].assign(participant=lambda t: t["label"])
+        if not scored.empty:
+            st.plotly_chart(charts.leaderboard(scored, chosen.min_accuracy_ppm / 10_000), key="eval_chart")
+        for result in report["submissions"]:
+            curves = (result.get("training") or {}).get("curves")
+            if curves:
+                with st.expander(
+                    f"Curves: {backend().label_of(result['participant'])}", icon=":material/show_chart:"
+                ):
+                    st.plotly_chart(
+                        charts.training_curves(curves), key=f"eval_curves_{result['participant']}"
+                    )
+        st.caption(f"Report CID: `{report['cid']}` (published with the scores).")
+        if st.button(
+            "Publish report and post scores", key="eval_post", type="primary", icon=":material/publish:"
+        ):
+            try:
+                tx.request("post_scores", owner.plan_post_scores(backend(), sender, bid, report))
+            except Exception as exc:
+                show_error(exc)
+        if st.button("Clear this evaluation", key="eval_clear", icon=":material/delete:"):
+            backend().jobs.forget(key)
+            st.rerun()
+tx.show_result("post_scores")
+
+tx.render_pending()

@@ -1,0 +1,149 @@
+"""Explorer / Verify (anyone): every bounty, its windows and events, the leaderboard, and a re-run check.
+
+Widget keys: ``exp_bounty`` (bounty picker); ``exp_participant`` (a scored participant) and
+``exp_verify`` ("Verify"), which re-trains that submission from the published files and says
+whether the posted score is reproduced.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from actions import anyone
+from actions.display import eth, percent_ppm, short_address, utc
+from actions.jobs import DONE
+from ui import charts, jobs, tx
+from ui.common import (
+    backend,
+    block_key,
+    bounty_picker,
+    created_at,
+    settings_key,
+    show_error,
+    submissions,
+)
+
+st.title(":material/travel_explore: Explorer / Verify")
+st.caption("Anyone: everything here is read from the chain and from IPFS, and every score can be re-run.")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _events(settings: str, block: int, bounty_id: int) -> list[dict]:
+    return anyone.event_rows(backend(), bounty_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _report(settings: str, block: int, bounty_id: int) -> dict | None:
+    return anyone.load_report(backend(), bounty_id)
+
+
+try:
+    rows = anyone.bounty_rows(backend())
+except Exception as exc:
+    show_error(exc)
+    rows = []
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="exp_table")
+
+chosen = bounty_picker("exp_bounty")
+if chosen is None:
+    tx.render_pending()
+    st.stop()
+bid = chosen.id
+now = backend().now()
+
+left, mid, right, far = st.columns(4)
+left.metric("Phase", chosen.phase.label)
+mid.metric("Reward", eth(chosen.reward))
+right.metric("Minimum accuracy", percent_ppm(chosen.min_accuracy_ppm))
+far.metric("Outcome", chosen.outcome.label if chosen.outcome else "open")
+st.caption(f"Owner {chosen.owner} · manifest `{anyone.manifest_cid(chosen)}` · chain time {utc(now)}")
+
+st.plotly_chart(charts.timeline(anyone.windows(chosen, created_at(bid) or now), now), key="exp_timeline")
+st.dataframe(pd.DataFrame(anyone.deadline_rows(chosen, now)), hide_index=True, key="exp_deadlines")
+
+tab_events, tab_board = st.tabs([":material/receipt_long: Events", ":material/emoji_events: Leaderboard"])
+with tab_events:
+    try:
+        st.dataframe(
+            pd.DataFrame(_events(settings_key(), block_key(), bid)), hide_index=True, key="exp_events"
+        )
+    except Exception as exc:
+        show_error(exc)
+
+with tab_board:
+    subs = submissions(bid)
+    scored = [s for s in subs if s.scored]
+    table = pd.DataFrame(
+        [
+            {
+                "participant": backend().label_of(s.participant),
+                "address": s.participant,
+                "commit #": s.commit_order,
+                "revealed": s.revealed,
+                "hyperparameters": s.hyperparameters.describe() if s.hyperparameters else "",
+                "accuracy %": (s.accuracy_ppm or 0) / 10_000 if s.scored else None,
+                "meets bar": bool(s.scored and (s.accuracy_ppm or 0) >= chosen.min_accuracy_ppm),
+            }
+            for s in subs
+        ]
+    )
+    if table.empty:
+        st.caption("No submissions yet.")
+    else:
+        st.dataframe(
+            table.sort_values("accuracy %", ascending=False, na_position="last"),
+            hide_index=True,
+            key="exp_board",
+        )
+    if scored:
+        plot = table[table["accuracy %"].notna()]
+        st.plotly_chart(charts.leaderboard(plot, chosen.min_accuracy_ppm / 10_000), key="exp_chart")
+        try:
+            report = _report(settings_key(), block_key(), bid)
+        except Exception as exc:
+            show_error(exc)
+            report = None
+        if report is not None:
+            st.caption(f"Evaluation report `{report['cid']}`")
+            for result in report.get("submissions", []):
+                curves = (result.get("training") or {}).get("curves")
+                if curves:
+                    with st.expander(
+                        f"Curves: {backend().label_of(result['participant'])}", icon=":material/show_chart:"
+                    ):
+                        st.plotly_chart(
+                            charts.training_curves(curves), key=f"exp_curves_{result['participant']}"
+                        )
+
+with st.container(border=True):
+    st.subheader(":material/fact_check: Verify a posted score")
+    if not scored:
+        st.caption("Nothing to verify yet: no score has been posted for this bounty.")
+    else:
+        who = st.selectbox(
+            "Participant",
+            [s.participant for s in scored],
+            key="exp_participant",
+            format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
+        )
+        if st.button("Verify", key="exp_verify", icon=":material/replay:"):
+            try:
+                anyone.start_verify(backend(), bid, who)
+            except Exception as exc:
+                show_error(exc)
+
+        def _body(view) -> None:
+            if view.state == DONE and view.result:
+                result = view.result
+                if result["reproduced"]:
+                    st.success(f"Reproduced: {result['summary']}", icon=":material/verified:")
+                elif result["error"]:
+                    st.error(result["summary"], icon=":material/error:")
+                else:
+                    st.error(f"Not reproduced: {result['summary']}", icon=":material/gpp_bad:")
+
+        jobs.panel(f"verify:{bid}:{who}", _body)
+
+tx.render_pending()

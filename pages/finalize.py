@@ -1,0 +1,119 @@
+"""Finalize (anyone): what finalizing would do, finalize, claim a stall share, withdraw credits.
+
+Widget keys: ``fin_bounty`` (bounty picker); buttons ``fin_finalize`` ("Finalize"),
+``fin_claim`` ("Claim share"), ``fin_withdraw`` ("Withdraw"). Balances of everyone involved
+are shown before, and after the last transaction of this page.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from actions import anyone
+from actions.display import eth
+from ui import tx
+from ui.common import backend, bounty_picker, current_sender, show_error, submissions
+
+st.title(":material/payments: Finalize")
+st.caption("Anyone: settle a bounty once its windows allow it, then each credited account withdraws its ETH.")
+
+chosen = bounty_picker("fin_bounty")
+sender = current_sender()
+if chosen is None or sender is None:
+    tx.render_pending()
+    st.stop()
+bid = chosen.id
+
+
+def _balances() -> dict[str, dict[str, int]]:
+    """Wallet balance and withdrawable credit of the owner, every participant and the selected account."""
+    b = backend()
+    people = [chosen.owner, *[s.participant for s in submissions(bid)], sender.address]
+    seen: dict[str, dict[str, int]] = {}
+    for who in people:
+        if who not in seen:
+            seen[who] = {"balance": b.balance(who), "credit": anyone.pending_withdrawal(b, who)}
+    return seen
+
+
+def _table(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]] | None) -> pd.DataFrame:
+    rows = []
+    for who, values in before.items():
+        row = {
+            "account": backend().label_of(who),
+            "address": who,
+            "balance": eth(values["balance"], 6),
+            "to withdraw": eth(values["credit"], 6),
+        }
+        if after is not None and who in after:
+            row["balance after"] = eth(after[who]["balance"], 6)
+            row["to withdraw after"] = eth(after[who]["credit"], 6)
+            row["change"] = eth(
+                after[who]["balance"] + after[who]["credit"] - values["balance"] - values["credit"], 6
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+try:
+    preview = anyone.outcome_preview(backend(), bid)
+    now_balances = _balances()
+except Exception as exc:
+    show_error(exc)
+    tx.render_pending()
+    st.stop()
+
+with st.container(border=True):
+    st.subheader(":material/flag: Outcome")
+    st.write(f"Bounty #{bid}: **{preview.outcome}**. {preview.reason}")
+    if preview.credits:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"credited to": backend().label_of(who), "amount": eth(amount)}
+                    for who, amount in preview.credits.items()
+                ]
+            ),
+            hide_index=True,
+            key="fin_credits",
+        )
+    left, right = st.columns(2)
+    if left.button("Finalize", key="fin_finalize", type="primary", icon=":material/gavel:"):
+        try:
+            st.session_state["fin_before"] = now_balances
+            tx.request("finalize", anyone.plan_finalize(backend(), sender, bid))
+        except Exception as exc:
+            show_error(exc)
+    stalled = preview.outcome.startswith("owner stalled") or chosen.outcome.name == "STALL_SPLIT"
+    if stalled and right.button("Claim share", key="fin_claim", icon=":material/call_split:"):
+        try:
+            st.session_state["fin_before"] = now_balances
+            tx.request("claim", anyone.plan_claim_share(backend(), sender, bid))
+        except Exception as exc:
+            show_error(exc)
+    tx.show_result("finalize")
+    tx.show_result("claim")
+
+with st.container(border=True):
+    st.subheader(":material/account_balance_wallet: Withdraw")
+    mine = now_balances.get(sender.address, {}).get("credit", 0)
+    st.write(f"{backend().label_of(sender.address)} has **{eth(mine)}** waiting.")
+    if st.button("Withdraw", key="fin_withdraw", icon=":material/savings:"):
+        try:
+            st.session_state["fin_before"] = now_balances
+            tx.request("withdraw", anyone.plan_withdraw(backend(), sender))
+        except Exception as exc:
+            show_error(exc)
+    tx.show_result("withdraw")
+
+with st.container(border=True):
+    st.subheader(":material/balance: Balances")
+    before = st.session_state.get("fin_before")
+    if before and any(tx.result(k) for k in ("finalize", "claim", "withdraw")):
+        st.caption("Before and after this page's last transaction (balance + amount waiting in withdraw).")
+        st.dataframe(_table(before, now_balances), hide_index=True, key="fin_balances")
+    else:
+        st.dataframe(_table(now_balances, None), hide_index=True, key="fin_balances")
+
+tx.render_pending()

@@ -1,0 +1,159 @@
+"""Initialize (owner): reward, minimum accuracy, deadlines, bond, evaluation protocol; create the bounty.
+
+Widget keys: ``init_dataset`` (a built dataset), ``init_epochs``, ``init_batch``, ``init_seed``,
+``init_max_train`` (evaluation protocol), ``init_reward`` (ETH, text), ``init_min_acc`` (percent),
+``init_submission_min``, ``init_reveal_min``, ``init_evaluation_min`` (window lengths in minutes),
+``init_bond`` (ETH, text); button ``init_create`` ("Create bounty") opens the confirmation dialog.
+The new bounty's id is shown and becomes ``st.session_state["bounty_id"]``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from actions import datasets, owner
+from actions.display import duration, eth_to_wei, utc
+from ui import tx
+from ui.common import backend, current_sender, select_bounty, show_error
+
+st.title(":material/add_circle: Initialize")
+st.caption(
+    "Owner: set the reward and the rules, then post the bounty. The hidden test data is committed "
+    "for you; its secret is kept on this machine until you reveal it on the Evaluate page."
+)
+
+kept = datasets.saved()
+if not kept:
+    st.info("Build a dataset on the Preprocess page first.", icon=":material/info:")
+    tx.render_pending()
+    st.stop()
+
+ids = [d.dataset_id for d in kept]
+by_id = {d.dataset_id: d for d in kept}
+if st.session_state.get("init_dataset") not in ids:
+    wanted = st.session_state.get("dataset_id")
+    st.session_state["init_dataset"] = wanted if wanted in ids else ids[0]
+dataset_id = st.selectbox(
+    "Dataset",
+    ids,
+    key="init_dataset",
+    format_func=lambda i: (
+        f"{by_id[i].manifest.title} · {', '.join(by_id[i].manifest.coins)} {by_id[i].manifest.interval} · {i}"
+    ),
+)
+built = by_id[dataset_id]
+manifest = built.manifest
+
+with st.container(border=True):
+    st.subheader(":material/science: Evaluation protocol")
+    st.caption("Every revealed submission is trained this way and scored on the hidden test split.")
+    protocol = manifest.evaluation
+    left, mid, right, far = st.columns(4)
+    epochs = left.number_input("Epochs", 1, 1000, value=protocol.epochs, key="init_epochs")
+    batch = mid.number_input("Batch size", 1, 65536, value=protocol.batch_size, key="init_batch")
+    seed = right.number_input("Seed", 0, 2**31 - 1, value=protocol.seed, key="init_seed")
+    cap = far.number_input(
+        "Max training sequences (0 = all)",
+        0,
+        10_000_000,
+        value=protocol.max_train_sequences or 0,
+        key="init_max_train",
+        help="Caps the balanced training set; smaller evaluates faster.",
+    )
+
+with st.container(border=True):
+    st.subheader(":material/payments: Reward and rules")
+    left, mid, right = st.columns(3)
+    reward_text = left.text_input("Reward (ETH)", value="1", key="init_reward")
+    min_acc = mid.number_input(
+        "Minimum test accuracy (%)",
+        0.0001,
+        100.0,
+        value=50.0,
+        step=0.5,
+        format="%.4f",
+        key="init_min_acc",
+        help="The best score must reach this, or the owner is refunded.",
+    )
+    bond_text = right.text_input(
+        "Commit bond (ETH)",
+        value="0.01",
+        key="init_bond",
+        help="Each participant deposits this with its first commit; credited back at "
+        "reveal, kept by the owner if it never reveals. May be 0.",
+    )
+    left, mid, right = st.columns(3)
+    sub_min = left.number_input(
+        "Submission window (minutes)", 1, 525_600, value=60, key="init_submission_min"
+    )
+    rev_min = mid.number_input("Reveal window (minutes)", 1, 525_600, value=30, key="init_reveal_min")
+    eva_min = right.number_input(
+        "Evaluation window (minutes)", 1, 525_600, value=60, key="init_evaluation_min"
+    )
+    try:
+        now = backend().now()
+    except Exception as exc:
+        show_error(exc)
+        st.stop()
+    sub_at = now + sub_min * 60
+    rev_at = sub_at + rev_min * 60
+    eva_at = rev_at + eva_min * 60
+    st.table(
+        pd.DataFrame(
+            [
+                {"deadline": "Submission", "in": duration(sub_at - now), "UTC (chain time)": utc(sub_at)},
+                {"deadline": "Reveal", "in": duration(rev_at - now), "UTC (chain time)": utc(rev_at)},
+                {"deadline": "Evaluation", "in": duration(eva_at - now), "UTC (chain time)": utc(eva_at)},
+            ]
+        ).set_index("deadline")
+    )
+    st.caption(
+        f"Chain time now: {utc(now)}. Deadlines are fixed from chain time when the transaction is sent."
+    )
+
+problems: list[str] = []
+reward = bond = 0
+try:
+    reward = eth_to_wei(reward_text.strip())
+except Exception:
+    problems.append(f"The reward {reward_text!r} is not an amount of ETH; type a number such as 1 or 0.5.")
+try:
+    bond = eth_to_wei(bond_text.strip() or "0")
+except Exception:
+    problems.append(
+        f"The commit bond {bond_text!r} is not an amount of ETH; type a number such as 0.01 or 0."
+    )
+
+if st.button("Create bounty", key="init_create", type="primary", icon=":material/rocket_launch:"):
+    sender = current_sender()
+    if problems:
+        for problem in problems:
+            show_error(problem)
+    elif sender is None:
+        show_error("Choose an account in the wallet first.")
+    else:
+        try:
+            final = datasets.with_protocol(built, int(epochs), int(batch), int(seed), int(cap) or None)
+            terms = owner.BountyTerms(
+                reward=reward,
+                min_accuracy_ppm=owner.accuracy_to_ppm(min_acc),
+                submission_s=int(sub_min) * 60,
+                reveal_s=int(rev_min) * 60,
+                evaluation_s=int(eva_min) * 60,
+                commit_bond=bond,
+            )
+            tx.request("create_bounty", owner.plan_create_bounty(backend(), sender, built, final, terms))
+        except Exception as exc:
+            show_error(exc)
+
+outcome = tx.show_result("create_bounty")
+if outcome is not None and outcome.ok and "bounty_id" in outcome.extra:
+    new_id = int(outcome.extra["bounty_id"])
+    select_bounty(new_id)
+    st.info(
+        f"Bounty #{new_id} is open for submissions. Participants find it on the Submit page.",
+        icon=":material/campaign:",
+    )
+
+tx.render_pending()

@@ -1,0 +1,305 @@
+"""Preprocess (owner): choose price data, look at it, build the split files and manifest, publish them.
+
+Widget keys: ``pp_protocol`` (demo / tiny preset), ``pp_source``, ``pp_coins``, ``pp_interval``,
+``pp_target``, ``pp_future``, ``pp_seq``, ``pp_train``, ``pp_val``, ``pp_test`` (percent),
+``pp_last_rows`` (0 = all), ``pp_upload``, ``pp_api_key``, ``pp_start``/``pp_end`` (coinpaprika dates);
+buttons ``pp_load`` ("Load data"), ``pp_build`` ("Build dataset"), ``pp_publish`` ("Publish to IPFS").
+The built dataset's folder name goes to ``st.session_state["dataset_id"]`` for the Initialize page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from actions import datasets
+from actions.display import utc
+from ui import charts
+from ui.common import backend, show_error
+
+st.title(":material/dataset: Preprocess")
+st.caption("Owner: choose the price data, see how it splits, then build and publish the task files.")
+
+PRESETS = {"demo": "Demo (about a minute per submission)", "tiny": "Tiny (seconds; for tests)"}
+BUNDLED_COINS = ["BTC", "LTC", "ETH", "BCH"]
+INTERVALS = ["1m", "5m", "15m", "1h"]
+
+
+def _apply_preset() -> None:
+    params = datasets.default_parameters(st.session_state["pp_protocol"])
+    st.session_state.update(
+        {
+            "pp_coins": list(params.coins),
+            "pp_interval": params.interval,
+            "pp_target": params.target_coin,
+            "pp_future": params.future_period,
+            "pp_seq": params.sequence_length,
+            "pp_train": params.split_permille[0] // 10,
+            "pp_val": params.split_permille[1] // 10,
+            "pp_test": params.split_permille[2] // 10,
+            "pp_last_rows": params.last_rows or 0,
+        }
+    )
+
+
+if "pp_coins" not in st.session_state:
+    st.session_state["pp_protocol"] = "demo"
+    _apply_preset()
+
+
+@st.cache_data(show_spinner="Loading candles…", max_entries=8)
+def _load(
+    source: str,
+    coins: tuple[str, ...],
+    upload: bytes | None,
+    upload_name: str,
+    api_key: str,
+    start: int,
+    end: int,
+    interval: str,
+) -> dict[str, pd.DataFrame]:
+    return datasets.load_candles(
+        source,
+        list(coins),
+        upload=upload,
+        upload_name=upload_name,
+        api_key=api_key,
+        start=start,
+        end=end,
+        interval=interval,
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _preview(load_args: tuple, interval: str, last_rows: int, coins: tuple[str, ...]) -> pd.DataFrame:
+    return datasets.preview_frame(_load(*load_args), interval, last_rows or None, list(coins))
+
+
+with st.container(border=True):
+    st.subheader("Source")
+    st.selectbox(
+        "Protocol preset",
+        list(PRESETS),
+        format_func=PRESETS.get,
+        key="pp_protocol",
+        on_change=_apply_preset,
+        help="Sets every field below to a preset; the evaluation budget is chosen on Initialize.",
+    )
+    source = st.radio(
+        "Data source",
+        list(datasets.SOURCES),
+        format_func=datasets.SOURCES.get,
+        key="pp_source",
+        horizontal=True,
+    )
+    upload, upload_name, api_key, start, end = None, "", "", 0, 0
+    if source == "upload":
+        file = st.file_uploader(
+            "Price CSV",
+            type=["csv"],
+            key="pp_upload",
+            help="time,close,volume for one coin (named by the file, e.g. BTC-USD.csv), "
+            "or time,BTC_close,BTC_volume,... for several.",
+        )
+        if file is not None:
+            upload, upload_name = file.getvalue(), file.name
+    if source == "coinpaprika":
+        api_key = st.text_input(
+            "coinpaprika API key (optional)",
+            type="password",
+            key="pp_api_key",
+            help="Without a key the free API is used; it has no 5-minute history.",
+        )
+        today = datetime.now(UTC).date()
+        left, right = st.columns(2)
+        start_day = left.date_input("From (UTC)", value=today - timedelta(days=7), key="pp_start")
+        end_day = right.date_input("To (UTC)", value=today, key="pp_end")
+        start = (
+            int(datetime.combine(start_day, datetime.min.time(), UTC).timestamp())
+            if isinstance(start_day, date)
+            else 0
+        )
+        end = (
+            int(datetime.combine(end_day, datetime.min.time(), UTC).timestamp())
+            if isinstance(end_day, date)
+            else 0
+        )
+    coin_choices = sorted(set(BUNDLED_COINS) | set(st.session_state.get("pp_coins", [])))
+    if st.button("Load data", key="pp_load", icon=":material/download:"):
+        coins = tuple(st.session_state["pp_coins"]) if source != "upload" else ()
+        args = (source, coins, upload, upload_name, api_key, start, end, st.session_state["pp_interval"])
+        try:
+            frames = _load(*args)
+        except Exception as exc:
+            show_error(exc)
+        else:
+            st.session_state["pp_load_args"] = args
+            st.session_state["pp_available"] = sorted(frames)
+            st.session_state["pp_coins"] = [c for c in st.session_state["pp_coins"] if c in frames] or sorted(
+                frames
+            )
+
+load_args = st.session_state.get("pp_load_args")
+available = st.session_state.get("pp_available", BUNDLED_COINS)
+
+with st.container(border=True):
+    st.subheader("Task")
+    left, mid, right = st.columns(3)
+    coins = left.multiselect(
+        "Coins",
+        sorted(set(available) | set(st.session_state["pp_coins"])),
+        key="pp_coins",
+        help="Every coin's close and volume become features; times all coins share are kept.",
+    )
+    interval = mid.selectbox(
+        "Interval", INTERVALS, key="pp_interval", help="Candles are aggregated to this step."
+    )
+    targets = coins or available
+    if st.session_state.get("pp_target") not in targets and targets:
+        st.session_state["pp_target"] = targets[0]
+    target = right.selectbox(
+        "Target coin", targets, key="pp_target", help="The model predicts whether this coin closes higher."
+    )
+    left, mid, right = st.columns(3)
+    future = left.number_input(
+        "futurePeriod (intervals ahead)",
+        1,
+        1024,
+        key="pp_future",
+        help="Target: is the close this many intervals later higher than now?",
+    )
+    seq = mid.number_input(
+        "sequenceLength (intervals)",
+        1,
+        1024,
+        key="pp_seq",
+        help="How many past intervals the model sees per prediction.",
+    )
+    last_rows = right.number_input(
+        "Keep the most recent rows (0 = all)",
+        0,
+        10_000_000,
+        key="pp_last_rows",
+        help="A smaller dataset trains faster.",
+    )
+    left, mid, right = st.columns(3)
+    train = left.number_input("Train %", 1, 98, key="pp_train")
+    val = mid.number_input("Validation %", 1, 98, key="pp_val")
+    test = right.number_input("Test % (kept hidden)", 1, 98, key="pp_test")
+
+split_ok = train + val + test == 100
+if not split_ok:
+    st.error(
+        f"The split adds up to {train + val + test} %; make train, validation and test add up to 100 %.",
+        icon=":material/error:",
+    )
+if not coins:
+    st.warning("Choose at least one coin.", icon=":material/warning:")
+
+permille = (int(train) * 10, int(val) * 10, int(test) * 10)
+if load_args and coins and split_ok:
+    try:
+        merged = _preview(load_args, interval, int(last_rows), tuple(coins))
+    except Exception as exc:
+        show_error(exc)
+        merged = None
+    if merged is not None:
+        spans = datasets.split_spans(merged, permille)
+        st.caption(
+            f"{len(merged):,} merged {interval} rows from {utc(merged.index[0])} to {utc(merged.index[-1])}."
+        )
+        tab_norm, tab_coin = st.tabs(
+            [":material/show_chart: Normalised", ":material/stacked_line_chart: Per coin"]
+        )
+        tab_norm.plotly_chart(charts.normalised_prices(merged, list(coins), spans), key="pp_chart_norm")
+        tab_coin.plotly_chart(charts.per_coin_prices(merged, list(coins), spans), key="pp_chart_coin")
+elif not load_args:
+    st.info("Load data to see the price series and how it splits.", icon=":material/info:")
+
+if st.button(
+    "Build dataset",
+    key="pp_build",
+    icon=":material/build:",
+    type="primary",
+    disabled=not (load_args and coins and split_ok),
+):
+    base = datasets.default_parameters(st.session_state["pp_protocol"])
+    from dataclasses import replace
+
+    try:
+        params = replace(
+            base,
+            source=load_args[0],
+            coins=tuple(coins),
+            interval=interval,
+            target_coin=target,
+            future_period=int(future),
+            sequence_length=int(seq),
+            split_permille=permille,
+            last_rows=int(last_rows) or None,
+            description=base.description
+            if load_args[0] == "bundled"
+            else f"{datasets.SOURCES[load_args[0]]}: {', '.join(coins)} {interval}",
+        )
+        with st.spinner("Building split files and manifest…"):
+            built = datasets.build(_load(*load_args), params)
+    except Exception as exc:
+        show_error(exc)
+    else:
+        st.session_state["dataset_id"] = built.dataset_id
+        st.session_state.pop("pp_published", None)
+
+dataset_id = st.session_state.get("dataset_id")
+built = next((d for d in datasets.saved() if d.dataset_id == dataset_id), None) if dataset_id else None
+if built is not None:
+    with st.container(border=True):
+        st.subheader(":material/inventory_2: Built dataset")
+        manifest = built.manifest
+        st.write(
+            f"**{manifest.title}** · {', '.join(manifest.coins)} · {manifest.interval} · "
+            f"target {manifest.target_coin} · sequenceLength {manifest.sequence_length} · "
+            f"futurePeriod {manifest.future_period}"
+        )
+        rows = manifest.data.rows
+        st.caption(
+            f"Rows: train {rows['train']:,}, validation {rows['validation']:,}, test {rows['test']:,}."
+        )
+        try:
+            st.plotly_chart(
+                charts.class_balance(datasets.class_balance(built), manifest.target_coin),
+                key="pp_chart_balance",
+            )
+        except Exception as exc:
+            show_error(exc)
+        published = st.session_state.get("pp_published")
+        store = backend().store
+        cid_rows = []
+        for name, cid in built.cids.items():
+            link = store.gateway_url(cid) if published and not name.startswith("test") else None
+            cid_rows.append({"file": name, "CID": cid, "link": link or ""})
+        st.dataframe(
+            pd.DataFrame(cid_rows),
+            hide_index=True,
+            key="pp_cids",
+            column_config={"link": st.column_config.LinkColumn("gateway")},
+        )
+        st.caption(
+            "The test file stays on this machine; only its digest goes on chain, until the owner "
+            "reveals it on the Evaluate page."
+        )
+        if st.button("Publish to IPFS", key="pp_publish", icon=":material/cloud_upload:"):
+            try:
+                with st.spinner("Adding files to the content store…"):
+                    st.session_state["pp_published"] = datasets.publish(backend(), built)
+            except Exception as exc:
+                show_error(exc)
+            else:
+                st.rerun()
+        if published:
+            st.success(
+                f"Published to {store.describe()}: manifest {published['manifest']}. "
+                "Next: create the bounty on the Initialize page.",
+                icon=":material/cloud_done:",
+            )

@@ -1,0 +1,210 @@
+"""Submit (participant): pick a bounty, fetch its data, try hyperparameters, commit, then reveal.
+
+Widget keys: ``submit_bounty`` (bounty picker); ``submit_fetch`` ("Fetch training data");
+hyperparameters ``hp_lstm_layers``, ``hp_lstm_units``, ``hp_dense_layers``, ``hp_activation``,
+``hp_loss``, ``hp_dropout_permille``, ``hp_learning_rate_micro``; ``submit_trial`` ("Trial run");
+``submit_commit`` ("Commit"); ``submit_reveal`` ("Reveal"); salts: ``submit_export`` (download),
+``submit_import_file`` + ``submit_import`` ("Import salts").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from actions import anyone, participant
+from actions.display import eth, short_address, utc
+from actions.jobs import DONE
+from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
+from ui import charts, jobs, tx
+from ui.common import backend, bounty_picker, current_sender, show_error
+
+st.title(":material/upload: Submit")
+st.caption(
+    "Participant: train on the published data, commit a hash of your hyperparameters, reveal them after "
+    "the submission deadline. The salt that hides them is stored on this machine before you commit."
+)
+
+try:
+    rows = anyone.bounty_rows(backend())
+except Exception as exc:
+    show_error(exc)
+    rows = []
+if rows:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="submit_table")
+
+chosen = bounty_picker("submit_bounty")
+sender = current_sender()
+if chosen is None or sender is None:
+    tx.render_pending()
+    st.stop()
+
+bid = chosen.id
+st.caption(
+    f"Phase **{chosen.phase.label}** · submissions until {utc(chosen.submission_deadline)} · reveals until "
+    f"{utc(chosen.reveal_deadline)} · bond {eth(chosen.commit_bond)} · sequenceLength "
+    f"{chosen.sequence_length} · futurePeriod {chosen.future_period}"
+)
+
+# ---------------------------------------------------------------- data
+fetched_key = f"fetched:{bid}"
+with st.container(border=True):
+    st.subheader(":material/cloud_download: Training data")
+    if st.button("Fetch training data", key="submit_fetch", icon=":material/download:"):
+        try:
+            with st.spinner("Fetching the manifest and split files by CID…"):
+                manifest, files = anyone.fetch_task(backend(), bid)
+        except Exception as exc:
+            show_error(exc)
+        else:
+            st.session_state[fetched_key] = {
+                "manifest": anyone.manifest_cid(chosen),
+                "train": manifest.data.train_cid,
+                "validation": manifest.data.validation_cid,
+                "title": manifest.title,
+                "protocol": f"{manifest.evaluation.epochs} epochs, batch {manifest.evaluation.batch_size}, "
+                f"seed {manifest.evaluation.seed}",
+                "bytes": sum(len(v) for v in files.values()),
+            }
+    fetched = st.session_state.get(fetched_key)
+    if fetched:
+        st.success(
+            f"**{fetched['title']}**: every file matches its CID ({fetched['bytes']:,} bytes). "
+            f"Protocol: {fetched['protocol']}.",
+            icon=":material/verified:",
+        )
+        st.dataframe(
+            pd.DataFrame([{"file": k, "CID": fetched[k]} for k in ("manifest", "train", "validation")]),
+            hide_index=True,
+            key="submit_cids",
+        )
+    else:
+        st.caption(f"Manifest CID (from the chain): `{anyone.manifest_cid(chosen)}`")
+
+# ---------------------------------------------------------------- hyperparameters
+defaults = Hyperparameters()
+with st.container(border=True):
+    st.subheader(":material/tune: Hyperparameters")
+    cols = st.columns(4)
+    values = {}
+    for n, name in enumerate(
+        ("lstm_layers", "lstm_units", "dense_layers", "dropout_permille", "learning_rate_micro")
+    ):
+        low, high, meaning = RANGES[name]
+        values[name] = cols[n % 4].number_input(
+            f"{name} ({low}..{high})",
+            min_value=low,
+            max_value=high,
+            value=getattr(defaults, name),
+            step=1,
+            key=f"hp_{name}",
+            help=meaning,
+        )
+    values["activation"] = cols[1].selectbox(
+        "activation",
+        range(len(ACTIVATIONS)),
+        key="hp_activation",
+        format_func=lambda i: ACTIVATIONS[i],
+        help=RANGES["activation"][2],
+    )
+    values["loss"] = cols[2].selectbox(
+        "loss", range(len(LOSSES)), key="hp_loss", format_func=lambda i: LOSSES[i], help=RANGES["loss"][2]
+    )
+    try:
+        hp = participant.hyperparameters_from_form(values)
+    except Exception as exc:
+        show_error(exc)
+        hp = None
+    if hp is not None:
+        st.caption(f"Submission: {hp.describe()}")
+
+# ---------------------------------------------------------------- trial run
+trial_key = participant.trial_key(bid, sender.address)
+with st.container(border=True):
+    st.subheader(":material/model_training: Trial run (optional, on this machine)")
+    st.caption(
+        "Trains once under the bounty's protocol and reports the validation accuracy; the test split "
+        "stays hidden until the owner reveals it."
+    )
+    if st.button("Trial run", key="submit_trial", icon=":material/play_arrow:", disabled=hp is None):
+        try:
+            participant.start_trial(backend(), bid, sender.address, hp)
+        except Exception as exc:
+            show_error(exc)
+
+    def _trial_body(view) -> None:
+        points = view.curves.get("trial", [])
+        if points:
+            frame = pd.DataFrame(points).set_index("step")
+            st.line_chart(frame[[c for c in frame.columns if c in ("loss", "accuracy")]], height=220)
+        if view.state == DONE and view.result:
+            result = view.result
+            st.metric("Validation accuracy", f"{result['val_accuracy_ppm'] / 10_000:.2f} %")
+            st.plotly_chart(
+                charts.training_curves(result["curves"], "Trial: per-epoch curves"),
+                key=f"trial_curves_{view.id}",
+            )
+
+    jobs.panel(trial_key, _trial_body)
+
+# ---------------------------------------------------------------- commit / reveal
+with st.container(border=True):
+    st.subheader(":material/lock: Commit and reveal")
+    try:
+        mine = participant.my_submission(backend(), bid, sender.address)
+    except Exception as exc:
+        show_error(exc)
+        mine = {}
+    if mine.get("commit_order"):
+        state = "revealed" if mine["revealed"] else "committed, not yet revealed"
+        st.caption(f"{short_address(sender.address)}: {state} (commit #{mine['commit_order']}).")
+    left, right = st.columns(2)
+    if left.button(
+        "Commit", key="submit_commit", type="primary", icon=":material/lock:", disabled=hp is None
+    ):
+        try:
+            tx.request("commit", participant.plan_commit(backend(), sender, bid, hp))
+        except Exception as exc:
+            show_error(exc)
+    if right.button("Reveal", key="submit_reveal", icon=":material/lock_open:"):
+        try:
+            tx.request("reveal", participant.plan_reveal(backend(), sender, bid))
+        except Exception as exc:
+            show_error(exc)
+    tx.show_result("commit")
+    tx.show_result("reveal")
+
+with st.expander("Salts: export or import", icon=":material/key:"):
+    st.caption(
+        "The salt is what lets you reveal. Export it to reveal from another machine; keep the file private."
+    )
+    try:
+        exported = participant.export_salts(backend(), sender.address)
+    except Exception as exc:
+        show_error(exc)
+        exported = ""
+    st.download_button(
+        "Export salts",
+        exported or "{}",
+        file_name=f"hyperbounty-salts-{sender.address}.json",
+        mime="application/json",
+        key="submit_export",
+        icon=":material/file_download:",
+        disabled=not exported,
+    )
+    upload = st.file_uploader("Salt file", type=["json"], key="submit_import_file")
+    if st.button("Import salts", key="submit_import", icon=":material/file_upload:"):
+        if upload is None:
+            show_error("Choose a salt file exported from HyperBounty first.")
+        else:
+            try:
+                count = participant.import_salts(backend(), upload.getvalue())
+            except Exception as exc:
+                show_error(exc)
+            else:
+                st.success(
+                    f"Imported {count} salt(s). You can now reveal from this machine.",
+                    icon=":material/check_circle:",
+                )
+
+tx.render_pending()

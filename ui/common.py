@@ -1,0 +1,148 @@
+"""Per-session state and the shared backend, for every page.
+
+Session keys (stable; the browser tests and other pages rely on them):
+
+* ``st.session_state["account"]``: the selected account's address (set by the sidebar wallet);
+* ``st.session_state["bounty_id"]``: the selected bounty id (int) or absent.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from actions.errors import plain_error
+from actions.session import Account, Backend, get_backend
+from settings import get_settings
+
+ACCOUNT_KEY = "account"
+BOUNTY_KEY = "bounty_id"
+
+
+@st.cache_resource(show_spinner="Connecting to the chain…")
+def _backend(settings_key: str) -> Backend:
+    return get_backend()
+
+
+def backend() -> Backend:
+    """The process-wide backend; keyed by the settings so a changed data dir gets its own."""
+    return _backend(repr(get_settings()))
+
+
+def accounts() -> list[Account]:
+    return backend().accounts()
+
+
+def current_account() -> Account | None:
+    """The account the wallet has selected, defaulting to the first (Owner)."""
+    try:
+        known = accounts()
+    except Exception as exc:
+        st.error(f"Accounts are not available: {plain_error(exc)}", icon=":material/error:")
+        return None
+    if not known:
+        return None
+    address = st.session_state.get(ACCOUNT_KEY)
+    for account in known:
+        if account.address == address:
+            return account
+    st.session_state[ACCOUNT_KEY] = known[0].address
+    return known[0]
+
+
+def selected_bounty() -> int | None:
+    value = st.session_state.get(BOUNTY_KEY)
+    return int(value) if value else None
+
+
+def select_bounty(bounty_id: int | None) -> None:
+    st.session_state[BOUNTY_KEY] = bounty_id
+
+
+def block_key() -> int:
+    """The latest block number: reads cached under it refresh whenever anyone sends a transaction."""
+    return backend().latest_block()[0]
+
+
+def show_error(exc: BaseException | str) -> None:
+    text = exc if isinstance(exc, str) else plain_error(exc)
+    st.error(text, icon=":material/error:")
+
+
+def current_sender():
+    """The signer for the selected account: a dev account, or a keystore unlocked in this session."""
+    account = current_account()
+    if account is None:
+        address = st.session_state.get(ACCOUNT_KEY)
+        if not address:
+            return None
+        return backend().sender(address, st.session_state.get("unlocked", {}))
+    return backend().sender(account.address, st.session_state.get("unlocked", {}))
+
+
+def settings_key() -> str:
+    return repr(get_settings())
+
+
+# --- cached reads: keyed by the latest block, so any transaction (from any tab) refreshes them ---
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _bounties(settings: str, block: int) -> list:
+    return backend().client.bounties()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _submissions(settings: str, block: int, bounty_id: int) -> list:
+    return backend().client.submissions(bounty_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _created_at(settings: str, bounty_id: int) -> int:
+    """The creation block's timestamp (immutable once mined)."""
+    for event in backend().client.events(bounty_id):
+        if event.name == "BountyCreated":
+            return int(event.timestamp or 0)
+    return 0
+
+
+def bounties() -> list:
+    """Every bounty, newest first (cached per block)."""
+    return _bounties(settings_key(), block_key())
+
+
+def bounty(bounty_id: int):
+    for item in bounties():
+        if item.id == bounty_id:
+            return item
+    return None
+
+
+def submissions(bounty_id: int) -> list:
+    return _submissions(settings_key(), block_key(), bounty_id)
+
+
+def created_at(bounty_id: int) -> int:
+    return _created_at(settings_key(), bounty_id)
+
+
+def bounty_picker(key: str, label: str = "Bounty"):
+    """A selectbox of every bounty (newest first) bound to the session's selected bounty."""
+    from actions.anyone import bounty_label
+
+    try:
+        known = bounties()
+    except Exception as exc:
+        show_error(exc)
+        return None
+    if not known:
+        st.info("No bounty exists yet: the owner creates one on the Initialize page.", icon=":material/info:")
+        return None
+    ids = [b.id for b in known]
+    chosen = selected_bounty()
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = chosen if chosen in ids else ids[0]
+    now = backend().now()
+    labels = {b.id: bounty_label(b, now) for b in known}
+    picked = st.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)))
+    select_bounty(picked)
+    return bounty(picked)

@@ -1,0 +1,114 @@
+"""The sidebar: which network, and a wallet to act as Owner or a participant.
+
+Widget keys (stable; the browser tests drive them):
+
+* ``account``: selectbox of account addresses, shown as "Owner · 0xf39F…2266"
+  (its value is the address; ``st.session_state["account"]`` everywhere);
+* ``advance_minutes`` (number input) + ``advance_time`` (button): move a dev
+  chain's clock forward; ``mine_block`` (button): mine one empty block;
+* on networks without node-managed accounts, ``keystore_file`` / ``keystore_password``
+  and ``keystore_unlock``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from actions import anyone
+from actions.display import eth, short_address, utc
+from actions.errors import plain_error
+from ui.common import ACCOUNT_KEY, backend, current_account
+
+
+def network_panel() -> None:
+    b = backend()
+    with st.sidebar.container(border=True):
+        st.markdown("**:material/lan: Network**")
+        try:
+            number, timestamp = b.latest_block()
+        except Exception as exc:
+            st.error(plain_error(exc), icon=":material/cloud_off:")
+            return
+        st.caption(f"{b.chain.kind} chain · chain id {b.chain.chain_id}")
+        st.caption(f"Block {number} · {utc(timestamp)}")
+        board = anyone.board_address(b)
+        st.caption(f"BountyBoard {short_address(board)}" if board else "BountyBoard not deployed yet")
+        if b.chain.is_dev:
+            _time_controls(b)
+
+
+def _time_controls(b) -> None:
+    minutes = st.number_input(
+        "Advance by (minutes)",
+        min_value=1,
+        max_value=60 * 24 * 365,
+        value=10,
+        step=1,
+        key="advance_minutes",
+        help="Dev chains only: mine one block this far in the future, "
+        "so a demo can cross a deadline in a click.",
+    )
+    left, right = st.columns(2)
+    if left.button("Advance time", key="advance_time", icon=":material/fast_forward:", width="stretch"):
+        try:
+            b.chain.advance_time(int(minutes) * 60)
+        except Exception as exc:
+            st.error(plain_error(exc))
+        else:
+            st.toast(f"Chain time is now {utc(b.now())}", icon=":material/schedule:")
+    if right.button("Mine block", key="mine_block", icon=":material/add_box:", width="stretch"):
+        try:
+            b.chain.mine(1)
+        except Exception as exc:
+            st.error(plain_error(exc))
+
+
+def wallet_panel() -> None:
+    b = backend()
+    with st.sidebar.container(border=True):
+        st.markdown("**:material/account_balance_wallet: Wallet**")
+        account = current_account()
+        if account is None:
+            st.caption("No accounts yet.")
+            _keystore_unlock(b)
+            return
+        options = [a.address for a in b.accounts()]
+        labels = {a.address: f"{a.label} · {short_address(a.address)}" for a in b.accounts()}
+        st.selectbox(
+            "Account",
+            options,
+            key=ACCOUNT_KEY,
+            format_func=lambda a: labels.get(a, a),
+            help="Switching accounts changes who signs; the contract decides what each may do.",
+        )
+        address = st.session_state[ACCOUNT_KEY]
+        st.code(address, language=None)
+        try:
+            balance = b.balance(address)
+            waiting = anyone.pending_withdrawal(b, address)
+        except Exception as exc:
+            st.error(plain_error(exc))
+            return
+        left, right = st.columns(2)
+        left.metric("Balance", eth(balance, places=4))
+        right.metric("To withdraw", eth(waiting, places=4))
+        if not b.chain.is_dev:
+            _keystore_unlock(b)
+
+
+def _keystore_unlock(b) -> None:
+    """On a real network the node signs for no one: unlock a keystore file for this session."""
+    with st.expander("Unlock a keystore", icon=":material/key:"):
+        upload = st.file_uploader("Keystore JSON", type=["json"], key="keystore_file")
+        password = st.text_input("Password", type="password", key="keystore_password")
+        if st.button("Unlock", key="keystore_unlock", icon=":material/lock_open:"):
+            if upload is None:
+                st.error("Choose a keystore JSON file first.")
+                return
+            try:
+                address = anyone.unlock_keystore(b, upload.getvalue(), password)
+            except Exception as exc:
+                st.error(plain_error(exc))
+            else:
+                st.session_state[ACCOUNT_KEY] = address
+                st.rerun()

@@ -1,0 +1,149 @@
+"""The wallet-style confirmation dialog every transaction passes through.
+
+A page calls :func:`request` with a :class:`actions.tx.TxPlan` under a stable
+key; the router (dashboard.py) calls :func:`render_pending` after the page, which
+opens the dialog while a request is pending. In the dialog:
+
+* a table with From, To, Function, Value, Estimated gas, Estimated fee (or the
+  contract's decoded refusal if the estimate already fails);
+* buttons **Confirm** (key ``tx_confirm``) and **Reject** (key ``tx_cancel``);
+* after Confirm: "Pending…" then the mined receipt (hash, block, gas used) or
+  the decoded error, and **Close** (key ``tx_close``).
+
+The outcome stays in the session under the request key, so the page shows it
+with :func:`show_result` after the dialog is closed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from actions.display import short_hash
+from actions.errors import plain_error
+from actions.tx import TxOutcome, TxPlan
+from ui.common import backend
+
+PENDING = "tx_pending"
+RESULTS = "tx_results"
+
+
+def request(key: str, plan: TxPlan) -> None:
+    """Ask for confirmation of ``plan``; the dialog opens in this same script run."""
+    st.session_state[PENDING] = {"key": key, "plan": plan, "stage": "confirm", "preview": None}
+    st.session_state.setdefault(RESULTS, {}).pop(key, None)
+
+
+def result(key: str) -> TxOutcome | None:
+    return st.session_state.get(RESULTS, {}).get(key)
+
+
+def clear_result(key: str) -> None:
+    st.session_state.get(RESULTS, {}).pop(key, None)
+
+
+def show_result(key: str) -> TxOutcome | None:
+    """Show the outcome of the last transaction sent under ``key`` (if any) and return it."""
+    outcome = result(key)
+    if outcome is None:
+        return None
+    if outcome.ok:
+        st.success(
+            f"**{outcome.title}** mined in block {outcome.block}, gas used {outcome.gas_used:,}. "
+            f"Transaction `{outcome.tx_hash}`",
+            icon=":material/check_circle:",
+        )
+        if outcome.extra.get("warning"):
+            st.warning(outcome.extra["warning"], icon=":material/warning:")
+    else:
+        st.error(f"**{outcome.title}** failed: {outcome.error}", icon=":material/error:")
+    return outcome
+
+
+def _table(rows: list[tuple[str, str]]) -> None:
+    st.table(pd.DataFrame({"": [v for _, v in rows]}, index=[k for k, _ in rows]))
+
+
+def _dismiss() -> None:
+    st.session_state.pop(PENDING, None)
+
+
+def _close() -> None:
+    _dismiss()
+    st.rerun()
+
+
+def _preview(pending: dict[str, Any]) -> Any:
+    """Estimate once per request (the estimate is where a wrong role or phase first shows)."""
+    if pending["preview"] is None:
+        plan: TxPlan = pending["plan"]
+        try:
+            pending["preview"] = ("ok", plan.preview())
+        except Exception as exc:
+            pending["preview"] = ("error", plain_error(exc))
+    return pending["preview"]
+
+
+@st.dialog("Confirm transaction", width="medium", on_dismiss=_dismiss)
+def _dialog() -> None:
+    pending = st.session_state.get(PENDING)
+    if not pending:
+        return
+    plan: TxPlan = pending["plan"]
+    st.markdown(f"**{plan.title}**")
+    if pending["stage"] == "confirm":
+        _confirm_stage(pending, plan)
+    if pending["stage"] == "done":
+        _done_stage(pending["outcome"])
+
+
+def _confirm_stage(pending: dict[str, Any], plan: TxPlan) -> None:
+    status, preview = _preview(pending)
+    label = backend().label_of(plan.sender)
+    if status == "ok":
+        rows = preview.lines(label) + plan.details
+        _table(rows)
+    else:
+        st.error(f"The chain would refuse this transaction: {preview}", icon=":material/block:")
+    left, right = st.columns(2)
+    confirm = left.button(
+        "Confirm",
+        key="tx_confirm",
+        type="primary",
+        icon=":material/send:",
+        disabled=status != "ok",
+        width="stretch",
+    )
+    if right.button("Reject", key="tx_cancel", icon=":material/close:", width="stretch"):
+        _close()
+    if confirm:
+        with st.spinner("Pending: waiting for the transaction to be mined…"):
+            outcome = plan.execute()
+        st.session_state.setdefault(RESULTS, {})[pending["key"]] = outcome
+        pending["stage"], pending["outcome"] = "done", outcome
+
+
+def _done_stage(outcome: TxOutcome) -> None:
+    if outcome.ok:
+        st.success("Mined", icon=":material/check_circle:")
+        rows = [
+            ("Transaction", short_hash(outcome.tx_hash, 14)),
+            ("Block", str(outcome.block)),
+            ("Gas used", f"{outcome.gas_used:,}"),
+        ]
+        rows += [
+            (k.replace("_", " ").capitalize(), str(v)) for k, v in outcome.extra.items() if k != "warning"
+        ]
+        _table(rows)
+    else:
+        st.error(outcome.error, icon=":material/error:")
+    if st.button("Close", key="tx_close", icon=":material/done:", width="stretch"):
+        _close()
+
+
+def render_pending() -> None:
+    """Open the dialog if a request is pending (called by the router after every page)."""
+    if st.session_state.get(PENDING):
+        _dialog()
