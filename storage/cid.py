@@ -44,8 +44,9 @@ _CIDV1_DAG_PB = b"\x01\x70"
 
 Buffer = bytes | bytearray | memoryview
 Source = Buffer | str | os.PathLike | BinaryIO
-# Called with (digest, pieces) for every block; the pieces joined are the block.
-BlockSink = Callable[[bytes, Sequence[Buffer]], None]
+# Called with (digest, pieces, is_leaf) for every block, children before parents; the pieces joined
+# are the block. A leaf's chunk piece is a view into a reused read buffer: copy it to keep it.
+BlockSink = Callable[[bytes, Sequence[Buffer], bool], None]
 
 
 def _varint(n: int) -> bytes:
@@ -102,7 +103,7 @@ class DagBuilder:
         h.update(trailer)
         digest = h.digest()
         if self._on_block is not None:
-            self._on_block(digest, (header, chunk, trailer))
+            self._on_block(digest, (header, chunk, trailer), True)
         self._push(0, (digest, tsize, size))
 
     def finish(self) -> str:
@@ -115,7 +116,7 @@ class DagBuilder:
             header, _ = _leaf_frame(0)
             digest = hashlib.sha256(header).digest()
             if self._on_block is not None:
-                self._on_block(digest, (header,))
+                self._on_block(digest, (header,), True)
             return digest_to_cid(digest)
         top = max(k for k, level in enumerate(levels) if level)
         for k in range(top):
@@ -153,7 +154,7 @@ class DagBuilder:
         block = b"".join(parts)
         digest = hashlib.sha256(block).digest()
         if self._on_block is not None:
-            self._on_block(digest, (block,))
+            self._on_block(digest, (block,), False)
         return digest, len(block) + below, total
 
 

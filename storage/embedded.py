@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from storage.cid import Buffer, Source, build_dag, cid_to_digest, digest_to_cid, normalize_cid
@@ -49,21 +51,17 @@ class EmbeddedStore(ContentStore):
     # --- ContentStore ----------------------------------------------------------------
 
     def add(self, data: Source) -> str:
-        touched: set[Path] = set()
-
-        def write(digest: bytes, pieces: Sequence[Buffer]) -> None:
+        writer = _ParallelWriter(self._store_block)
+        try:
+            cid = build_dag(data, on_block=writer.write)  # a source that fails to read raises as is
+            writer.drain()
             try:
-                touched.add(self._write_block(digest, pieces))
+                writer.sync_folders()  # the renames themselves survive a power cut
+                self._write_pin(cid)
             except OSError as error:
-                raise StorageError(
-                    f"Could not write to the {self.describe()}: {error.strerror or error}. Free disk space "
-                    "or fix the folder's permissions, then add the file again; nothing was pinned."
-                ) from error
-
-        cid = build_dag(data, on_block=write)
-        for folder in touched:
-            _fsync_dir(folder)  # the renames themselves survive a power cut
-        self._write_pin(cid)
+                raise self._write_error(error) from error
+        finally:
+            writer.close()
         return cid
 
     def cat(self, cid: str) -> bytes:
@@ -107,6 +105,18 @@ class EmbeddedStore(ContentStore):
     def _block_path(self, digest: bytes) -> Path:
         name = digest.hex()
         return self._blocks / name[:2] / name
+
+    def _store_block(self, digest: bytes, pieces: Sequence[Buffer]) -> Path:
+        try:
+            return self._write_block(digest, pieces)
+        except OSError as error:
+            raise self._write_error(error) from error
+
+    def _write_error(self, error: OSError) -> StorageError:
+        return StorageError(
+            f"Could not write to the {self.describe()}: {error.strerror or error}. Free disk space "
+            "or fix the folder's permissions, then add the file again; nothing was pinned."
+        )
 
     def _write_block(self, digest: bytes, pieces: Sequence[Buffer]) -> Path:
         path = self._block_path(digest)
@@ -167,6 +177,44 @@ class EmbeddedStore(ContentStore):
         path = self._pins / cid
         if not path.exists():
             _atomic_write(path, (), self._tmp)
+
+
+class _ParallelWriter:
+    """Writes leaf blocks on a few threads, because each needs its own fsync (measured here: 256
+    blocks of 256 KiB take ~5x less time on 8 threads than one after the other).
+
+    A block that links to others is written only after every block written before it is in place,
+    so a parent never exists without its children; at most ``max_pending`` leaves (copied out of the
+    reader's reused buffer) are in flight, which bounds memory.
+    """
+
+    def __init__(self, write_block, workers: int = 8, max_pending: int = 32) -> None:
+        self._write_block = write_block
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="hb-ipfs-write")
+        self._pending: deque[Future] = deque()
+        self._max_pending = max_pending
+        self._folders: set[Path] = set()
+
+    def write(self, digest: bytes, pieces: Sequence[Buffer], is_leaf: bool) -> None:
+        if not is_leaf:
+            self.drain()
+            self._folders.add(self._write_block(digest, pieces))
+            return
+        while len(self._pending) >= self._max_pending:
+            self._folders.add(self._pending.popleft().result())
+        block = b"".join(pieces)
+        self._pending.append(self._pool.submit(self._write_block, digest, (block,)))
+
+    def drain(self) -> None:
+        """Wait for every leaf in flight; the first failure is raised here."""
+        while self._pending:
+            self._folders.add(self._pending.popleft().result())
+
+    def sync_folders(self) -> None:
+        list(self._pool.map(_fsync_dir, self._folders))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)  # nothing keeps writing after add() returns or fails
 
 
 def _atomic_write(path: Path, pieces: Sequence[Buffer], tmp_dir: Path) -> None:

@@ -94,6 +94,7 @@ def test_a_failed_block_write_is_explained_and_nothing_is_pinned(embedded_store,
     monkeypatch.setattr(os, "replace", real_replace)
     assert embedded_store.list() == []
     assert list(embedded_store.root.joinpath("tmp").iterdir()) == []
+    assert not embedded_store.has(ipfs_cid(pattern(3 * K)))  # no root block without its children
     assert embedded_store.add(pattern(3 * K)) in embedded_store.list()  # the retry succeeds
 
 
