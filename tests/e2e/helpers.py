@@ -1,25 +1,60 @@
-"""Small Playwright helpers for a Streamlit app, which has no stable DOM ids."""
+"""Small Playwright helpers for a Streamlit app, which has no stable DOM ids.
+
+Streamlit marks its root element with the script's run state
+(``data-test-script-state``: initial, running, notRunning, ...); a run is over when
+it reads ``notRunning``. Widgets created with ``key=K`` sit in an element whose
+class is ``st-key-K``: the dashboard documents its keys in each page's docstring,
+so :func:`keyed` is how the browser tests find a widget.
+"""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 RUN_TIMEOUT_MS = 120_000
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def wait_idle(page: Any, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Wait until the script run finished: the status widget ("Running...") is gone."""
-    page.wait_for_load_state("domcontentloaded")
-    page.locator('[data-testid="stApp"]').wait_for(state="visible", timeout=timeout_ms)
-    # The status widget shows while a script run is in progress.
-    page.wait_for_function(
-        """() => {
-            const status = document.querySelector('[data-testid="stStatusWidget"]');
-            return !status || !/Running/i.test(status.innerText);
-        }""",
-        timeout=timeout_ms,
-    )
+    """Wait until the current script run finished (give a click's rerun a moment to start first)."""
+    page.wait_for_timeout(300)
+    page.locator(IDLE).wait_for(state="attached", timeout=timeout_ms)
     page.wait_for_timeout(200)
+    page.locator(IDLE).wait_for(state="attached", timeout=timeout_ms)
+
+
+def keyed(page: Any, key: str) -> Any:
+    """The element container of the widget created with ``key=key``."""
+    return page.locator(f".st-key-{key}")
+
+
+def click(page: Any, key: str, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    keyed(page, key).get_by_role("button").first.click()
+    wait_idle(page, timeout_ms)
+
+
+def fill_number(page: Any, key: str, value: Any) -> None:
+    """Type into a number or text input and commit it (Streamlit reads it on Enter)."""
+    box = keyed(page, key).locator("input").first
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(page)
+
+
+def choose(page: Any, key: str, option: str | re.Pattern[str]) -> None:
+    """Pick an option of a selectbox by its visible text."""
+    keyed(page, key).locator('[data-baseweb="select"]').click()
+    page.get_by_role("option", name=option).first.click()
+    wait_idle(page)
+
+
+def goto_page(page: Any, title: str) -> None:
+    """Switch page through the sidebar navigation (keeps the session, unlike a new URL)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for()
+    wait_idle(page)
 
 
 def page_exceptions(page: Any) -> list[str]:
@@ -30,3 +65,12 @@ def page_exceptions(page: Any) -> list[str]:
 def assert_no_exception(page: Any) -> None:
     errors = page_exceptions(page)
     assert not errors, "the page shows an exception:\n" + "\n---\n".join(errors)
+
+
+def metric_eth(container: Any, label: str) -> Decimal:
+    """The value of an ``st.metric`` showing an ETH amount, e.g. "999,999.98 ETH" -> Decimal."""
+    metric = container.get_by_test_id("stMetric").filter(has_text=label).first
+    text = metric.get_by_test_id("stMetricValue").inner_text()
+    match = re.search(r"-?[\d,]+(?:\.\d+)?", text)
+    assert match, f"no amount in metric {label!r}: {text!r}"
+    return Decimal(match.group(0).replace(",", ""))

@@ -12,11 +12,20 @@ from tests.e2e.helpers import assert_no_exception, wait_idle
 pytestmark = pytest.mark.browser
 
 
+NAVIGATION = ("Preprocess", "Initialize", "Evaluate", "Submit", "Finalize", "Explorer / Verify")
+
+
 def test_dashboard_opens_with_title_and_navigation(page, dashboard) -> None:
     page.goto(dashboard.url)
     wait_idle(page)
-    page.get_by_text("HyperBounty").first.wait_for()
-    assert re.search("HyperBounty", page.title())
+    page.get_by_role("heading", name="Preprocess").wait_for()
+    assert re.search("HyperBounty|Preprocess", page.title())
+    nav = page.get_by_test_id("stSidebarNav")
+    for title in NAVIGATION:
+        assert nav.get_by_role("link", name=title).is_visible(), title
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Network").wait_for()
+    sidebar.get_by_text("Wallet").wait_for()
     assert_no_exception(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "smoke.png"), full_page=True)
