@@ -157,6 +157,7 @@ def main() -> None:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
+            "load_average_at_start": round(os.getloadavg()[0], 2),  # other work on the machine
         },
         "targets": TARGETS,
     }

@@ -54,6 +54,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: Linux sends it SIGTERM if we die without stopping it (e.g. SIGKILL)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: stop() and atexit still cover normal exits
+
+
 class JsIpfsDaemon:
     """One js-ipfs daemon on 127.0.0.1 with its own repository folder; a context manager."""
 
@@ -111,6 +121,7 @@ class JsIpfsDaemon:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # a Ctrl-C in the terminal reaches us, and we stop it cleanly
+            preexec_fn=_die_with_parent,
         )
         atexit.register(self.stop)
         try:

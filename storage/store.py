@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
 
 from storage.cid import Source, normalize_cid
@@ -45,19 +46,23 @@ class ContentStore(ABC):
     def describe(self) -> str:
         """Where the content lives, in words for the dashboard."""
 
+    def iter_content(self, cid: str) -> Iterator[bytes]:
+        """The content in pieces; backends that can stream override this to bound memory."""
+        yield self.cat(cid)
+
     def gateway_url(self, cid: str) -> str | None:
         """A web link for the content, when this store's content is reachable over HTTP."""
         return None
 
     def save(self, cid: str, path: str | os.PathLike) -> Path:
         """Write the content to ``path`` atomically: a failed download leaves no half file."""
-        data = self.cat(cid)
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for piece in self.iter_content(cid):
+                    handle.write(piece)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, target)

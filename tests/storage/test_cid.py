@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from storage import InvalidCid, cid_to_digest, digest_to_cid, ipfs_cid, normalize_cid
 
@@ -80,3 +82,27 @@ def test_missing_file_and_folder_say_what_to_do(tmp_path):
         ipfs_cid(str(tmp_path / "nope.csv"))
     with pytest.raises(StorageError, match="is a folder"):
         ipfs_cid(tmp_path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(0, 3 * 262144 + 10), read_sizes=st.lists(st.integers(1, 300_000), min_size=1))
+def test_any_read_pattern_gives_the_cid_of_the_bytes(size, read_sizes):
+    data = bytes(i * 7 % 256 for i in range(size % 1000)) * (size // 1000 + 1)
+    data = data[:size]
+
+    class Ragged(io.RawIOBase):
+        """Returns reads of arbitrary sizes, as sockets and pipes do."""
+
+        def __init__(self) -> None:
+            self.pos = 0
+            self.turn = 0
+
+        def readinto(self, buffer) -> int:
+            want = min(len(buffer), read_sizes[self.turn % len(read_sizes)])
+            self.turn += 1
+            piece = data[self.pos : self.pos + want]
+            buffer[: len(piece)] = piece
+            self.pos += len(piece)
+            return len(piece)
+
+    assert ipfs_cid(Ragged()) == ipfs_cid(data)

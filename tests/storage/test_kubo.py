@@ -11,8 +11,9 @@ from typing import ClassVar
 import pytest
 
 from storage import DaemonUnavailable, NotFound, StorageError, ipfs_cid
-from storage.jsipfs import JsIpfsDaemon, free_port
+from storage.jsipfs import JsIpfsDaemon, free_port, jsipfs_available
 from storage.kubo import KuboStore, to_multiaddr
+from tests.tooling import require
 
 
 @pytest.mark.parametrize(
@@ -163,3 +164,42 @@ def test_launcher_restarts_on_the_same_repo_and_keeps_content(jsipfs_daemon, tmp
         store = KuboStore(again.api_multiaddr)
         assert store.cat(cid) == b"kept across restarts"
         assert cid in store.list()
+
+
+@pytest.mark.ipfsd
+def test_daemon_does_not_outlive_a_killed_parent(tmp_path):
+    """A test run killed with SIGKILL (no teardown, no atexit) must not leave a daemon behind."""
+    require(jsipfs_available(), "the js-ipfs daemon (npm `ipfs` in tools/node)")
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time; from pathlib import Path; from storage.jsipfs import JsIpfsDaemon; "
+        f"d = JsIpfsDaemon(Path({str(tmp_path / 'repo')!r})).start(); "
+        "print(d._process.pid, flush=True); time.sleep(120)"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        daemon_pid = int(parent.stdout.readline())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                os.kill(daemon_pid, 0)
+            except ProcessLookupError:
+                print(f"gone after {time.monotonic() - deadline + 20:.1f} s")
+                return
+            with open(f"/proc/{daemon_pid}/stat") as stat:
+                if stat.read().split()[2] == "Z":  # exited, waiting only to be reaped by init
+                    print(f"zombie after {time.monotonic() - deadline + 20:.1f} s")
+                    return
+            time.sleep(0.2)
+        os.kill(daemon_pid, signal.SIGKILL)
+        pytest.fail("the js-ipfs daemon kept running after its parent was killed")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
