@@ -110,11 +110,13 @@ def _standard_input(source_name: str, source: str, settings: dict[str, Any]) -> 
     }
 
 
-def _run_solc(binary: str, standard_input: dict[str, Any]) -> dict[str, Any]:
+def _run_solc(binary: str, standard_input: dict[str, Any], base_path: Path) -> dict[str, Any]:
     import solcx
 
     try:
-        output = solcx.compile_standard(standard_input, solc_binary=binary, allow_empty=True)
+        output = solcx.compile_standard(
+            standard_input, solc_binary=binary, allow_empty=True, base_path=base_path, allow_paths=base_path
+        )
     except solcx.exceptions.SolcError as exc:
         raise CompileError(str(exc)) from exc
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
@@ -142,12 +144,14 @@ def compile_contract(
     binary, how = find_solc(settings)
     version = _solc_version(binary) or SOLC_VERSION
     source_sha = _sha256(source.encode())
-    key = _sha256(json.dumps([source_sha, contract_name, COMPILER_SETTINGS, version]).encode())
+    # imports resolve next to the source, so any sibling's change invalidates the cache too
+    siblings = [_sha256(p.read_bytes()) for p in sorted(source_path.parent.glob("*.sol"))]
+    key = _sha256(json.dumps([source_sha, siblings, contract_name, COMPILER_SETTINGS, version]).encode())
     cache_file = settings.path("compile-cache", f"{key}.json")
     if use_cache and cache_file.is_file():
         return json.loads(cache_file.read_text(encoding="utf-8"))
 
-    output = _run_solc(binary, _standard_input(source_path.name, source, COMPILER_SETTINGS))
+    output = _run_solc(binary, _standard_input(source_path.name, source, COMPILER_SETTINGS), source_path.parent)
     try:
         contract = output["contracts"][source_path.name][contract_name]
     except KeyError as exc:
