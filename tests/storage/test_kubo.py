@@ -203,3 +203,10 @@ def test_daemon_does_not_outlive_a_killed_parent(tmp_path):
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+@pytest.mark.ipfsd
+def test_pointing_at_a_gateway_instead_of_the_rpc_api_is_explained(jsipfs_daemon):
+    store = KuboStore(jsipfs_daemon.gateway_url, timeout=10)
+    with pytest.raises(DaemonUnavailable, match="RPC API"):
+        store.add(b"data")
