@@ -23,11 +23,11 @@ class MalformedBlock(StorageError):
 class Node:
     links: list[bytes]  # child multihashes (0x12 0x20 + sha256 digest) in order
     unixfs_type: int
-    data: bytes  # the file bytes a leaf holds (empty for internal nodes)
+    data: bytes | memoryview  # the file bytes a leaf holds (empty for internal nodes); a view, no copy
     filesize: int
 
 
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+def _varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if pos >= len(buf) or shift > 63:
@@ -40,7 +40,7 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(buf: bytes):
+def _fields(buf: memoryview):
     """(field number, value) pairs; value is an int (varint) or bytes (length-delimited)."""
     pos = 0
     while pos < len(buf):
@@ -59,13 +59,13 @@ def _fields(buf: bytes):
 
 
 def decode_node(block: bytes) -> Node:
-    """Parse a dag-pb block holding a UnixFS file (or raw) node."""
+    """Parse a dag-pb block holding a UnixFS file (or raw) node; fields are views into ``block``."""
     links: list[bytes] = []
     unixfs = None
-    for field, value in _fields(block):
-        if field == 2 and isinstance(value, bytes):
-            links.append(next((v for f, v in _fields(value) if f == 1), b""))
-        elif field == 1 and isinstance(value, bytes):
+    for field, value in _fields(memoryview(block)):
+        if field == 2 and not isinstance(value, int):
+            links.append(bytes(next((v for f, v in _fields(value) if f == 1), b"")))
+        elif field == 1 and not isinstance(value, int):
             unixfs = value
     if unixfs is None:
         raise MalformedBlock("the block has no UnixFS data: it is not a file")
@@ -80,4 +80,4 @@ def decode_node(block: bytes) -> Node:
     if kind not in (UNIXFS_FILE, UNIXFS_RAW):
         name = _TYPE_NAMES.get(kind, f"type {kind}")
         raise MalformedBlock(f"this CID names a UnixFS {name}, not a file; pass the CID of a file")
-    return Node(links, kind, bytes(data), filesize if filesize is not None else len(data))
+    return Node(links, kind, data, filesize if filesize is not None else len(data))

@@ -67,7 +67,7 @@ class EmbeddedStore(ContentStore):
     def cat(self, cid: str) -> bytes:
         return b"".join(self.iter_content(cid))
 
-    def iter_content(self, cid: str) -> Iterator[bytes]:
+    def iter_content(self, cid: str) -> Iterator[bytes | memoryview]:
         """The file's bytes leaf by leaf (bounded memory for large files), every block checked."""
         cid = normalize_cid(cid)
         root = self._load(cid_to_digest(cid), cid)
@@ -161,7 +161,7 @@ class EmbeddedStore(ContentStore):
         except MalformedBlock as error:
             raise StorageError(f"Cannot read {root_cid} as a file: {error}.") from None
 
-    def _walk(self, node, root_cid: str) -> Iterator[bytes]:
+    def _walk(self, node, root_cid: str) -> Iterator[bytes | memoryview]:
         if not node.links:
             yield node.data
             return
