@@ -9,6 +9,8 @@ refused, insufficient funds, nonce too low) onto the classes below.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -125,7 +127,12 @@ def decode_error_args(abi_item: Mapping[str, Any], payload: bytes) -> dict[str, 
     }
 
 
-def decode_revert(data: bytes | str | None, abi: list[Mapping[str, Any]], action: str = "") -> ContractRevert:
+def decode_revert(
+    data: bytes | str | None,
+    abi: list[Mapping[str, Any]],
+    action: str = "",
+    context: Mapping[str, Any] | None = None,
+) -> ContractRevert:
     """The revert data of BountyBoard as a ContractRevert with a sentence (``action`` prefixes it)."""
     raw = _as_bytes(data)
     prefix = f"{action} failed: " if action else ""
@@ -157,7 +164,38 @@ def decode_revert(data: bytes | str | None, abi: list[Mapping[str, Any]], action
         args = decode_error_args(item, payload)
     except Exception:  # malformed payload: still name the error
         args = {}
-    return ContractRevert(prefix + explain(item["name"], args), item["name"], args)
+    return ContractRevert(explain(item["name"], args, context), item["name"], args)
+
+
+def revert_data(exc: BaseException) -> bytes | None:
+    """The raw revert data inside whatever a node or web3 raised, or None if it is not a revert.
+
+    web3 gives ``ContractLogicError.data`` (hex); eth-tester raises ``TransactionFailed`` whose
+    message ends in the Python repr of the bytes; some nodes put hex after "execution reverted".
+    """
+    data = getattr(exc, "data", None)
+    if isinstance(data, str | bytes) and data and not isinstance(data, dict):
+        raw = _as_bytes(data)
+        if raw or data in ("0x", b""):
+            return raw
+    text = str(exc.args[0]) if exc.args else str(exc)
+    if type(exc).__name__ not in {"TransactionFailed", "ContractLogicError", "ContractCustomError"} and (
+        "execution reverted" not in text
+    ):
+        return None
+    match = re.search(r"execution reverted(?::\s*(.*))?$", text, re.DOTALL)
+    if not match:
+        return b""
+    tail = (match.group(1) or "").strip()
+    if tail.startswith(("b'", 'b"')):
+        try:
+            value = ast.literal_eval(tail)
+        except (ValueError, SyntaxError):
+            return b""
+        return value if isinstance(value, bytes) else b""
+    if tail.startswith("0x"):
+        return _as_bytes(tail.split()[0])
+    return b""
 
 
 def _as_bytes(data: bytes | str | None) -> bytes:
@@ -174,13 +212,149 @@ def _as_bytes(data: bytes | str | None) -> bytes:
         return b""
 
 
-def explain(name: str, args: dict[str, Any]) -> str:
-    """The sentence for one custom error (filled in below once the contract's errors are known)."""
+def explain(name: str, args: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> str:
+    """The sentence for one custom error; ``context`` may add the bounty's phase now."""
     explainer = EXPLAINERS.get(name)
     if explainer is None:
         details = ", ".join(f"{k}={v}" for k, v in args.items())
         return f"the contract refused it ({name}{': ' + details if details else ''})."
-    return explainer(args)
+    return explainer({**(context or {}), **args})
 
 
-EXPLAINERS: dict[str, Explainer] = {}
+def _id(a: Mapping[str, Any]) -> str:
+    return f"bounty #{a.get('bountyId', '?')}"
+
+
+def _now_in(a: Mapping[str, Any]) -> str:
+    phase = a.get("phase")
+    if phase:
+        return f"this bounty is now in its {phase} {'window' if phase in _WINDOWS else 'phase'}"
+    return f"the chain's clock reads {hhmm(a.get('now', 0))}"
+
+
+_WINDOWS = {"submission", "reveal", "evaluation"}
+_WAIT = "wait until then (on a dev chain, advance its clock)."
+
+
+def _range(what: str) -> Explainer:
+    return lambda a: (
+        f"{what} {a['name']} = {a['value']} is out of range; it must be between {a['min']} and {a['max']}."
+    )
+
+
+EXPLAINERS: dict[str, Explainer] = {
+    "UnknownBounty": lambda a: f"There is no {_id(a)} on this contract; pick a bounty from the list.",
+    "BountyClosed": lambda a: (
+        f"{_id(a).capitalize()} is already {'finalized' if int(a.get('phase', 4)) == 4 else 'cancelled'}; "
+        "only "
+        "withdrawing credited amounts is left to do."
+    ),
+    "NotBountyOwner": lambda a: (
+        f"Only the owner of {_id(a)} ({a['owner']}) may do this; the selected account is {a['caller']}. "
+        "Switch to the owner's account."
+    ),
+    "InvalidBountyParameter": lambda a: (
+        "The reward must be more than 0 ETH: send the reward with the bounty."
+        if a.get("name") == "reward" and int(a.get("value", 0)) == 0
+        else _range("The bounty setting")(a)
+    ),
+    "DeadlineTooEarly": lambda a: (
+        f"The {a['name']} ({utc(a['deadline'])}) must come after {utc(a['mustBeAfter'])}; choose a later "
+        "time "
+        "(deadlines count in chain time, not on your clock)."
+    ),
+    "EmptyCommitment": lambda a: (
+        f"The commitment for {_id(a)} is empty (all zeros); compute it from your hyperparameters and a salt."
+    ),
+    "SubmissionWindowClosed": lambda a: (
+        f"The submission window closed at {hhmm(a['deadline'])}; {_now_in(a)}, so no new commitments are "
+        "accepted."
+    ),
+    "WrongBond": lambda a: (
+        f"{_id(a).capitalize()} expects {wei_text(a['expected'])} with this commit but "
+        f"{wei_text(a['sent'])} was "
+        "sent: a first commit carries exactly the bond, a replacement carries nothing."
+    ),
+    "RevealWindowNotOpen": lambda a: (
+        f"Reveals for {_id(a)} open at {hhmm(a['opensAt'])}, when the submission window closes; {_WAIT}"
+    ),
+    "RevealWindowClosed": lambda a: (
+        f"The reveal window of {_id(a)} closed at {hhmm(a['deadline'])}; a submission not revealed by then "
+        "cannot be revealed any more, and its bond goes to the owner."
+    ),
+    "NoCommitment": lambda a: (
+        f"{a['participant']} has not committed to {_id(a)}; only a committed submission can be revealed "
+        "(commit during the submission window)."
+    ),
+    "AlreadyRevealed": lambda a: f"{a['participant']} has already revealed its submission to {_id(a)}.",
+    "CommitmentMismatch": lambda a: (
+        f"These hyperparameters and salt do not match {a['participant']}'s commitment on {_id(a)}; reveal "
+        "exactly "
+        "what was committed, from the same account (use the stored or imported salt)."
+    ),
+    "HyperparameterOutOfRange": _range("The hyperparameter"),
+    "TestDataRevealNotOpen": lambda a: (
+        f"The test data of {_id(a)} can be revealed from {hhmm(a['opensAt'])}, when the submission window "
+        f"closes; {_WAIT}"
+    ),
+    "TestDataRevealClosed": lambda a: (
+        f"The evaluation window of {_id(a)} closed at {hhmm(a['deadline'])}, so its test data can no longer "
+        "be "
+        "revealed; finalize the bounty instead (the reward is split among those who revealed)."
+    ),
+    "TestDataAlreadyRevealed": lambda a: (
+        f"The test data of {_id(a)} is already revealed; post the scores next."
+    ),
+    "TestDataMismatch": lambda a: (
+        f"This test-data digest and salt do not match what {_id(a)} committed to when it was created; use "
+        "the "
+        "secret stored when the bounty was created (or import it)."
+    ),
+    "TestDataNotRevealed": lambda a: f"Reveal the test data of {_id(a)} before posting its scores.",
+    "EvaluationWindowNotOpen": lambda a: (
+        f"Scores for {_id(a)} can be posted from {hhmm(a['opensAt'])}, when the reveal window closes; {_WAIT}"
+    ),
+    "EvaluationWindowClosed": lambda a: (
+        f"The evaluation window of {_id(a)} closed at {hhmm(a['deadline'])}; scores can no longer be posted. "
+        "Finalize it: the reward is split among those who revealed."
+    ),
+    "LengthMismatch": lambda a: (
+        f"{a['participants']} participants but {a['accuracies']} accuracies were given; send one accuracy "
+        "per "
+        "participant."
+    ),
+    "NotRevealed": lambda a: (
+        f"{a['participant']} did not reveal a submission to {_id(a)}, so it cannot be scored; leave it out."
+    ),
+    "AlreadyScored": lambda a: f"{a['participant']} is already scored on {_id(a)}; each is scored once.",
+    "AccuracyOutOfRange": lambda a: (
+        f"The accuracy given for {a['participant']} ({a['accuracyPpm']} ppm) is above 1,000,000 ppm (100 %)."
+    ),
+    "FinalizeTooEarly": lambda a: (
+        f"{_id(a).capitalize()} cannot be finalized before {utc(a['earliest'])} (chain time now "
+        f"{utc(a['now'])}); {_WAIT}"
+    ),
+    "NotAStallSplit": lambda a: (
+        f"{_id(a).capitalize()} was not settled by a split, so there is no share to claim; withdraw any "
+        "credit "
+        "instead."
+    ),
+    "NotARevealer": lambda a: (
+        f"{a['participant']} did not reveal a submission to {_id(a)}, so it has no share of the split."
+    ),
+    "ShareAlreadyClaimed": lambda a: (
+        f"{a['participant']} already claimed its share of {_id(a)}; withdraw it to receive the ETH."
+    ),
+    "CancelNotAllowed": lambda a: (
+        f"{_id(a).capitalize()} cannot be cancelled: {a['commitCount']} participant(s) already committed."
+        if int(a.get("commitCount", 0))
+        else f"{_id(a).capitalize()} cannot be cancelled after its submission deadline "
+        f"({hhmm(a['submissionDeadline'])}); finalize it instead."
+    ),
+    "NothingToWithdraw": lambda a: f"Nothing is credited to {a['account']}; there is nothing to withdraw.",
+    "WithdrawFailed": lambda a: (
+        f"Sending {wei_text(a['amount'])} to {a['account']} failed: the address refused the ETH. The credit "
+        "is "
+        "kept; withdraw from an account that accepts ETH."
+    ),
+}

@@ -1,0 +1,208 @@
+"""Who sends a transaction: a node-managed dev account, or a keystore account unlocked here.
+
+On the embedded chain and on anvil the node holds funded keys; the dashboard labels them
+"Owner" and "Participant 1..N" (:func:`dev_accounts`) and the node signs. On any other network
+the user keeps an encrypted keystore (eth-account's v3 JSON, scrypt) under
+``<data>/keystore/``; :meth:`Keystore.unlock` with the password gives a :class:`LocalSigner`
+that signs here and sends the raw transaction.
+
+A private key is never shown, logged or written in clear: it is encrypted before it touches
+the disk, held only inside the unlocked signer (whose ``repr`` shows the address), and no
+function returns it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from eth_account import Account
+from eth_utils import is_address, to_checksum_address
+from hexbytes import HexBytes
+
+from chain.errors import AccountError
+from chain.providers import ChainConnection
+from chain.secrets import atomic_write_json
+from settings import Settings, get_settings
+
+# eth-account's default scrypt work factor (2**18) takes about a second; tests pass a smaller one.
+DEFAULT_KDF_ITERATIONS = 2**18
+MIN_PASSWORD_LENGTH = 8
+
+
+class Sender(Protocol):
+    """Anything that can send a transaction for ``address`` on a connection."""
+
+    address: str
+    label: str
+
+    def send(self, connection: ChainConnection, tx: dict[str, Any]) -> HexBytes: ...
+
+
+@dataclass(frozen=True)
+class NodeAccount:
+    """A dev account whose key the node holds (embedded chain, anvil)."""
+
+    address: str
+    label: str
+
+    def send(self, connection: ChainConnection, tx: dict[str, Any]) -> HexBytes:
+        with connection.lock:
+            return HexBytes(connection.w3.eth.send_transaction({**tx, "from": self.address}))
+
+
+@dataclass(frozen=True)
+class LocalSigner:
+    """A keystore account unlocked in this process; signs locally, sends the raw transaction."""
+
+    address: str
+    label: str
+    _account: Any = field(repr=False, compare=False)
+
+    def send(self, connection: ChainConnection, tx: dict[str, Any]) -> HexBytes:
+        w3 = connection.w3
+        with connection.lock:  # nonce read to raw send: one at a time per connection
+            full = {**tx, "from": self.address}
+            full.setdefault("chainId", connection.chain_id)
+            full.setdefault("nonce", w3.eth.get_transaction_count(self.address, "pending"))
+            if "gas" not in full:
+                full["gas"] = w3.eth.estimate_gas(full)
+            if "gasPrice" not in full and "maxFeePerGas" not in full:
+                base = w3.eth.get_block("latest").get("baseFeePerGas")
+                if base is None:
+                    full["gasPrice"] = w3.eth.gas_price
+                else:
+                    tip = _max_priority_fee(connection)
+                    full["maxPriorityFeePerGas"] = tip
+                    full["maxFeePerGas"] = 2 * int(base) + tip
+            full.pop("from")
+            signed = self._account.sign_transaction(full)
+            return HexBytes(w3.eth.send_raw_transaction(signed.raw_transaction))
+
+    def sign_message_hash(self, message: bytes) -> HexBytes:
+        from eth_account.messages import encode_defunct
+
+        return HexBytes(self._account.sign_message(encode_defunct(message)).signature)
+
+
+def _max_priority_fee(connection: ChainConnection) -> int:
+    try:
+        return int(connection.w3.eth.max_priority_fee)
+    except Exception:  # nodes without eth_maxPriorityFeePerGas
+        return 10**9
+
+
+def dev_accounts(connection: ChainConnection, participants: int | None = None) -> list[NodeAccount]:
+    """The node's funded accounts as Owner, Participant 1..N ([] on a network without dev accounts)."""
+    wanted = get_settings().participants if participants is None else participants
+    funded = connection.accounts()
+    labels = ["Owner"] + [f"Participant {n}" for n in range(1, wanted + 1)]
+    return [NodeAccount(to_checksum_address(a), label) for a, label in zip(funded, labels, strict=False)]
+
+
+class Keystore:
+    """Encrypted keys under ``<data>/keystore``, one v3 JSON file per account."""
+
+    def __init__(self, folder: Path, kdf_iterations: int = DEFAULT_KDF_ITERATIONS) -> None:
+        self.folder = folder
+        self.kdf_iterations = kdf_iterations
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, kdf_iterations: int = DEFAULT_KDF_ITERATIONS) -> Keystore:
+        return cls((settings or get_settings()).path("keystore"), kdf_iterations)
+
+    def _path(self, address: str) -> Path:
+        return self.folder / f"{to_checksum_address(address)}.json"
+
+    def addresses(self) -> list[str]:
+        return [
+            to_checksum_address(p.stem) for p in sorted(self.folder.glob("0x*.json")) if is_address(p.stem)
+        ]
+
+    def label(self, address: str) -> str:
+        data = self._read(address)
+        return str(data.get("hyperbounty_label") or to_checksum_address(address))
+
+    def create(self, password: str, label: str = "") -> str:
+        """A new random account, stored encrypted; returns its address (the key is never returned)."""
+        return self._store(Account.create(), password, label)
+
+    def import_key(self, private_key: str | bytes, password: str, label: str = "") -> str:
+        """Encrypt an existing key into the keystore; returns its address."""
+        try:
+            account = Account.from_key(private_key)
+        except Exception as exc:
+            # the message never includes the key itself
+            raise AccountError(
+                "That is not a valid private key (expected 32 bytes: 0x followed by 64 hex digits)."
+            ) from exc
+        return self._store(account, password, label)
+
+    def import_keyfile(self, text: str, label: str = "") -> str:
+        """Add an existing encrypted v3 keystore file (as exported by geth or MetaMask)."""
+        try:
+            data = json.loads(text)
+            address = to_checksum_address(data["address"])
+            _ = data["crypto"] if "crypto" in data else data["Crypto"]
+        except Exception as exc:
+            raise AccountError(
+                "That file is not an Ethereum v3 keystore (JSON with 'address' and 'crypto')."
+            ) from exc
+        if label:
+            data["hyperbounty_label"] = label
+        atomic_write_json(self._path(address), data)
+        return address
+
+    def _store(self, account: Any, password: str, label: str) -> str:
+        _check_password(password)
+        address = to_checksum_address(account.address)
+        if self._path(address).exists():
+            raise AccountError(f"{address} is already in the keystore; unlock it instead.")
+        data = Account.encrypt(account.key, password, kdf="scrypt", iterations=self.kdf_iterations)
+        data["address"] = address[2:].lower()
+        if label:
+            data["hyperbounty_label"] = label
+        atomic_write_json(self._path(address), data)
+        return address
+
+    def _read(self, address: str) -> dict[str, Any]:
+        if not is_address(address):
+            raise AccountError(f"{address!r} is not an Ethereum address.")
+        path = self._path(address)
+        if not path.exists():
+            raise AccountError(f"{to_checksum_address(address)} is not in this keystore ({self.folder}).")
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise AccountError(
+                f"The keystore file of {to_checksum_address(address)} cannot be read ({exc})."
+            ) from exc
+
+    def unlock(self, address: str, password: str) -> LocalSigner:
+        data = self._read(address)
+        checksum = to_checksum_address(address)
+        try:
+            key = Account.decrypt(data, password)
+        except ValueError as exc:
+            if re.search("mac mismatch", str(exc), re.IGNORECASE):
+                raise AccountError(
+                    f"Wrong password for {checksum}; the keystore stays locked. Try again."
+                ) from None
+            raise AccountError(f"The keystore file of {checksum} is damaged: {exc}") from None
+        account = Account.from_key(key)
+        del key
+        if to_checksum_address(account.address) != checksum:
+            raise AccountError(
+                f"The keystore file named {checksum} holds another account; it was tampered with."
+            )
+        return LocalSigner(checksum, str(data.get("hyperbounty_label") or checksum), account)
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters to encrypt the key."
+        )

@@ -1,0 +1,733 @@
+"""A typed client for one deployed BountyBoard.
+
+Writes take a :class:`~chain.accounts.Sender` (a node account or an unlocked keystore) and
+return a :class:`TxReceipt` with the decoded events; a refusal becomes a
+:class:`~chain.errors.ContractRevert` whose message names the custom error and what to do. Each
+write is estimated first, so a transaction the contract would refuse is never sent and never
+costs gas. Reads return dataclasses; lists (submissions, timeline) come from event logs, one
+``eth_getLogs`` per event kind, plus a call only where the contract keeps data in storage alone.
+
+Secrets: :meth:`commit` and :meth:`create_bounty` store the salt durably *before* sending;
+:meth:`reveal` and :meth:`reveal_test_data` find it again from what the chain holds.
+Amounts are wei (int) everywhere; deadlines are chain time (:meth:`deadlines_from_now`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from eth_utils import to_checksum_address
+from hexbytes import HexBytes
+
+from chain.accounts import Sender
+from chain.errors import (
+    ChainError,
+    ContractRevert,
+    InsufficientFunds,
+    NodeUnavailable,
+    NonceClash,
+    decode_revert,
+    node_down_message,
+    revert_data,
+    wei_text,
+)
+from chain.providers import ChainConnection
+from chain.secrets import (
+    SecretStore,
+    SubmissionSecret,
+    TestDataSecret,
+    new_salt,
+    submission_commitment,
+    test_data_commitment,
+)
+from protocol import Hyperparameters
+
+GAS_MARGIN = 1.2  # head-room over the estimate; unused gas is not charged
+GAS_FLOOR_MARGIN = 10_000
+
+
+class Phase(IntEnum):
+    SUBMISSION = 0
+    REVEAL = 1
+    EVALUATION = 2
+    FINALIZABLE = 3
+    FINALIZED = 4
+    CANCELLED = 5
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+
+class Outcome(IntEnum):
+    NONE = 0
+    WINNER_PAID = 1
+    BELOW_BAR = 2
+    NO_REVEALS = 3
+    STALL_SPLIT = 4
+
+    @property
+    def label(self) -> str:
+        return {
+            0: "not settled",
+            1: "winner paid",
+            2: "no score reached the bar: reward refunded",
+            3: "no reveals: reward refunded",
+            4: "owner stalled: reward split among revealers",
+        }[int(self)]
+
+
+@dataclass(frozen=True)
+class Bounty:
+    id: int
+    owner: str
+    reward: int
+    manifest_digest: bytes
+    test_data_commitment: bytes
+    test_data_digest: bytes
+    min_accuracy_ppm: int
+    sequence_length: int
+    future_period: int
+    submission_deadline: int
+    reveal_deadline: int
+    evaluation_deadline: int
+    commit_bond: int
+    commit_count: int
+    reveal_count: int
+    scored_count: int
+    test_data_revealed: bool
+    phase: Phase
+    outcome: Outcome
+    leader: str
+    best_accuracy_ppm: int
+    first_revealer: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.phase not in (Phase.FINALIZED, Phase.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Submission:
+    participant: str
+    commit_order: int
+    commitment: bytes  # the latest commitment this participant sent
+    commit_count: int  # 1 + replacements
+    revealed: bool
+    hyperparameters: Hyperparameters | None
+    scored: bool
+    accuracy_ppm: int | None
+    share_claimed: bool = False
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    rank: int
+    participant: str
+    accuracy_ppm: int
+    commit_order: int
+    hyperparameters: Hyperparameters | None
+    meets_bar: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    args: dict[str, Any]
+    block: int
+    tx_hash: str
+    log_index: int
+    timestamp: int | None = None
+
+
+@dataclass(frozen=True)
+class TxReceipt:
+    hash: str
+    block: int
+    gas_used: int
+    effective_gas_price: int
+    status: int
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def fee(self) -> int:
+        return self.gas_used * self.effective_gas_price
+
+    def event(self, name: str) -> Event:
+        for item in self.events:
+            if item.name == name:
+                return item
+        raise KeyError(f"no {name} event in transaction {self.hash}")
+
+
+@dataclass(frozen=True)
+class TxPreview:
+    """What a wallet shows before it signs: who pays what to whom, and the worst-case fee."""
+
+    sender: str
+    to: str
+    function: str
+    args: tuple[Any, ...]
+    value: int
+    gas: int
+    max_fee_per_gas: int
+    max_fee: int  # gas * max_fee_per_gas, the most the sender can be charged in fees
+    balance: int
+
+    @property
+    def total(self) -> int:
+        return self.value + self.max_fee
+
+    @property
+    def affordable(self) -> bool:
+        return self.balance >= self.total
+
+
+def _hp(values: Sequence[int] | Mapping[str, int]) -> Hyperparameters:
+    if isinstance(values, Mapping):
+        values = list(values.values())  # a decoded struct keeps the Solidity field order
+    return Hyperparameters.from_tuple(tuple(values))
+
+
+def _bytes(value: Any) -> bytes:
+    return bytes(HexBytes(value))
+
+
+class BountyBoardClient:
+    """Every protocol function of one BountyBoard, typed, with reads built for a dashboard."""
+
+    def __init__(
+        self,
+        connection: ChainConnection,
+        address: str,
+        abi: list[dict[str, Any]] | None = None,
+        secrets: SecretStore | None = None,
+        from_block: int = 0,
+    ) -> None:
+        if abi is None:
+            from chain.compile import load_artifact
+
+            abi = load_artifact()["abi"]
+        self.connection = connection
+        self.w3 = connection.w3
+        self.abi = abi
+        self.address = to_checksum_address(address)
+        self.contract = self.w3.eth.contract(address=self.address, abi=abi)
+        self.secrets = secrets or SecretStore.open()
+        self.from_block = from_block
+
+    @property
+    def chain_id(self) -> int:
+        return self.connection.chain_id
+
+    # ------------------------------------------------------------------------ time & money
+
+    def now(self) -> int:
+        """The chain's clock (latest block timestamp); never the wall clock."""
+        return self.connection.latest_timestamp()
+
+    def deadlines_from_now(self, submission_s: int, reveal_s: int, evaluation_s: int) -> tuple[int, int, int]:
+        """Three deadlines, each window's length in seconds after the previous one, from chain time."""
+        if min(submission_s, reveal_s, evaluation_s) < 1:
+            raise ChainError("Each window (submission, reveal, evaluation) must last at least one second.")
+        start = self.now()
+        submission = start + int(submission_s)
+        reveal = submission + int(reveal_s)
+        return submission, reveal, reveal + int(evaluation_s)
+
+    def balance(self, address: str) -> int:
+        return int(self.w3.eth.get_balance(to_checksum_address(address)))
+
+    # ------------------------------------------------------------------------ sending
+
+    def _function(self, fn: str, args: Sequence[Any]) -> Any:
+        try:
+            return getattr(self.contract.functions, fn)(*args)
+        except AttributeError as exc:
+            raise ChainError(f"BountyBoard has no function {fn!r}.") from exc
+
+    def _tx(self, fn: str, args: Sequence[Any], value: int, sender: str) -> dict[str, Any]:
+        data = self._function(fn, args)._encode_transaction_data()
+        return {"from": to_checksum_address(sender), "to": self.address, "data": data, "value": int(value)}
+
+    def estimate_gas(self, fn: str, args: Sequence[Any], value: int = 0, sender: str | None = None) -> int:
+        """Gas the call needs now; raises ContractRevert (with its sentence) if the contract would refuse."""
+        frm = sender or self._any_sender()
+        try:
+            return int(self.w3.eth.estimate_gas(self._tx(fn, args, value, frm)))
+        except Exception as exc:
+            raise self._translate(exc, fn, args, frm, value) from None
+
+    def preview(self, fn: str, args: Sequence[Any], value: int, sender: str) -> TxPreview:
+        """from/to/function/value/gas/fee for a wallet-style confirmation; raises if it would revert."""
+        gas = self.estimate_gas(fn, args, value, sender)
+        gas = self._with_margin(gas)
+        max_fee_per_gas = self._max_fee_per_gas()
+        return TxPreview(
+            sender=to_checksum_address(sender),
+            to=self.address,
+            function=fn,
+            args=tuple(args),
+            value=int(value),
+            gas=gas,
+            max_fee_per_gas=max_fee_per_gas,
+            max_fee=gas * max_fee_per_gas,
+            balance=self.balance(sender),
+        )
+
+    def _max_fee_per_gas(self) -> int:
+        block = self.w3.eth.get_block("latest")
+        base = block.get("baseFeePerGas")
+        if base is None:
+            return int(self.w3.eth.gas_price)
+        try:
+            tip = int(self.w3.eth.max_priority_fee)
+        except Exception:
+            tip = 10**9
+        return 2 * int(base) + tip
+
+    @staticmethod
+    def _with_margin(gas: int) -> int:
+        return max(int(gas * GAS_MARGIN), gas + GAS_FLOOR_MARGIN)
+
+    def transact(self, sender: Sender, fn: str, args: Sequence[Any], value: int = 0) -> TxReceipt:
+        """Estimate (a refusal raises here, nothing is sent), send, wait, decode the events."""
+        with self.connection.lock:
+            gas = self._with_margin(self.estimate_gas(fn, args, value, sender.address))
+            tx = self._tx(fn, args, value, sender.address)
+            tx.pop("from")
+            tx["gas"] = gas
+            try:
+                tx_hash = sender.send(self.connection, tx)
+            except Exception as exc:
+                raise self._translate(exc, fn, args, sender.address, value) from None
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        result = self._receipt(receipt)
+        if result.status != 1:
+            raise self._mined_revert(tx, sender.address, receipt, fn, args, value)
+        return result
+
+    def _mined_revert(
+        self, tx: dict[str, Any], sender: str, receipt: Any, fn: str, args: Sequence[Any], value: int
+    ) -> ChainError:
+        """A transaction that was mined but failed (state changed between estimate and mining)."""
+        try:
+            self.w3.eth.call({**tx, "from": sender}, receipt["blockNumber"] - 1)
+        except Exception as exc:
+            return self._translate(exc, fn, args, sender, value)
+        return ContractRevert(
+            f"{_action(fn)} failed in block {receipt['blockNumber']} (ran out of gas or was refused)."
+        )
+
+    def _receipt(self, receipt: Any) -> TxReceipt:
+        events = [self._decode_log(log) for log in receipt["logs"] if log["address"] == self.address]
+        return TxReceipt(
+            hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
+            block=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+            effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
+            status=int(receipt["status"]),
+            events=[e for e in events if e is not None],
+        )
+
+    def _translate(
+        self, exc: Exception, fn: str, args: Sequence[Any], sender: str, value: int, context: bool = True
+    ) -> ChainError:
+        """Any failure of a call, estimate or send as a ChainError with a sentence."""
+        if isinstance(exc, ChainError):
+            return exc
+        action = _action(fn)
+        data = revert_data(exc)
+        if data is not None:
+            return decode_revert(data, self.abi, action, self._context(args) if context else None)
+        text = str(exc)
+        lowered = text.lower()
+        if isinstance(exc, ConnectionError | OSError) or type(exc).__name__ in {
+            "ConnectionError",
+            "ReadTimeout",
+        }:
+            return NodeUnavailable(node_down_message(self.connection.endpoint))
+        if "insufficient funds" in lowered or "cannot afford" in lowered or "sender balance" in lowered:
+            return InsufficientFunds(
+                f"{action} needs {wei_text(value)} plus gas, but {to_checksum_address(sender)} holds only "
+                f"{wei_text(self.balance(sender))}. Fund the account or pick another one."
+            )
+        if "nonce" in lowered or "already known" in lowered or "underpriced" in lowered:
+            return NonceClash(
+                f"{action} clashed with another transaction from {to_checksum_address(sender)} (same nonce); "
+                "wait until it is mined, then try again."
+            )
+        return ChainError(f"{action} failed: {text}")
+
+    def _context(self, args: Sequence[Any]) -> dict[str, Any]:
+        """What an error sentence may mention beyond the error's own arguments (the bounty's phase now)."""
+        if not args or not isinstance(args[0], int) or isinstance(args[0], bool):
+            return {}
+        try:
+            return {"phase": self.phase(args[0]).label.lower()}
+        except Exception:
+            return {}
+
+    def _any_sender(self) -> str:
+        accounts = self.connection.accounts()
+        return accounts[0] if accounts else "0x0000000000000000000000000000000000000001"
+
+    # ------------------------------------------------------------------------ owner writes
+
+    def create_bounty(
+        self,
+        sender: Sender,
+        *,
+        manifest_digest: bytes,
+        test_data_digest: bytes,
+        reward: int,
+        min_accuracy_ppm: int,
+        sequence_length: int,
+        future_period: int,
+        submission_deadline: int,
+        reveal_deadline: int,
+        evaluation_deadline: int,
+        commit_bond: int = 0,
+        test_data_cid: str = "",
+        salt: bytes | None = None,
+    ) -> tuple[int, TxReceipt]:
+        """Post a bounty; the test-data salt is stored before the transaction is sent."""
+        secret = TestDataSecret(
+            chain_id=self.chain_id,
+            contract=self.address,
+            owner=sender.address,
+            test_data_digest=_bytes(test_data_digest),
+            salt=salt or new_salt(),
+            test_data_cid=test_data_cid,
+        )
+        args = (
+            _bytes(manifest_digest),
+            secret.commitment,
+            int(min_accuracy_ppm),
+            int(sequence_length),
+            int(future_period),
+            int(submission_deadline),
+            int(reveal_deadline),
+            int(evaluation_deadline),
+            int(commit_bond),
+        )
+        self.estimate_gas("createBounty", args, reward, sender.address)  # refuse before storing anything
+        self.secrets.save(secret)
+        receipt = self.transact(sender, "createBounty", args, value=int(reward))
+        bounty_id = int(receipt.event("BountyCreated").args["bountyId"])
+        self.secrets.save(_with_bounty(secret, bounty_id))
+        return bounty_id, receipt
+
+    def reveal_test_data(
+        self, sender: Sender, bounty_id: int, test_data_digest: bytes | None = None, salt: bytes | None = None
+    ) -> TxReceipt:
+        """Open the hidden test data; digest and salt come from the secret store unless given."""
+        if test_data_digest is None or salt is None:
+            bounty = self.bounty(bounty_id)
+            stored = self.secrets.test_data(self.chain_id, self.address, bounty.test_data_commitment)
+            test_data_digest, salt = stored.test_data_digest, stored.salt
+        return self.transact(
+            sender, "revealTestData", (int(bounty_id), _bytes(test_data_digest), _bytes(salt))
+        )
+
+    def post_scores(
+        self,
+        sender: Sender,
+        bounty_id: int,
+        scores: Mapping[str, int] | Iterable[tuple[str, int]],
+        report_digest: bytes,
+    ) -> TxReceipt:
+        pairs = list(scores.items()) if isinstance(scores, Mapping) else list(scores)
+        participants = [to_checksum_address(p) for p, _ in pairs]
+        accuracies = [int(a) for _, a in pairs]
+        return self.transact(
+            sender, "postScores", (int(bounty_id), participants, accuracies, _bytes(report_digest))
+        )
+
+    def cancel(self, sender: Sender, bounty_id: int) -> TxReceipt:
+        return self.transact(sender, "cancel", (int(bounty_id),))
+
+    # ------------------------------------------------------------------------ participant writes
+
+    def commitment(self, bounty_id: int, participant: str, hp: Hyperparameters, salt: bytes) -> bytes:
+        """Computed locally, exactly as the contract's ``commitmentOf``."""
+        return submission_commitment(self.chain_id, self.address, bounty_id, participant, hp, salt)
+
+    def commitment_of(self, bounty_id: int, participant: str, hp: Hyperparameters, salt: bytes) -> bytes:
+        """The contract's own ``commitmentOf`` (a call), to check the local computation."""
+        return _bytes(
+            self.contract.functions.commitmentOf(
+                int(bounty_id), to_checksum_address(participant), hp.as_tuple(), _bytes(salt)
+            ).call()
+        )
+
+    def commit(
+        self, sender: Sender, bounty_id: int, hp: Hyperparameters, salt: bytes | None = None
+    ) -> tuple[SubmissionSecret, TxReceipt]:
+        """Commit (or replace) a submission; the salt is stored before the transaction is sent.
+
+        The bond is sent with a first commit only, as the contract requires.
+        """
+        secret = SubmissionSecret(
+            chain_id=self.chain_id,
+            contract=self.address,
+            bounty_id=int(bounty_id),
+            participant=to_checksum_address(sender.address),
+            hyperparameters=hp,
+            salt=salt or new_salt(),
+        )
+        view = self.submission_view(bounty_id, sender.address)
+        value = 0 if view["commit_order"] else self.bounty(bounty_id).commit_bond
+        args = (int(bounty_id), secret.commitment)
+        self.estimate_gas("commit", args, value, sender.address)  # a refusal stores nothing
+        self.secrets.save(secret)
+        return secret, self.transact(sender, "commit", args, value=value)
+
+    def reveal(
+        self, sender: Sender, bounty_id: int, hp: Hyperparameters | None = None, salt: bytes | None = None
+    ) -> TxReceipt:
+        """Reveal the committed submission; hyperparameters and salt come from the secret store by default."""
+        if hp is None or salt is None:
+            secret = self.stored_secret(bounty_id, sender.address)
+            hp, salt = secret.hyperparameters, secret.salt
+        return self.transact(sender, "reveal", (int(bounty_id), hp.as_tuple(), _bytes(salt)))
+
+    def stored_secret(self, bounty_id: int, participant: str) -> SubmissionSecret:
+        """The stored secret matching the commitment the chain holds for ``participant``."""
+        prefix = self.submission_view(bounty_id, participant)["commitment_prefix"]
+        stored = self.secrets.submissions(self.chain_id, self.address, bounty_id, participant)
+        matching = [s for s in stored if s.commitment[: len(prefix)] == prefix] if any(prefix) else stored
+        if not matching:
+            return self.secrets.submission(
+                self.chain_id, self.address, bounty_id, participant, commitment=b"\0"
+            )
+        return matching[-1]
+
+    def claim_share(self, sender: Sender, bounty_id: int) -> TxReceipt:
+        return self.transact(sender, "claimShare", (int(bounty_id),))
+
+    def finalize(self, sender: Sender, bounty_id: int) -> TxReceipt:
+        return self.transact(sender, "finalize", (int(bounty_id),))
+
+    def withdraw(self, sender: Sender) -> TxReceipt:
+        return self.transact(sender, "withdraw", ())
+
+    # ------------------------------------------------------------------------ reads
+
+    def _view(self, fn: str, *args: Any) -> Any:
+        try:
+            return getattr(self.contract.functions, fn)(*args).call()
+        except Exception as exc:
+            raise self._translate(exc, fn, args, self._any_sender(), 0, context=False) from None
+
+    def bounty_count(self) -> int:
+        return int(self._view("bountyCount"))
+
+    def bounty(self, bounty_id: int) -> Bounty:
+        v = self._view("getBounty", int(bounty_id))
+        return Bounty(
+            id=int(v[0]),
+            owner=v[1],
+            reward=int(v[2]),
+            manifest_digest=_bytes(v[3]),
+            test_data_commitment=_bytes(v[4]),
+            test_data_digest=_bytes(v[5]),
+            min_accuracy_ppm=int(v[6]),
+            sequence_length=int(v[7]),
+            future_period=int(v[8]),
+            submission_deadline=int(v[9]),
+            reveal_deadline=int(v[10]),
+            evaluation_deadline=int(v[11]),
+            commit_bond=int(v[12]),
+            commit_count=int(v[13]),
+            reveal_count=int(v[14]),
+            scored_count=int(v[15]),
+            test_data_revealed=bool(v[16]),
+            phase=Phase(int(v[17])),
+            outcome=Outcome(int(v[18])),
+            leader=v[19],
+            best_accuracy_ppm=int(v[20]),
+            first_revealer=v[21],
+        )
+
+    def bounties(self) -> list[Bounty]:
+        """Every bounty, newest first."""
+        return [self.bounty(i) for i in range(self.bounty_count(), 0, -1)]
+
+    def phase(self, bounty_id: int) -> Phase:
+        return Phase(int(self._view("phaseOf", int(bounty_id))))
+
+    def pending_withdrawal(self, address: str) -> int:
+        return int(self._view("pendingWithdrawal", to_checksum_address(address)))
+
+    def best(self, bounty_id: int) -> tuple[str, int]:
+        leader, accuracy = self._view("leaderOf", int(bounty_id))
+        return leader, int(accuracy)
+
+    def submission_view(self, bounty_id: int, participant: str) -> dict[str, Any]:
+        """One participant's submission straight from the contract (one call)."""
+        v = self._view("submissionOf", int(bounty_id), to_checksum_address(participant))
+        return {
+            "commitment_prefix": _bytes(v[0]),
+            "commit_order": int(v[1]),
+            "revealed": bool(v[2]),
+            "hyperparameters": _hp(v[3]) if v[2] else None,
+            "scored": bool(v[4]),
+            "accuracy_ppm": int(v[5]) if v[4] else None,
+            "share_claimed": bool(v[6]),
+        }
+
+    def _logs(self, event: str, bounty_id: int) -> list[Any]:
+        try:
+            return list(
+                getattr(self.contract.events, event).get_logs(
+                    from_block=self.from_block, argument_filters={"bountyId": int(bounty_id)}
+                )
+            )
+        except Exception as exc:
+            raise self._translate(exc, event, (bounty_id,), self._any_sender(), 0, context=False) from None
+
+    def submissions(self, bounty_id: int) -> list[Submission]:
+        """Every submission of a bounty in commit order.
+
+        Who committed (order, latest commitment, replacements) and who revealed come from two
+        ``eth_getLogs`` queries; only a revealed submission costs one more call (``submissionOf``)
+        for its hyperparameters and score, which the contract keeps in storage, not in events.
+        """
+        commits: dict[str, dict[str, Any]] = {}
+        for log in self._logs("Committed", bounty_id):
+            who = log["args"]["participant"]
+            row = commits.setdefault(who, {"order": int(log["args"]["commitOrder"]), "count": 0})
+            row["commitment"] = _bytes(log["args"]["commitment"])
+            row["count"] += 1
+        revealed = {log["args"]["participant"] for log in self._logs("Revealed", bounty_id)}
+        rows = []
+        for who, row in commits.items():
+            view = self.submission_view(bounty_id, who) if who in revealed else None
+            rows.append(
+                Submission(
+                    participant=who,
+                    commit_order=row["order"],
+                    commitment=row["commitment"],
+                    commit_count=row["count"],
+                    revealed=view is not None,
+                    hyperparameters=view["hyperparameters"] if view else None,
+                    scored=bool(view and view["scored"]),
+                    accuracy_ppm=view["accuracy_ppm"] if view else None,
+                    share_claimed=bool(view and view["share_claimed"]),
+                )
+            )
+        return sorted(rows, key=lambda s: s.commit_order)
+
+    def leaderboard(self, bounty_id: int) -> list[LeaderboardRow]:
+        """Scored submissions, best first; ties broken by the earlier first commit, as the contract does."""
+        bar = self.bounty(bounty_id).min_accuracy_ppm
+        scored = [s for s in self.submissions(bounty_id) if s.scored and s.accuracy_ppm is not None]
+        scored.sort(key=lambda s: (-(s.accuracy_ppm or 0), s.commit_order))
+        return [
+            LeaderboardRow(
+                rank=n,
+                participant=s.participant,
+                accuracy_ppm=int(s.accuracy_ppm or 0),
+                commit_order=s.commit_order,
+                hyperparameters=s.hyperparameters,
+                meets_bar=int(s.accuracy_ppm or 0) >= bar,
+            )
+            for n, s in enumerate(scored, start=1)
+        ]
+
+    def events(self, bounty_id: int | None = None, with_timestamps: bool = True) -> list[Event]:
+        """The contract's events (one bounty's, or all), oldest first, for an explorer timeline."""
+        query: dict[str, Any] = {"address": self.address, "fromBlock": self.from_block, "toBlock": "latest"}
+        if bounty_id is not None:
+            query["topics"] = [None, "0x" + int(bounty_id).to_bytes(32, "big").hex()]
+        try:
+            logs = self.w3.eth.get_logs(query)
+        except Exception as exc:
+            raise self._translate(exc, "events", (), self._any_sender(), 0, context=False) from None
+        events = [e for e in (self._decode_log(log) for log in logs) if e is not None]
+        if bounty_id is not None:  # Withdrawn has an address as first topic; keep only bounty events
+            events = [e for e in events if int(e.args.get("bountyId", -1)) == int(bounty_id)]
+        if with_timestamps:
+            stamps = {b: int(self.w3.eth.get_block(b)["timestamp"]) for b in {e.block for e in events}}
+            events = [Event(e.name, e.args, e.block, e.tx_hash, e.log_index, stamps[e.block]) for e in events]
+        return sorted(events, key=lambda e: (e.block, e.log_index))
+
+    def _decode_log(self, log: Any) -> Event | None:
+        topics = log.get("topics") or []
+        if not topics:
+            return None
+        event_abi = self._event_by_topic().get(bytes(HexBytes(topics[0])))
+        if event_abi is None:
+            return None
+        decoded = getattr(self.contract.events, event_abi["name"])().process_log(log)
+        return Event(
+            name=event_abi["name"],
+            args={k: _plain(v) for k, v in decoded["args"].items()},
+            block=int(log["blockNumber"]),
+            tx_hash=HexBytes(log["transactionHash"]).to_0x_hex(),
+            log_index=int(log["logIndex"]),
+        )
+
+    def _event_by_topic(self) -> dict[bytes, dict[str, Any]]:
+        cached = getattr(self, "_topics", None)
+        if cached is None:
+            from eth_utils import event_abi_to_log_topic
+
+            cached = {bytes(event_abi_to_log_topic(e)): e for e in self.abi if e.get("type") == "event"}
+            self._topics = cached
+        return cached
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bytes | HexBytes):
+        return bytes(value)
+    if isinstance(value, tuple | list):
+        return tuple(_plain(v) for v in value)
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _action(fn: str) -> str:
+    return {
+        "createBounty": "Creating the bounty",
+        "commit": "Committing",
+        "reveal": "Revealing",
+        "revealTestData": "Revealing the test data",
+        "postScores": "Posting the scores",
+        "finalize": "Finalizing",
+        "claimShare": "Claiming the share",
+        "cancel": "Cancelling the bounty",
+        "withdraw": "Withdrawing",
+    }.get(fn, f"Calling {fn}")
+
+
+def _with_bounty(secret: TestDataSecret, bounty_id: int) -> TestDataSecret:
+    return TestDataSecret(
+        chain_id=secret.chain_id,
+        contract=secret.contract,
+        owner=secret.owner,
+        test_data_digest=secret.test_data_digest,
+        salt=secret.salt,
+        test_data_cid=secret.test_data_cid,
+        bounty_id=bounty_id,
+        created_at=secret.created_at,
+    )
+
+
+__all__ = [
+    "Bounty",
+    "BountyBoardClient",
+    "Event",
+    "LeaderboardRow",
+    "Outcome",
+    "Phase",
+    "Submission",
+    "TxPreview",
+    "TxReceipt",
+    "test_data_commitment",
+]

@@ -1,0 +1,191 @@
+"""The typed BountyBoard client against the real contract on the embedded chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chain.accounts import Keystore
+from chain.client import Outcome, Phase
+from chain.errors import ContractRevert, InsufficientFunds, SecretsError
+from chain.providers import DevChain, connect
+from chain.secrets import test_data_commitment
+from protocol import Hyperparameters
+from tests.chain.fixtures_chain import BOND, REWARD, Board, deployed, digest, go_to, new_bounty
+
+HP_A = Hyperparameters(lstm_layers=1, lstm_units=32, learning_rate_micro=500)
+HP_B = Hyperparameters(lstm_layers=3, lstm_units=128, dense_layers=2, activation=1)
+
+
+@pytest.fixture
+def board(isolated_data_dir) -> Iterator[Board]:
+    conn = connect()
+    assert isinstance(conn, DevChain)
+    yield deployed(conn)
+    conn.close()
+
+
+def test_create_bounty_reads_back_every_field(board: Board) -> None:
+    before = board.client.now()
+    bounty_id = new_bounty(board)
+    bounty = board.client.bounty(bounty_id)
+    assert bounty.id == bounty_id == 1 and board.client.bounty_count() == 1
+    assert bounty.owner == board.owner.address
+    assert bounty.reward == REWARD and bounty.commit_bond == BOND
+    assert bounty.manifest_digest == digest("manifest")
+    stored = board.client.secrets.test_data(
+        board.client.chain_id, board.client.address, bounty.test_data_commitment
+    )
+    assert stored.bounty_id == bounty_id and stored.test_data_cid == "QmTestSplit"
+    assert bounty.test_data_commitment == test_data_commitment(digest("test split"), stored.salt)
+    # deadlines come from the chain's clock, not the wall clock
+    assert before < bounty.submission_deadline <= board.client.now() + 600
+    assert bounty.reveal_deadline == bounty.submission_deadline + 600
+    assert bounty.phase is Phase.SUBMISSION and bounty.outcome is Outcome.NONE
+    assert board.client.phase(bounty_id) is Phase.SUBMISSION
+    assert [b.id for b in board.client.bounties()] == [bounty_id]
+
+
+def test_local_commitment_equals_the_contracts(board: Board) -> None:
+    bounty_id = new_bounty(board)
+    salt = bytes(range(32))
+    for person in board.people[:2]:
+        local = board.client.commitment(bounty_id, person.address, HP_B, salt)
+        assert local == board.client.commitment_of(bounty_id, person.address, HP_B, salt)
+    # bound to the participant: another address gives another commitment
+    a, b = board.people[0].address, board.people[1].address
+    assert board.client.commitment(bounty_id, a, HP_B, salt) != board.client.commitment(
+        bounty_id, b, HP_B, salt
+    )
+
+
+def test_full_flow_winner_paid(board: Board) -> None:
+    client, p1, p2, p3 = board.client, *board.people[:3]
+    bounty_id = new_bounty(board)
+    secret, receipt = client.commit(p1, bounty_id, HP_A)
+    assert receipt.status == 1 and receipt.gas_used > 0 and receipt.block > 0
+    assert receipt.event("Committed").args["commitment"] == secret.commitment
+    client.commit(p2, bounty_id, HP_B)
+    client.commit(p3, bounty_id, HP_B)
+    assert client.bounty(bounty_id).commit_count == 3
+
+    go_to(board, bounty_id, "submission")
+    client.reveal(p1, bounty_id)  # hyperparameters and salt from the secret store
+    client.reveal(p2, bounty_id)
+    client.reveal_test_data(board.owner, bounty_id)
+    assert client.bounty(bounty_id).test_data_digest == digest("test split")
+
+    go_to(board, bounty_id, "reveal")
+    assert client.phase(bounty_id) is Phase.EVALUATION
+    client.post_scores(board.owner, bounty_id, {p1.address: 810_000, p2.address: 800_000}, digest("report"))
+    assert client.best(bounty_id) == (p1.address, 810_000)
+    board_rows = client.leaderboard(bounty_id)
+    assert [(r.rank, r.participant, r.accuracy_ppm, r.meets_bar) for r in board_rows] == [
+        (1, p1.address, 810_000, True),
+        (2, p2.address, 800_000, True),
+    ]
+    assert board_rows[0].hyperparameters == HP_A
+
+    rows = client.submissions(bounty_id)
+    assert [r.participant for r in rows] == [p1.address, p2.address, p3.address]
+    assert [r.commit_order for r in rows] == [1, 2, 3]
+    assert rows[1].hyperparameters == HP_B and rows[1].accuracy_ppm == 800_000
+    assert not rows[2].revealed and rows[2].accuracy_ppm is None
+    # the log-built rows agree with the contract's own view
+    for row in rows:
+        view = client.submission_view(bounty_id, row.participant)
+        assert (view["revealed"], view["scored"], view["accuracy_ppm"]) == (
+            row.revealed,
+            row.scored,
+            row.accuracy_ppm,
+        )
+
+    receipt = client.finalize(p3, bounty_id)  # anyone may finalize
+    assert receipt.event("Finalized").args["recipient"] == p1.address
+    bounty = client.bounty(bounty_id)
+    assert bounty.phase is Phase.FINALIZED and bounty.outcome is Outcome.WINNER_PAID
+    # the winner's credit: reward + its bond back; the unrevealed bond went to the owner
+    assert client.pending_withdrawal(p1.address) == REWARD + BOND
+    assert client.pending_withdrawal(board.owner.address) == BOND
+    balance = client.balance(p1.address)
+    receipt = client.withdraw(p1)
+    assert client.balance(p1.address) == balance + REWARD + BOND - receipt.fee
+    assert client.pending_withdrawal(p1.address) == 0
+
+    names = [e.name for e in client.events(bounty_id)]
+    assert names == [
+        "BountyCreated", "Committed", "Committed", "Committed", "Revealed", "Revealed",
+        "TestDataRevealed", "ScoresPosted", "Finalized",
+    ]  # fmt: skip
+    stamps = [e.timestamp for e in client.events(bounty_id)]
+    assert stamps == sorted(stamps) and all(stamps)
+
+
+def test_replacement_commit_reveals_the_one_on_chain(board: Board) -> None:
+    client, p1 = board.client, board.people[0]
+    bounty_id = new_bounty(board)
+    client.commit(p1, bounty_id, HP_A)
+    _, receipt = client.commit(p1, bounty_id, HP_B)  # a replacement carries no bond
+    assert receipt.event("Committed").args["commitOrder"] == 1
+    assert len(client.secrets.submissions(client.chain_id, client.address, bounty_id, p1.address)) == 2
+    rows = client.submissions(bounty_id)
+    assert len(rows) == 1 and rows[0].commit_count == 2
+    go_to(board, bounty_id, "submission")
+    client.reveal(p1, bounty_id)
+    assert client.submission_view(bounty_id, p1.address)["hyperparameters"] == HP_B
+
+
+def test_refusals_become_sentences_and_send_nothing(board: Board) -> None:
+    client, p1 = board.client, board.people[0]
+    bounty_id = new_bounty(board)
+    block = board.conn.latest_block()
+    with pytest.raises(ContractRevert, match=r"^Reveals for bounty #1 open at \d\d:\d\d UTC") as info:
+        client.reveal(p1, bounty_id, HP_A, b"\1" * 32)
+    assert info.value.error_name == "RevealWindowNotOpen"
+    assert board.conn.latest_block() == block  # estimated, refused, never sent
+    go_to(board, bounty_id, "submission")
+    with pytest.raises(ContractRevert) as info:
+        client.commit(p1, bounty_id, HP_A)
+    message = str(info.value)
+    assert message.startswith("The submission window closed at ")
+    assert "this bounty is now in its reveal window" in message
+    # a refused commit stores no secret
+    assert client.secrets.submissions(client.chain_id, client.address, bounty_id, p1.address) == []
+    with pytest.raises(SecretsError, match="No salt"):
+        client.reveal(p1, bounty_id)
+    with pytest.raises(ContractRevert, match="Only the owner of bounty #1"):
+        client.reveal_test_data(p1, bounty_id)
+    with pytest.raises(ContractRevert, match="There is no bounty #99"):
+        client.bounty(99)
+    with pytest.raises(ContractRevert, match="Nothing is credited"):
+        client.withdraw(p1)
+
+
+def test_preview_for_a_wallet_dialog(board: Board) -> None:
+    client, p1 = board.client, board.people[0]
+    bounty_id = new_bounty(board)
+    commitment = client.commitment(bounty_id, p1.address, HP_A, b"\2" * 32)
+    preview = client.preview("commit", (bounty_id, commitment), BOND, p1.address)
+    assert preview.sender == p1.address and preview.to == client.address
+    assert preview.function == "commit" and preview.value == BOND
+    assert preview.gas >= client.estimate_gas("commit", (bounty_id, commitment), BOND, p1.address)
+    assert preview.max_fee == preview.gas * preview.max_fee_per_gas > 0
+    assert preview.total == BOND + preview.max_fee and preview.affordable
+    with pytest.raises(ContractRevert, match=r"expects 0\.001 ETH with this commit but 0 ETH was sent"):
+        client.preview("commit", (bounty_id, commitment), 0, p1.address)
+
+
+def test_keystore_account_signs_locally(board: Board, tmp_path) -> None:
+    keystore = Keystore(tmp_path / "keys", kdf_iterations=2**4)
+    address = keystore.create("correct horse battery", label="Alice")
+    signer = keystore.unlock(address, "correct horse battery")
+    bounty_id = new_bounty(board)
+    with pytest.raises(InsufficientFunds, match="holds only 0 ETH"):
+        board.client.commit(signer, bounty_id, HP_A)
+    board.owner.send(board.conn, {"to": address, "value": 10**17})
+    board.client.commit(signer, bounty_id, HP_A)
+    go_to(board, bounty_id, "submission")
+    board.client.reveal(signer, bounty_id)
+    assert board.client.submission_view(bounty_id, address)["revealed"]
+    assert board.client.pending_withdrawal(address) == BOND
