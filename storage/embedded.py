@@ -6,7 +6,7 @@ published to a node unchanged. Layout below its root folder::
 
     blocks/ab/ab12...ef   one file per block, named by the hex sha256 of its bytes
     pins/Qm...            one empty file per pinned root
-    tmp/                  blocks being written
+    tmp/                  blocks being written (leftovers older than an hour go on open)
 
 Crash safety: a block is written to ``tmp/``, fsynced, then renamed into
 place, so a block file is either absent or complete. A file's blocks are all
@@ -18,9 +18,11 @@ Re-adding the original file replaces damaged blocks.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +46,7 @@ class EmbeddedStore(ContentStore):
         self._tmp = self.root / "tmp"
         for folder in (self._blocks, self._pins, self._tmp):
             folder.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_temp_files()
 
     def describe(self) -> str:
         return f"embedded store at {self.root}"
@@ -101,6 +104,14 @@ class EmbeddedStore(ContentStore):
         return sorted(p.name for p in self._pins.iterdir() if p.name.startswith("Qm"))
 
     # --- blocks ----------------------------------------------------------------------
+
+    def _remove_stale_temp_files(self, older_than_s: float = 3600) -> None:
+        """Temp files a killed process left behind; recent ones may belong to an add in progress."""
+        cutoff = time.time() - older_than_s
+        for path in self._tmp.iterdir():
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
 
     def _block_path(self, digest: bytes) -> Path:
         name = digest.hex()

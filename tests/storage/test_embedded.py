@@ -138,3 +138,15 @@ def test_stored_blocks_are_byte_identical_to_the_nodes(embedded_store, kubo_stor
     client = kubo_store._client
     for path in block_files(embedded_store):
         assert client.block.get(digest_to_cid(bytes.fromhex(path.name))) == path.read_bytes()
+
+
+def test_temp_files_left_by_a_killed_process_are_cleaned_up(tmp_path):
+    store = EmbeddedStore(tmp_path / "ipfs")
+    stale = store.root / "tmp" / "tmpabc123"
+    fresh = store.root / "tmp" / "tmpdef456"
+    stale.write_bytes(b"half a block")
+    fresh.write_bytes(b"an add in progress")
+    os.utime(stale, (0, 0))
+    EmbeddedStore(tmp_path / "ipfs")
+    assert not stale.exists()
+    assert fresh.exists()
