@@ -138,9 +138,12 @@ class JournaledDB(MemoryDB):
         self.live_bytes = sum(len(k) + len(v) + _HEADER.size for k, v in self.kv_store.items())
         self.load_seconds = time.perf_counter() - started
 
-    def compact_if_worthwhile(self, ratio: float = 3.0) -> bool:
+    def __repr__(self) -> str:
+        return f"JournaledDB({self.path}, {len(self.kv_store)} keys)"
+
+    def compact_if_worthwhile(self, ratio: float = 3.0, min_bytes: int = 1 << 20) -> bool:
         """Rewrite the journal as one snapshot when dead records dominate it."""
-        if self.file_bytes <= max(ratio * self.live_bytes, 1 << 20):
+        if self.file_bytes <= max(ratio * self.live_bytes, min_bytes):
             return False
         self.commit()
         tmp = self.path.with_suffix(".compact")

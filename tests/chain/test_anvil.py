@@ -1,0 +1,130 @@
+"""The managed anvil node: starts, logs, keeps its state (and clock) across a restart, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chain.anvil import AnvilChain, anvil_binary, free_port, port_in_use
+from chain.deployments import open_board
+from chain.errors import ChainError, NodeUnavailable
+from chain.providers import connect
+from protocol import Hyperparameters
+from settings import REPO_ROOT, Settings
+from tests.chain.fixtures_chain import deployed, go_to, new_bounty
+from tests.tooling import require
+
+pytestmark = pytest.mark.anvil
+
+
+def _settings(data_dir: Path, port: int | None = None) -> Settings:
+    settings = Settings(data_dir=data_dir, chain="anvil", anvil_port=port or free_port())
+    require(anvil_binary(settings) is not None, "anvil (npm @foundry-rs/anvil-linux-amd64)")
+    return settings
+
+
+def test_restart_keeps_bounties_submissions_balances_and_clock(isolated_data_dir: Path) -> None:
+    settings = _settings(isolated_data_dir)
+    conn = connect(settings)
+    assert isinstance(conn, AnvilChain) and conn.kind == "anvil" and conn.chain_id == 31337
+    assert len(conn.accounts()) == max(10, settings.participants + 1)
+    board = deployed(conn)
+    bounty_id = new_bounty(board)
+    hp = Hyperparameters(lstm_units=8)
+    for person in board.people[:2]:
+        board.client.commit(person, bounty_id, hp)
+    go_to(board, bounty_id, "submission")
+    board.client.reveal(board.people[0], bounty_id)
+    conn.advance_time(3600)
+    before = (
+        conn.latest_block(),
+        conn.latest_timestamp(),
+        board.client.bounty(bounty_id),
+        board.client.submissions(bounty_id),
+        [conn.w3.eth.get_balance(a) for a in conn.accounts()[:3]],
+    )
+    conn.close()
+    assert not port_in_use(settings.anvil_port)  # stopped
+    state = isolated_data_dir / "chain" / "anvil" / "state.json"
+    assert state.is_file() and state.stat().st_size > 0
+    assert "Listening on 127.0.0.1" in (isolated_data_dir / "chain" / "anvil" / "anvil.log").read_text()
+
+    again = connect(settings)
+    try:
+        board2 = open_board(again)
+        after = (
+            again.latest_block(),
+            again.latest_timestamp(),
+            board2.bounty(bounty_id),
+            board2.submissions(bounty_id),
+            [again.w3.eth.get_balance(a) for a in again.accounts()[:3]],
+        )
+        assert after == before
+        # the clock does not fall back to the wall clock: new blocks come after the jump
+        again.mine()
+        assert again.latest_timestamp() >= before[1]
+    finally:
+        again.close()
+
+
+def test_dev_powers_on_anvil(isolated_data_dir: Path) -> None:
+    with connect(_settings(isolated_data_dir)) as conn:
+        start = conn.latest_timestamp()
+        assert conn.advance_time(600) == conn.latest_timestamp() == start + 600
+        snap = conn.snapshot()
+        block = conn.latest_block()
+        conn.mine(3)
+        assert conn.latest_block() == block + 3
+        conn.revert(snap)
+        assert conn.latest_block() == block
+        with pytest.raises(ChainError, match="never goes back"):
+            conn.set_next_timestamp(start)
+
+
+def test_busy_port_and_missing_binary_are_explained(isolated_data_dir: Path, tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(ChainError, match=rf"Port {port} .* HYPERBOUNTY_ANVIL_PORT"):
+            connect(_settings(isolated_data_dir, port))
+    missing = Settings(data_dir=tmp_path, chain="anvil", node_tools_dir=tmp_path / "nowhere")
+    with pytest.raises(NodeUnavailable, match=r"anvil is not installed.*setup\.sh"):
+        connect(missing)
+
+
+LEAVER = """
+import sys
+from pathlib import Path
+from chain.providers import connect
+from settings import Settings
+conn = connect(Settings(data_dir=Path(sys.argv[1]), chain="anvil", anvil_port=int(sys.argv[2])))
+a = conn.accounts()
+conn.w3.eth.send_transaction({"from": a[0], "to": a[1], "value": 42})
+print(conn.node.process.pid, flush=True)
+# exits without close(): the atexit hook must stop anvil (which then writes its state)
+"""
+
+
+def test_exit_without_close_stops_anvil_and_keeps_state(isolated_data_dir: Path) -> None:
+    settings = _settings(isolated_data_dir)
+    out = subprocess.run(
+        [sys.executable, "-c", LEAVER, str(isolated_data_dir), str(settings.anvil_port)],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    pid = int(out.stdout.split()[0])
+    assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    assert not port_in_use(settings.anvil_port)
+    with connect(settings) as conn:
+        assert conn.latest_block() == 1
+        assert conn.w3.eth.get_balance(conn.accounts()[1]) == 10_000 * 10**18 + 42
