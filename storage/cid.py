@@ -199,6 +199,8 @@ def _stream_chunks(stream: BinaryIO) -> Iterator[memoryview]:
                 n = readinto(view[filled:])
             else:
                 data = stream.read(len(buffer) - filled)
+                if isinstance(data, str):
+                    raise TypeError("the stream is in text mode; open the file in binary mode ('rb')")
                 n = len(data)
                 view[filled : filled + n] = data
             if not n:

@@ -106,3 +106,12 @@ def test_any_read_pattern_gives_the_cid_of_the_bytes(size, read_sizes):
             return len(piece)
 
     assert ipfs_cid(Ragged()) == ipfs_cid(data)
+
+
+def test_text_mode_stream_is_refused_with_a_hint(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("hello ipfs\n")
+    with open(path) as text, pytest.raises(TypeError, match="binary mode"):
+        ipfs_cid(text)
+    with open(path, "rb") as binary:
+        assert ipfs_cid(binary) == HELLO
