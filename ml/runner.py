@@ -14,11 +14,8 @@ import multiprocessing
 import os
 import platform
 import queue as queue_module
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -240,127 +237,125 @@ _PREPARED: dict[str, Any] = {}
 
 
 # --- worker processes --------------------------------------------------------------------
+#
+# A small pool of our own rather than ProcessPoolExecutor: when a worker dies, the executor
+# breaks every pending future and cannot say which task killed it; here the parent knows what
+# each worker holds, marks exactly that submission failed and starts a fresh worker.
 
-_WORKER: dict[str, Any] = {}
 
-
-def _init_worker(threads: int, events: Any, manifest_bytes: bytes) -> None:
+def _limit_threads(threads: int) -> None:
     """Runs first in every worker, before keras or jax is imported there."""
     if threads > 0:
+        flags = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'}"
         os.environ["XLA_FLAGS"] = (
-            os.environ.get("XLA_FLAGS", "")
-            + f" --xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'}"
-            + f" intra_op_parallelism_threads={threads}"
-        ).strip()
+            f"{os.environ.get('XLA_FLAGS', '')} {flags} intra_op_parallelism_threads={threads}"
+        )
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(threads)
     os.environ.setdefault("KERAS_BACKEND", "jax")
-    _WORKER["events"] = events
-    _WORKER["manifest"] = TaskManifest.from_bytes(manifest_bytes)
 
 
-def _work(index: int, sub: Submission, prepared_path: str, trainer: str) -> SubmissionResult:
-    events = _WORKER["events"]
-    events.put(RunnerProgress(index, sub.participant, "training", 0.0))
+def _worker_main(
+    threads: int, manifest_bytes: bytes, prepared_path: str, trainer: str, tasks, outbox
+) -> None:
+    _limit_threads(threads)
+    manifest = TaskManifest.from_bytes(manifest_bytes)
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        index, sub = task
+        outbox.put(("progress", RunnerProgress(index, sub.participant, "training", 0.0)))
 
-    def relay(event: TrainingProgress) -> None:
-        events.put(RunnerProgress(index, sub.participant, "training", event.fraction, training=event))
+        def relay(event: TrainingProgress, index: int = index, who: str = sub.participant) -> None:
+            outbox.put(("progress", RunnerProgress(index, who, "training", event.fraction, training=event)))
 
-    return _train_one(_WORKER["manifest"], prepared_path, sub, trainer, relay)
+        outbox.put(("result", index, _train_one(manifest, prepared_path, sub, trainer, relay)))
 
 
-def _run_pool(
-    manifest, prepared_path, submissions, workers, threads, progress, trainer
-) -> dict[int, SubmissionResult]:
+@dataclass
+class _Worker:
+    process: Any
+    tasks: Any
+    holding: int | None = None
+
+
+def _run_pool(manifest, prepared_path, submissions, workers, threads, progress, trainer):
     context = multiprocessing.get_context("spawn")
-    events = context.Queue()
-    listener = threading.Thread(target=_relay_events, args=(events, progress), daemon=True)
-    listener.start()
+    outbox = context.Queue()
+    todo = list(range(len(submissions)))
+    results: dict[int, SubmissionResult] = {}
+    args = (threads, manifest.to_bytes(), str(prepared_path), trainer)
+
+    def start() -> _Worker:
+        tasks = context.SimpleQueue()
+        process = context.Process(target=_worker_main, args=(*args, tasks, outbox), daemon=True)
+        process.start()
+        return _Worker(process, tasks)
+
+    pool = [start() for _ in range(workers)]
     try:
-        pending = list(range(len(submissions)))
-        results, crashed = _pool_pass(
-            context,
-            events,
-            manifest,
-            prepared_path,
-            submissions,
-            pending,
-            workers,
-            threads,
-            trainer,
-            progress,
-        )
-        # A worker died and took the pool down: retry the unfinished ones alone, so only the
-        # submission that kills its worker again is marked failed.
-        for i in crashed:
-            retry, again = _pool_pass(
-                context, events, manifest, prepared_path, submissions, [i], 1, threads, trainer, progress
-            )
-            results.update(retry)
-            for j in again:
-                results[j] = SubmissionResult(
-                    submissions[j].participant,
-                    _raw(submissions[j].hyperparameters),
-                    "failed",
-                    error="The training process died (out of memory or killed); nothing was scored.",
-                )
-                _emit(progress, _final_event(j, results[j]))
+        while len(results) < len(submissions):
+            for worker in pool:
+                if worker.holding is None and todo:
+                    worker.holding = todo.pop(0)
+                    worker.tasks.put((worker.holding, submissions[worker.holding]))
+            _drain(outbox, results, pool, progress, timeout=0.5)
+            for n, worker in enumerate(pool):
+                if worker.holding is not None and not worker.process.is_alive():
+                    _drain(outbox, results, pool, progress, timeout=0.2)  # its last words, if any
+                    if worker.holding is not None:
+                        i = worker.holding
+                        results[i] = _died(submissions[i], worker.process.exitcode)
+                        _emit(progress, _final_event(i, results[i]))
+                    pool[n] = start() if todo else _Worker(worker.process, worker.tasks)
     finally:
-        events.put(None)
-        listener.join(timeout=10)
+        for worker in pool:
+            if worker.process.is_alive():
+                worker.tasks.put(None)
+        for worker in pool:
+            worker.process.join(timeout=30)
+            if worker.process.is_alive():
+                worker.process.terminate()
     return results
 
 
-def _pool_pass(
-    context, events, manifest, prepared_path, submissions, indices, workers, threads, trainer, progress
-) -> tuple[dict[int, SubmissionResult], list[int]]:
-    results: dict[int, SubmissionResult] = {}
-    crashed: list[int] = []
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(indices)),
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(threads, events, manifest.to_bytes()),
-    ) as pool:
-        futures = {pool.submit(_work, i, submissions[i], str(prepared_path), trainer): i for i in indices}
-        remaining = set(futures)
-        while remaining:
-            done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-            for future in done:
-                i = futures[future]
-                try:
-                    results[i] = future.result()
-                except BrokenProcessPool:
-                    crashed.append(i)
-                    continue
-                except Exception as exc:
-                    results[i] = SubmissionResult(
-                        submissions[i].participant,
-                        _raw(submissions[i].hyperparameters),
-                        "failed",
-                        error=f"{type(exc).__name__}: {exc}",
-                    )
-                _emit(progress, _final_event(i, results[i]))
-    return results, sorted(crashed)
+def _drain(outbox, results, pool, progress, timeout: float) -> None:
+    """Handle every message waiting (the first may take ``timeout``)."""
+    wait = timeout
+    while True:
+        try:
+            message = outbox.get(timeout=wait)
+        except queue_module.Empty:
+            return
+        wait = 0.01
+        if message[0] == "progress":
+            _emit(progress, message[1])
+            continue
+        _, index, result = message
+        results[index] = result
+        for worker in pool:
+            if worker.holding == index:
+                worker.holding = None
+        _emit(progress, _final_event(index, result))
+
+
+def _died(sub: Submission, exitcode: int | None) -> SubmissionResult:
+    how = (
+        f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+    )
+    return SubmissionResult(
+        sub.participant,
+        _raw(sub.hyperparameters),
+        "failed",
+        error=f"The training process died ({how}; out of memory or killed); nothing was scored.",
+    )
 
 
 def _raw(hp: Any) -> Any:
     if hasattr(hp, "to_dict"):
         return hp.to_dict()
     return list(hp) if isinstance(hp, tuple | list) else hp
-
-
-def _relay_events(events: Any, progress: RunnerProgressFn | None) -> None:
-    while True:
-        try:
-            event = events.get(timeout=0.5)
-        except queue_module.Empty:
-            continue
-        except (EOFError, OSError):
-            return
-        if event is None:
-            return
-        _emit(progress, event)
 
 
 # --- verification -----------------------------------------------------------------------

@@ -4,7 +4,10 @@ The score is the accuracy on the held-out test split (never a training accuracy,
 best epoch of anything) as an integer in parts per million, rounded half to even: exactly the
 number ``postScores`` takes. With the same manifest, hyperparameters and seed, Keras on jax
 gives the same weights and so the same score bit for bit on the same platform, also in another
-process: every random source is seeded and the data order comes from the seed.
+process: every random source is seeded and the data order comes from the seed. The thread count
+does not change the numbers (measured); the process environment can, slightly: with and without
+``OPENBLAS_CORETYPE=Haswell`` the last bit of a validation loss differed here (the score did not),
+so a verifier should run where the owner ran, with the versions the report records.
 """
 
 from __future__ import annotations
