@@ -246,8 +246,7 @@ EXPLAINERS: dict[str, Explainer] = {
     "UnknownBounty": lambda a: f"There is no {_id(a)} on this contract; pick a bounty from the list.",
     "BountyClosed": lambda a: (
         f"{_id(a).capitalize()} is already {'finalized' if int(a.get('phase', 4)) == 4 else 'cancelled'}; "
-        "only "
-        "withdrawing credited amounts is left to do."
+        "only withdrawing credited amounts is left to do."
     ),
     "NotBountyOwner": lambda a: (
         f"Only the owner of {_id(a)} ({a['owner']}) may do this; the selected account is {a['caller']}. "
@@ -260,8 +259,7 @@ EXPLAINERS: dict[str, Explainer] = {
     ),
     "DeadlineTooEarly": lambda a: (
         f"The {a['name']} ({utc(a['deadline'])}) must come after {utc(a['mustBeAfter'])}; choose a later "
-        "time "
-        "(deadlines count in chain time, not on your clock)."
+        "time (deadlines count in chain time, not on your clock)."
     ),
     "EmptyCommitment": lambda a: (
         f"The commitment for {_id(a)} is empty (all zeros); compute it from your hyperparameters and a salt."
@@ -289,8 +287,7 @@ EXPLAINERS: dict[str, Explainer] = {
     "AlreadyRevealed": lambda a: f"{a['participant']} has already revealed its submission to {_id(a)}.",
     "CommitmentMismatch": lambda a: (
         f"These hyperparameters and salt do not match {a['participant']}'s commitment on {_id(a)}; reveal "
-        "exactly "
-        "what was committed, from the same account (use the stored or imported salt)."
+        "exactly what was committed, from the same account (use the stored or imported salt)."
     ),
     "HyperparameterOutOfRange": _range("The hyperparameter"),
     "TestDataRevealNotOpen": lambda a: (
@@ -299,16 +296,14 @@ EXPLAINERS: dict[str, Explainer] = {
     ),
     "TestDataRevealClosed": lambda a: (
         f"The evaluation window of {_id(a)} closed at {hhmm(a['deadline'])}, so its test data can no longer "
-        "be "
-        "revealed; finalize the bounty instead (the reward is split among those who revealed)."
+        "be revealed; finalize the bounty instead (the reward is split among those who revealed)."
     ),
     "TestDataAlreadyRevealed": lambda a: (
         f"The test data of {_id(a)} is already revealed; post the scores next."
     ),
     "TestDataMismatch": lambda a: (
         f"This test-data digest and salt do not match what {_id(a)} committed to when it was created; use "
-        "the "
-        "secret stored when the bounty was created (or import it)."
+        "the secret stored when the bounty was created (or import it)."
     ),
     "TestDataNotRevealed": lambda a: f"Reveal the test data of {_id(a)} before posting its scores.",
     "EvaluationWindowNotOpen": lambda a: (
@@ -319,9 +314,8 @@ EXPLAINERS: dict[str, Explainer] = {
         "Finalize it: the reward is split among those who revealed."
     ),
     "LengthMismatch": lambda a: (
-        f"{a['participants']} participants but {a['accuracies']} accuracies were given; send one accuracy "
-        "per "
-        "participant."
+        f"The scores name {a['participants']} participants but give {a['accuracies']} accuracies; send one "
+        "accuracy per participant."
     ),
     "NotRevealed": lambda a: (
         f"{a['participant']} did not reveal a submission to {_id(a)}, so it cannot be scored; leave it out."
@@ -336,8 +330,7 @@ EXPLAINERS: dict[str, Explainer] = {
     ),
     "NotAStallSplit": lambda a: (
         f"{_id(a).capitalize()} was not settled by a split, so there is no share to claim; withdraw any "
-        "credit "
-        "instead."
+        "credit instead."
     ),
     "NotARevealer": lambda a: (
         f"{a['participant']} did not reveal a submission to {_id(a)}, so it has no share of the split."
@@ -354,7 +347,6 @@ EXPLAINERS: dict[str, Explainer] = {
     "NothingToWithdraw": lambda a: f"Nothing is credited to {a['account']}; there is nothing to withdraw.",
     "WithdrawFailed": lambda a: (
         f"Sending {wei_text(a['amount'])} to {a['account']} failed: the address refused the ETH. The credit "
-        "is "
-        "kept; withdraw from an account that accepts ETH."
+        "is kept; withdraw from an account that accepts ETH."
     ),
 }

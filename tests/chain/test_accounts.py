@@ -1,0 +1,99 @@
+"""Dev accounts with labels; an encrypted keystore whose keys never appear in clear."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+
+from chain.accounts import Keystore, LocalSigner, dev_accounts
+from chain.client import BountyBoardClient
+from chain.errors import AccountError, NonceClash
+from chain.providers import connect
+
+KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+ADDRESS = Account.from_key(KEY).address
+PASSWORD = "a long enough password"
+
+
+def _keystore(tmp_path: Path) -> Keystore:
+    return Keystore(tmp_path / "keystore", kdf_iterations=2**4)  # fast scrypt for tests
+
+
+def test_dev_accounts_are_labelled_owner_and_participants(isolated_data_dir: Path) -> None:
+    with connect() as conn:
+        accounts = dev_accounts(conn, 3)
+        assert [a.label for a in accounts] == ["Owner", "Participant 1", "Participant 2", "Participant 3"]
+        assert [a.address for a in accounts] == conn.accounts()[:4]
+        # the same well-known dev accounts as anvil's, so both local chains look alike
+        assert accounts[0].address == "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+        assert len(dev_accounts(conn)) == 1 + 5  # settings.participants by default
+
+
+def test_keystore_roundtrip_and_key_never_in_clear(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    keystore = _keystore(tmp_path)
+    assert keystore.import_key(KEY, PASSWORD, label="Alice") == ADDRESS
+    assert keystore.addresses() == [ADDRESS] and keystore.label(ADDRESS) == "Alice"
+    signer = keystore.unlock(ADDRESS, PASSWORD)
+    assert isinstance(signer, LocalSigner) and signer.address == ADDRESS and signer.label == "Alice"
+    bare = KEY[2:]
+    for path in (tmp_path / "keystore").rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            assert bare not in text.lower()
+            assert "crypto" in json.loads(text)
+            assert path.stat().st_mode & 0o077 == 0  # only the owner may read it
+    assert bare not in repr(signer) and bare not in str(signer)
+    assert bare not in caplog.text
+
+
+def test_wrong_password_and_bad_input_are_explained(tmp_path: Path) -> None:
+    keystore = _keystore(tmp_path)
+    address = keystore.create(PASSWORD)
+    with pytest.raises(AccountError, match=f"^Wrong password for {address}; the keystore stays locked"):
+        keystore.unlock(address, "not the password")
+    with pytest.raises(AccountError, match="at least 8 characters"):
+        keystore.create("short")
+    with pytest.raises(AccountError, match="not a valid private key") as info:
+        keystore.import_key("0x1234", PASSWORD)
+    assert "1234" not in str(info.value)
+    keystore.import_key(KEY, PASSWORD)
+    with pytest.raises(AccountError, match="already in the keystore"):
+        keystore.import_key(KEY, PASSWORD)
+    with pytest.raises(AccountError, match="is not in this keystore"):
+        keystore.unlock("0x" + "11" * 20, PASSWORD)
+    with pytest.raises(AccountError, match="not an Ethereum v3 keystore"):
+        keystore.import_keyfile("{}")
+
+
+def test_imported_v3_keyfile_unlocks(tmp_path: Path) -> None:
+    exported = json.dumps(Account.encrypt(KEY, PASSWORD, kdf="pbkdf2", iterations=16))
+    keystore = _keystore(tmp_path)
+    assert keystore.import_keyfile(exported, label="From MetaMask") == ADDRESS
+    assert keystore.unlock(ADDRESS, PASSWORD).address == ADDRESS
+
+
+def test_local_signer_sends_and_a_reused_nonce_is_a_clear_clash(
+    isolated_data_dir: Path, tmp_path: Path
+) -> None:
+    with connect() as conn:
+        keystore = _keystore(tmp_path)
+        address = keystore.import_key(KEY, PASSWORD)
+        signer = keystore.unlock(address, PASSWORD)
+        owner = dev_accounts(conn, 1)[0]
+        owner.send(conn, {"to": address, "value": 10**18})
+        target = conn.accounts()[5]
+        before = conn.w3.eth.get_balance(target)
+        signer.send(conn, {"to": target, "value": 1000})
+        assert conn.w3.eth.get_balance(target) == before + 1000
+        assert conn.w3.eth.get_transaction_count(address) == 1
+        with pytest.raises(Exception) as info:
+            signer.send(conn, {"to": target, "value": 1, "nonce": 0})
+        client = BountyBoardClient(conn, "0x" + "22" * 20, abi=[])
+        error = client._translate(info.value, "withdraw", (), address, 0)
+        assert isinstance(error, NonceClash)
+        assert str(error).startswith(f"Withdrawing clashed with another transaction from {address}")
