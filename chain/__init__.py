@@ -1,16 +1,113 @@
-"""The chain layer of HyperBounty (web3 connection, accounts, the BountyBoard client).
+"""The chain layer of HyperBounty: connection, accounts, the BountyBoard client, salts, errors.
 
-Public API (what the dashboard and the actions layer import; everything else is internal):
+It knows nothing of Streamlit. The dashboard and the actions layer import from here only::
 
-    from chain import connect, ChainConnection, DevChain, ChainError
-    conn = connect()                  # settings.chain: "embedded" | "anvil" | http(s) RPC URL
-    conn.w3, conn.kind, conn.chain_id, conn.accounts(), conn.close()
-    conn.advance_time(s), conn.set_next_timestamp(ts), conn.mine(n)   # DevChain only
+    import chain
 
-The rest of the API is documented below as it lands.
+    conn = chain.connect()                 # settings.chain: "embedded" (default) | "anvil" | http(s) URL
+    conn.w3, conn.kind, conn.chain_id, conn.accounts(), conn.latest_timestamp(), conn.close()
+    conn.lock                              # hold it around any multi-step write (shared by sessions)
+    if conn.is_dev:                        # chain.DevChain: embedded or managed anvil
+        conn.advance_time(600)             # mines one block exactly 600 s after the latest one
+        conn.set_next_timestamp(ts); conn.mine(3); sid = conn.snapshot(); conn.revert(sid)
+
+    owner, *people = chain.dev_accounts(conn)          # NodeAccount: .address, .label ("Owner", ...)
+    keystore = chain.Keystore.open()                   # other networks: encrypted keys in the data dir
+    address = keystore.create(password, label="Me")    # or .import_key / .import_keyfile
+    signer = keystore.unlock(address, password)        # LocalSigner; wrong password -> AccountError
+
+    board = chain.open_board(conn)                      # remembered per chain id; never redeployed silently
+    board = chain.open_board(conn, owner, deploy_if_never_deployed=True)  # dev chains' first start
+    chain.deploy_board(conn, owner)                     # explicit (re)deploy, e.g. after a chain reset
+
+    s, r, e = board.deadlines_from_now(600, 600, 600)   # chain time, never the wall clock
+    bounty_id, receipt = board.create_bounty(owner, manifest_digest=..., test_data_digest=...,
+        reward=wei, min_accuracy_ppm=..., sequence_length=..., future_period=...,
+        submission_deadline=s, reveal_deadline=r, evaluation_deadline=e, commit_bond=wei,
+        test_data_cid="Qm...")                          # test-data salt stored before sending
+    secret, receipt = board.commit(sender, bounty_id, hp)   # hp: protocol.Hyperparameters; salt stored first
+    board.reveal(sender, bounty_id)                     # salt + hp from the secret store
+    board.reveal_test_data(owner, bounty_id)            # digest + salt from the secret store
+    board.post_scores(owner, bounty_id, {address: accuracy_ppm}, report_digest)
+    board.finalize(anyone, bounty_id); board.claim_share(p, bounty_id)
+    board.cancel(owner, bounty_id); board.withdraw(sender)
+    # each write returns TxReceipt(hash, block, gas_used, effective_gas_price, status, events, fee)
+
+    board.bounty(id) -> Bounty (every field, .phase: Phase, .outcome: Outcome); board.bounties()
+    board.phase(id), board.submissions(id) -> [Submission], board.leaderboard(id) -> [LeaderboardRow]
+    board.best(id) -> (leader, accuracy_ppm), board.pending_withdrawal(address), board.balance(address)
+    board.events(id) -> [Event(name, args, block, tx_hash, log_index, timestamp)]   # explorer timeline
+    board.estimate_gas(fn, args, value, sender); board.preview(fn, args, value, sender) -> TxPreview
+    board.commitment(id, participant, hp, salt)        # local; equals the contract's commitmentOf
+
+    store = chain.SecretStore.open(); store.export_json(account) / store.import_json(text)
+
+Every failure is a ``chain.ChainError`` (subclasses: NodeUnavailable, WrongChain, ContractNotDeployed,
+ContractRevert, InsufficientFunds, NonceClash, AccountError, SecretsError) whose ``str()`` is a
+sentence to show as it is. Amounts are wei (int) everywhere.
 """
 
-from chain.errors import ChainError
+from chain.accounts import Keystore, LocalSigner, NodeAccount, Sender, dev_accounts
+from chain.client import (
+    Bounty,
+    BountyBoardClient,
+    Event,
+    LeaderboardRow,
+    Outcome,
+    Phase,
+    Submission,
+    TxPreview,
+    TxReceipt,
+)
+from chain.deployments import Deployment, DeploymentRegistry, deploy_board, find_deployment, open_board
+from chain.errors import (
+    AccountError,
+    ChainError,
+    ContractNotDeployed,
+    ContractRevert,
+    InsufficientFunds,
+    NodeUnavailable,
+    NonceClash,
+    SecretsError,
+    WrongChain,
+)
 from chain.providers import ChainConnection, DevChain, connect
+from chain.secrets import SecretStore, SubmissionSecret, TestDataSecret, new_salt
 
-__all__ = ["ChainConnection", "ChainError", "DevChain", "connect"]
+__all__ = [
+    "AccountError",
+    "Bounty",
+    "BountyBoardClient",
+    "ChainConnection",
+    "ChainError",
+    "ContractNotDeployed",
+    "ContractRevert",
+    "Deployment",
+    "DeploymentRegistry",
+    "DevChain",
+    "Event",
+    "InsufficientFunds",
+    "Keystore",
+    "LeaderboardRow",
+    "LocalSigner",
+    "NodeAccount",
+    "NodeUnavailable",
+    "NonceClash",
+    "Outcome",
+    "Phase",
+    "SecretStore",
+    "SecretsError",
+    "Sender",
+    "Submission",
+    "SubmissionSecret",
+    "TestDataSecret",
+    "TxPreview",
+    "TxReceipt",
+    "WrongChain",
+    "connect",
+    "deploy_board",
+    "dev_accounts",
+    "find_deployment",
+    "new_salt",
+    "open_board",
+]

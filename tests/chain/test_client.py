@@ -7,20 +7,27 @@ from collections.abc import Iterator
 import pytest
 
 from chain.accounts import Keystore
+from chain.anvil import anvil_binary, free_port
 from chain.client import Outcome, Phase
 from chain.errors import ContractRevert, InsufficientFunds, SecretsError
 from chain.providers import DevChain, connect
 from chain.secrets import test_data_commitment
 from protocol import Hyperparameters
+from settings import Settings
 from tests.chain.fixtures_chain import BOND, REWARD, Board, deployed, digest, go_to, new_bounty
+from tests.tooling import require
 
 HP_A = Hyperparameters(lstm_layers=1, lstm_units=32, learning_rate_micro=500)
 HP_B = Hyperparameters(lstm_layers=3, lstm_units=128, dense_layers=2, activation=1)
 
 
-@pytest.fixture
-def board(isolated_data_dir) -> Iterator[Board]:
-    conn = connect()
+@pytest.fixture(params=["embedded", "anvil"])
+def board(request, isolated_data_dir) -> Iterator[Board]:
+    """The same tests against the in-process chain and a real anvil node."""
+    settings = Settings(data_dir=isolated_data_dir, chain=request.param, anvil_port=free_port())
+    if request.param == "anvil":
+        require(anvil_binary(settings) is not None, "anvil (npm @foundry-rs/anvil-linux-amd64)")
+    conn = connect(settings)
     assert isinstance(conn, DevChain)
     yield deployed(conn)
     conn.close()
