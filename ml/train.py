@@ -62,6 +62,7 @@ class TrainingResult:
     parameters: int
     forward_flops_per_sequence: int
     seconds: dict[str, float] = field(default_factory=dict)
+    epoch_seconds: list[float] = field(default_factory=list)  # the first includes XLA compilation
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,7 +100,7 @@ def train_submission(
     x_train, y_train = prepared.x_train, prepared.y_train
     model = build_model(hp, x_train.shape[1], x_train.shape[2])
     built = time.perf_counter()
-    callbacks = [_ProgressCallback(keras, progress, protocol.epochs, len(x_train), protocol.batch_size)]
+    callback = _ProgressCallback(keras, progress, protocol.epochs, len(x_train), protocol.batch_size)
     history = model.fit(
         x_train,
         encode_targets(y_train, hp),
@@ -108,7 +109,7 @@ def train_submission(
         batch_size=protocol.batch_size,
         shuffle=True,
         verbose=0,
-        callbacks=callbacks,
+        callbacks=[callback],
     )
     trained = time.perf_counter()
     curves = {k: [float(v) for v in history.history.get(k, [])] for k in CURVE_KEYS}
@@ -136,6 +137,7 @@ def train_submission(
             "score": round(finished - trained, 3),
             "total": round(finished - started, 3),
         },
+        epoch_seconds=[round(t, 3) for t in callback.epoch_seconds],
     )
 
 
@@ -153,10 +155,13 @@ def _ProgressCallback(keras: Any, progress: ProgressFn | None, epochs: int, rows
         def __init__(self) -> None:
             super().__init__()
             self.epoch = 0
+            self.epoch_seconds: list[float] = []
+            self.epoch_started = 0.0
             self.curves: dict[str, list[float]] = {k: [] for k in CURVE_KEYS}
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
             self.epoch = epoch
+            self.epoch_started = time.perf_counter()
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             done = batch + 1
@@ -164,6 +169,7 @@ def _ProgressCallback(keras: Any, progress: ProgressFn | None, epochs: int, rows
                 self._report(done, logs, False)
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self.epoch_seconds.append(time.perf_counter() - self.epoch_started)
             for key in CURVE_KEYS:
                 if logs and key in logs:
                     self.curves[key].append(float(logs[key]))

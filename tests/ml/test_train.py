@@ -75,6 +75,7 @@ def test_progress_reports_fractions_and_curves(tiny_task):
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         assert len(result.curves[key]) == 2
     assert result.parameters > 0 and result.forward_flops_per_sequence > 0
+    assert len(result.epoch_seconds) == 2 and min(result.epoch_seconds) > 0
 
 
 def test_participants_without_the_test_file_get_no_score(tiny_task):
