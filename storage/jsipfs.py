@@ -78,10 +78,13 @@ class JsIpfsDaemon:
     ) -> None:
         self.repo = Path(repo)
         self.cli = jsipfs_cli(node_tools_dir)
+        self._ports_chosen_here = api_port is None and gateway_port is None
         self.api_port = api_port or free_port()
         self.gateway_port = gateway_port or free_port()
         self.log_path = Path(log_path) if log_path else self.repo.parent / f"{self.repo.name}.log"
         self._process: subprocess.Popen | None = None
+        self._peer_id: str | None = None
+        self._log_start = 0
 
     @property
     def api_multiaddr(self) -> str:
@@ -111,7 +114,26 @@ class JsIpfsDaemon:
         self.repo.parent.mkdir(parents=True, exist_ok=True)
         if not (self.repo / "config").is_file():
             self._run_cli(["init", "--empty-repo", "--algorithm", "ed25519"], timeout=timeout)
+        for attempt in (1, 2):
+            self._launch()
+            try:
+                self._wait_for_api(timeout)
+                return self
+            except DaemonUnavailable:
+                self.stop()
+                # Another program may take a free port between our check and the daemon's bind.
+                raced = "EADDRINUSE" in self._log_tail(start=self._log_start)
+                if attempt == 2 or not (raced and self._ports_chosen_here):
+                    raise
+                self.api_port, self.gateway_port = free_port(), free_port()
+            except BaseException:
+                self.stop()
+                raise
+        return self
+
+    def _launch(self) -> None:
         self._write_local_only_config()
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed in stop()
         self._log = log
         self._process = subprocess.Popen(
@@ -124,12 +146,6 @@ class JsIpfsDaemon:
             preexec_fn=_die_with_parent,
         )
         atexit.register(self.stop)
-        try:
-            self._wait_for_api(timeout)
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM (the daemon closes its repository cleanly), then SIGKILL if it hangs."""
@@ -194,6 +210,7 @@ class JsIpfsDaemon:
             }
         )
         config["Bootstrap"] = []
+        self._peer_id = config.get("Identity", {}).get("PeerID")
         config["Discovery"] = {"MDNS": {"Enabled": False}, "webRTCStar": {"Enabled": False}}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(config, indent=2))
@@ -207,10 +224,18 @@ class JsIpfsDaemon:
                     f"The js-ipfs daemon exited while starting. Its log ({self.log_path}) ends with:\n"
                     f"{self._log_tail()}"
                 )
+            this_run = self._log_tail(start=self._log_start)
+            if "EADDRINUSE" in this_run:  # js-ipfs reports a taken port, then hangs instead of exiting
+                raise DaemonUnavailable(
+                    f"The js-ipfs daemon could not listen on 127.0.0.1 (port {self.api_port} or "
+                    f"{self.gateway_port} is taken):\n{this_run}"
+                )
             try:
-                if requests.post(f"{self.api_url}/api/v0/version", timeout=2).ok:
+                answer = requests.post(f"{self.api_url}/api/v0/id", timeout=2)
+                # The port must be answered by this daemon, not another node that holds it.
+                if answer.ok and answer.json().get("ID") == self._peer_id:
                     return
-            except requests.RequestException:
+            except (requests.RequestException, ValueError):
                 pass
             time.sleep(0.2)
         raise DaemonUnavailable(
@@ -218,8 +243,10 @@ class JsIpfsDaemon:
             f"Its log ({self.log_path}) ends with:\n{self._log_tail()}"
         )
 
-    def _log_tail(self, chars: int = 2000) -> str:
+    def _log_tail(self, chars: int = 2000, start: int = 0) -> str:
         try:
-            return self.log_path.read_text(errors="replace")[-chars:]
+            with open(self.log_path, "rb") as log:
+                log.seek(start)
+                return log.read().decode(errors="replace")[-chars:]
         except OSError:
             return "(no log)"

@@ -210,3 +210,21 @@ def test_pointing_at_a_gateway_instead_of_the_rpc_api_is_explained(jsipfs_daemon
     store = KuboStore(jsipfs_daemon.gateway_url, timeout=10)
     with pytest.raises(DaemonUnavailable, match="RPC API"):
         store.add(b"data")
+
+
+@pytest.mark.ipfsd
+def test_launcher_recovers_when_its_free_port_is_taken_meanwhile(jsipfs_daemon, tmp_path):
+    daemon = JsIpfsDaemon(tmp_path / "repo")
+    daemon.api_port = int(jsipfs_daemon.api_url.rsplit(":", 1)[1])  # taken by the session daemon
+    with daemon:
+        assert daemon.api_url != jsipfs_daemon.api_url
+        assert KuboStore(daemon.api_multiaddr).add(b"after a port race") == ipfs_cid(b"after a port race")
+
+
+@pytest.mark.ipfsd
+def test_launcher_reports_a_port_the_user_fixed_being_taken(jsipfs_daemon, tmp_path):
+    taken = int(jsipfs_daemon.api_url.rsplit(":", 1)[1])
+    daemon = JsIpfsDaemon(tmp_path / "repo", api_port=taken)
+    with pytest.raises(DaemonUnavailable, match="EADDRINUSE"):
+        daemon.start()
+    assert not daemon.running
