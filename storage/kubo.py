@@ -59,7 +59,7 @@ class KuboStore(ContentStore):
         *,
         gateway: str | None = None,
         timeout: float = 120.0,
-        find_timeout: float = 30.0,
+        find_timeout: float = 60.0,
         has_timeout: float = 2.0,
     ) -> None:
         """``timeout``: how long the node may take to answer at all; ``find_timeout``: how long it may
