@@ -56,3 +56,9 @@ def errors(at: AppTest) -> list[str]:
 
 def click(at: AppTest, key: str) -> AppTest:
     return at.button(key=key).click().run()
+
+
+def tables_text(at: AppTest) -> str:
+    """Every dataframe and table the page shows, as text."""
+    parts = [d.value.to_string() for d in at.dataframe] + [t.value.to_string() for t in at.table]
+    return "\n".join(parts)

@@ -1,0 +1,89 @@
+"""Preprocess and Initialize: build and publish a dataset, create a bounty through the confirmation dialog."""
+
+from __future__ import annotations
+
+from actions import datasets
+from actions.session import get_backend
+from tests.actions import scenario
+from tests.pages.harness import click, errors, open_page, tables_text, texts
+
+
+def test_preprocess_builds_and_publishes_a_tiny_dataset():
+    at = open_page("preprocess")
+    at.selectbox(key="pp_protocol").select("tiny").run()
+    assert at.multiselect(key="pp_coins").value == ["BTC", "LTC"]
+    click(at, "pp_load")
+    assert not errors(at), errors(at)
+    assert "merged 15m rows" in texts(at)
+    assert len(at.get("plotly_chart")) >= 1
+    click(at, "pp_build")
+    assert not errors(at), errors(at)
+    built = datasets.saved()[0]
+    assert at.session_state["dataset_id"] == built.dataset_id
+    shown = tables_text(at)
+    assert built.manifest.cid() in shown and built.test_cid in shown
+    click(at, "pp_publish")
+    assert not errors(at), errors(at)
+    store = get_backend().store
+    assert store.has(built.manifest.cid()) and store.has(built.manifest.data.train_cid)
+    assert not store.has(built.test_cid), "the test file must stay private until revealed"
+    assert "Published to" in texts(at)
+
+
+def test_preprocess_refuses_a_split_that_does_not_add_up_and_a_missing_upload():
+    at = open_page("preprocess")
+    at.number_input(key="pp_train").set_value(50).run()
+    assert any("add up to 100" in e for e in errors(at))
+    assert at.button(key="pp_build").disabled
+    at.number_input(key="pp_train").set_value(80).run()
+    at.radio(key="pp_source").set_value("upload").run()
+    click(at, "pp_load")
+    assert any("Choose a CSV file" in e for e in errors(at))
+    assert datasets.saved() == []
+
+
+def test_initialize_creates_a_bounty_after_confirmation():
+    built = scenario.tiny_dataset()
+    b = get_backend()
+    at = open_page("initialize", dataset_id=built.dataset_id)
+    assert not errors(at), errors(at)
+    at.text_input(key="init_reward").input("2.5").run()
+    at.number_input(key="init_min_acc").set_value(45.0).run()
+    at.number_input(key="init_epochs").set_value(1).run()
+    click(at, "init_create")
+    assert "createBounty" in tables_text(at) and "Estimated gas" in tables_text(at)
+    assert b.client.bounty_count() == 0, "nothing is sent before Confirm"
+    click(at, "tx_confirm")
+    assert not errors(at), errors(at)
+    assert b.client.bounty_count() == 1
+    bounty = b.client.bounty(1)
+    assert bounty.reward == 25 * 10**17 and bounty.min_accuracy_ppm == 450_000
+    assert "Mined" in texts(at)
+    click(at, "tx_close")
+    assert "Bounty #1 is open" in texts(at) and at.session_state["bounty_id"] == 1
+
+
+def test_initialize_rejects_bad_amounts_and_reject_sends_nothing():
+    built = scenario.tiny_dataset()
+    b = get_backend()
+    at = open_page("initialize", dataset_id=built.dataset_id)
+    at.text_input(key="init_reward").input("lots").run()
+    click(at, "init_create")
+    assert any("not an amount of ETH" in e for e in errors(at))
+    at.text_input(key="init_reward").input("1").run()
+    click(at, "init_create")
+    click(at, "tx_cancel")
+    assert b.client.bounty_count() == 0
+    assert "tx_confirm" not in [w.key for w in at.button]
+
+
+def test_initialize_as_a_participant_is_allowed_by_the_contract_and_labelled_in_the_dialog():
+    """Anyone may post a bounty: the dialog shows who signs, and the chain records that account as owner."""
+    built = scenario.tiny_dataset()
+    b = get_backend()
+    participant = b.accounts()[1].address
+    at = open_page("initialize", account=participant, dataset_id=built.dataset_id)
+    click(at, "init_create")
+    assert "Participant 1" in tables_text(at)
+    click(at, "tx_confirm")
+    assert b.client.bounty(1).owner == participant

@@ -1,0 +1,73 @@
+"""Submit: fetch the data by CID, commit through the dialog, reveal from the stored salt, salts in and out."""
+
+from __future__ import annotations
+
+from actions import participant
+from actions.session import get_backend
+from tests.actions import scenario
+from tests.pages.harness import click, errors, open_page, tables_text, texts
+
+
+def _participant_page(**state):
+    b = get_backend()
+    bounty_id = scenario.create_bounty(b)
+    who = b.accounts()[1].address
+    return b, bounty_id, who, open_page("submit", account=who, **state)
+
+
+def test_fetch_checks_every_file_against_its_cid():
+    b, bounty_id, _, at = _participant_page()
+    assert "Submission" in tables_text(at)
+    click(at, "submit_fetch")
+    assert not errors(at), errors(at)
+    assert "every file matches its CID" in texts(at)
+    manifest, _ = participant.fetch_task(b, bounty_id)
+    assert manifest.data.train_cid in tables_text(at)
+
+
+def test_commit_with_form_values_then_reveal_in_the_reveal_window():
+    b, bounty_id, who, at = _participant_page()
+    at.number_input(key="hp_lstm_units").set_value(12).run()
+    at.selectbox(key="hp_activation").set_value(1).run()
+    click(at, "submit_commit")
+    assert "Bond" in tables_text(at) and "0.01 ETH" in tables_text(at)
+    click(at, "tx_confirm")
+    assert not errors(at), errors(at)
+    view = b.client.submission_view(bounty_id, who)
+    assert view["commit_order"] == 1
+    secret = b.client.stored_secret(bounty_id, who)
+    assert secret.hyperparameters.lstm_units == 12 and secret.hyperparameters.activation_name == "tanh"
+    click(at, "tx_close")
+    # too early: the estimate already fails with the contract's reason, and Confirm is disabled
+    click(at, "submit_reveal")
+    assert any("open at" in e for e in errors(at)), errors(at)
+    assert at.button(key="tx_confirm").disabled
+    click(at, "tx_cancel")
+    b.chain.advance_time(601)
+    at.run()
+    click(at, "submit_reveal")
+    click(at, "tx_confirm")
+    assert not errors(at), errors(at)
+    assert b.client.submission_view(bounty_id, who)["revealed"]
+
+
+def test_commit_by_the_owner_is_a_plain_contract_decision_and_bad_salt_file_is_refused():
+    b, bounty_id, who, at = _participant_page()
+    click(at, "submit_import")
+    assert any("Choose a salt file" in e for e in errors(at))
+    b.chain.advance_time(700)
+    at.run()
+    click(at, "submit_commit")
+    assert any("submission" in e.lower() and "closed" in e.lower() for e in errors(at)), errors(at)
+    assert b.client.submission_view(bounty_id, who)["commit_order"] == 0
+
+
+def test_trial_run_trains_in_a_worker_and_shows_curves():
+    b, bounty_id, who, at = _participant_page()
+    click(at, "submit_trial")
+    assert not errors(at), errors(at)
+    view = b.jobs.wait(participant.trial_key(bounty_id, who), timeout=600)
+    assert view.state == "done", view.error
+    at.run()
+    assert "Validation accuracy" in texts(at)
+    assert 0 <= view.result["val_accuracy_ppm"] <= 1_000_000 and view.curves["trial"]
