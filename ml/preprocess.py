@@ -35,16 +35,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 import storage
 from ml.data import DataError, merge_coins, resample
-from ml.manifest import (
-    DataSpec,
-    EvaluationSpec,
-    FeatureSpec,
-    SplitSpec,
-    TaskManifest,
-)
+from ml.manifest import TaskManifest
 from settings import get_settings
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
@@ -143,6 +138,7 @@ def build_dataset(
     import keras  # the manifest records the library that will train
 
     coins = tuple(params.coins)
+    _check_parameters(params)
     missing = [c for c in coins if c not in frames]
     if missing:
         raise DataError(f"No candles for {', '.join(missing)}: load those coins first.")
@@ -152,9 +148,9 @@ def build_dataset(
     bounds = _split_bounds(len(merged), params.split_permille)
     parts = {name: merged.iloc[lo:hi] for name, (lo, hi) in zip(SPLITS, bounds, strict=True)}
     files = {name: split_to_csv(part, coins) for name, part in parts.items()}
-    manifest = TaskManifest(
+    manifest = _manifest(
         title=params.title,
-        data=DataSpec(
+        data=dict(
             source=params.source,
             description=params.description,
             train_cid=storage.ipfs_cid(files["train"]),
@@ -168,13 +164,13 @@ def build_dataset(
         target_coin=params.target_coin,
         sequence_length=params.sequence_length,
         future_period=params.future_period,
-        features=FeatureSpec(clip=params.clip),
-        split=SplitSpec(
+        features=dict(clip=params.clip),
+        split=dict(
             train_permille=params.split_permille[0],
             validation_permille=params.split_permille[1],
             test_permille=params.split_permille[2],
         ),
-        evaluation=EvaluationSpec(
+        evaluation=dict(
             epochs=params.epochs,
             batch_size=params.batch_size,
             seed=params.seed,
@@ -185,6 +181,32 @@ def build_dataset(
     )
     prepare(manifest, files)  # fail now, at the owner's desk, if a split yields no sequences
     return manifest, files
+
+
+def _check_parameters(params: DatasetParameters) -> None:
+    """The owner's choices, checked up front with messages in plain words."""
+    if not params.coins:
+        raise DataError("Choose at least one coin.")
+    if params.target_coin not in params.coins:
+        raise DataError(f"The target coin {params.target_coin} must be one of the chosen coins.")
+    for name in ("sequence_length", "future_period"):
+        value = getattr(params, name)
+        if not 1 <= value <= 1024:
+            raise DataError(f"{name} must be between 1 and 1024 steps, got {value}.")
+    if params.epochs < 1 or params.batch_size < 1:
+        raise DataError("epochs and batch_size must be at least 1.")
+    if params.last_rows is not None and params.last_rows < 10:
+        raise DataError(
+            f"last_rows = {params.last_rows} keeps too little data; use at least a few hundred rows."
+        )
+
+
+def _manifest(**fields) -> TaskManifest:
+    try:
+        return TaskManifest(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise DataError(f"These dataset parameters do not make a valid task: {problems}.") from None
 
 
 def _split_bounds(rows: int, permille: tuple[int, int, int]) -> list[tuple[int, int]]:

@@ -186,6 +186,22 @@ def test_too_little_data_is_refused_when_the_owner_builds(synthetic):
         build_dataset({"AAA": _walk(60, 1)}, _params())
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"target_coin": "CCC"}, "target coin CCC must be one of"),
+        ({"sequence_length": 0}, "sequence_length must be between 1 and 1024"),
+        ({"future_period": 2000}, "future_period must be between"),
+        ({"split_permille": (800, 150, 100)}, "add up to 1000"),
+        ({"interval": "2m"}, "Unknown interval"),
+        ({"source": "somewhere"}, "do not make a valid task: data.source"),
+    ],
+)
+def test_bad_dataset_parameters_get_plain_messages(override, message):
+    with pytest.raises(DataError, match=message):
+        build_dataset({"AAA": _walk(400, 1), "BBB": _walk(400, 2)}, _params(**override))
+
+
 def test_bundled_demo_dataset_builds_with_all_four_coins():
     manifest, files = build_dataset(preprocess.data_frames_bundled(), preprocess.demo_parameters())
     prepared = prepare(manifest, files)
