@@ -152,8 +152,11 @@ contract BountyBoard {
 
     // -------------------------------------------------------------- constants
 
+    /// @notice 100 % in parts per million: the largest accuracy and bar.
     uint32 public constant MAX_ACCURACY_PPM = 1_000_000;
+    /// @notice The longest input window a task may ask for.
     uint16 public constant MAX_SEQUENCE_LENGTH = 1024;
+    /// @notice The furthest ahead a task may predict.
     uint16 public constant MAX_FUTURE_PERIOD = 1024;
 
     // ------------------------------------------------------------------ state
