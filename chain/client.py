@@ -293,10 +293,14 @@ class BountyBoardClient:
     def _with_margin(gas: int) -> int:
         return max(int(gas * GAS_MARGIN), gas + GAS_FLOOR_MARGIN)
 
-    def transact(self, sender: Sender, fn: str, args: Sequence[Any], value: int = 0) -> TxReceipt:
+    def transact(
+        self, sender: Sender, fn: str, args: Sequence[Any], value: int = 0, gas: int | None = None
+    ) -> TxReceipt:
         """Estimate (a refusal raises here, nothing is sent), send, wait, decode the events."""
         with self.connection.lock:
-            gas = self._with_margin(self.estimate_gas(fn, args, value, sender.address))
+            if gas is None:
+                gas = self.estimate_gas(fn, args, value, sender.address)
+            gas = self._with_margin(gas)
             tx = self._tx(fn, args, value, sender.address)
             tx.pop("from")
             tx["gas"] = gas
@@ -414,9 +418,10 @@ class BountyBoardClient:
             int(evaluation_deadline),
             int(commit_bond),
         )
-        self.estimate_gas("createBounty", args, reward, sender.address)  # refuse before storing anything
+        # a refusal raises here, before anything is stored
+        gas = self.estimate_gas("createBounty", args, reward, sender.address)
         self.secrets.save(secret)
-        receipt = self.transact(sender, "createBounty", args, value=int(reward))
+        receipt = self.transact(sender, "createBounty", args, value=int(reward), gas=gas)
         bounty_id = int(receipt.event("BountyCreated").args["bountyId"])
         self.secrets.save(_with_bounty(secret, bounty_id))
         return bounty_id, receipt
@@ -482,9 +487,9 @@ class BountyBoardClient:
         view = self.submission_view(bounty_id, sender.address)
         value = 0 if view["commit_order"] else self.bounty(bounty_id).commit_bond
         args = (int(bounty_id), secret.commitment)
-        self.estimate_gas("commit", args, value, sender.address)  # a refusal stores nothing
+        gas = self.estimate_gas("commit", args, value, sender.address)  # a refusal stores nothing
         self.secrets.save(secret)
-        return secret, self.transact(sender, "commit", args, value=value)
+        return secret, self.transact(sender, "commit", args, value=value, gas=gas)
 
     def reveal(
         self, sender: Sender, bounty_id: int, hp: Hyperparameters | None = None, salt: bytes | None = None
