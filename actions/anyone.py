@@ -64,12 +64,11 @@ def window_of(bounty: Any, now: int) -> tuple[str, int | None]:
     return label, None
 
 
-def bounty_rows(backend: Any) -> list[dict[str, Any]]:
-    """One row per bounty, newest first, for tables and pickers."""
-    client = backend.client
+def bounty_rows(backend: Any, bounties: list[Any] | None = None) -> list[dict[str, Any]]:
+    """One row per bounty, newest first, for tables (``bounties`` from a cache, else read now)."""
     now = backend.now()
     rows = []
-    for bounty in client.bounties():
+    for bounty in backend.client.bounties() if bounties is None else bounties:
         phase, left = window_of(bounty, now)
         rows.append(
             {
@@ -91,6 +90,15 @@ def bounty_label(bounty: Any, now: int) -> str:
     phase, left = window_of(bounty, now)
     tail = f", {duration(left)} left" if left is not None else ""
     return f"#{bounty.id} · {phase}{tail} · {eth(bounty.reward)}"
+
+
+def created_at(backend: Any, bounty_id: int) -> int:
+    """Timestamp of the block that created the bounty (one log query and one block read)."""
+    for event in backend.client.events(bounty_id, with_timestamps=False):
+        if event.name == "BountyCreated":
+            with backend.lock:
+                return int(backend.chain.w3.eth.get_block(event.block)["timestamp"])
+    return 0
 
 
 def windows(bounty: Any, created: int) -> list[tuple[str, int, int]]:
@@ -178,11 +186,7 @@ def outcome_preview(backend: Any, bounty_id: int) -> OutcomePreview:
     now = backend.now()
     phase = bounty.phase.label
     if phase in ("Finalized", "Cancelled"):
-        return OutcomePreview(
-            False,
-            f"Bounty {bounty_id} is already {phase.lower()}: {bounty.outcome.label}.",
-            bounty.outcome.label,
-        )
+        return OutcomePreview(False, f"Bounty {bounty_id} is already {phase.lower()}.", settled_text(bounty))
     all_scored = bounty.reveal_count > 0 and bounty.scored_count == bounty.reveal_count
     if phase != "Finalizable":
         earliest = bounty.reveal_deadline if all_scored else bounty.evaluation_deadline
@@ -224,6 +228,16 @@ def outcome_preview(backend: Any, bounty_id: int) -> OutcomePreview:
         f"owner stalled: each of {bounty.reveal_count} revealers may claim {eth(share)}",
         credits,
     )
+
+
+def settled_text(bounty: Any) -> str:
+    """The outcome of a settled bounty in words, naming the winner where there is one."""
+    if bounty.outcome.name == "WINNER_PAID":
+        return (
+            f"winner {short_address(bounty.leader)} with {percent_ppm(bounty.best_accuracy_ppm)} "
+            f"was credited {eth(bounty.reward)}"
+        )
+    return bounty.outcome.label
 
 
 def _plan(

@@ -343,6 +343,11 @@ def plan_post_scores(backend: Any, sender: Any, bounty_id: int, report: dict[str
         if r["status"] == "scored" and r.get("score_ppm") is not None and r["participant"] not in already
     ]
     failed = [r["participant"] for r in body["submissions"] if r["status"] != "scored"]
+    if not any(r["status"] == "scored" for r in body["submissions"]):
+        raise ActionError(
+            "No submission in this report was scored (every training failed, see the errors); "
+            "fix the cause and run the evaluation again."
+        )
     if not scores:
         raise ActionError("Nothing to post: every scored submission in this report is already on chain.")
     digest = storage.cid_to_digest(cid)

@@ -1,7 +1,7 @@
 """Evaluate (owner): reveal the test data, train and score every revealed submission, post the scores.
 
 Widget keys: ``eval_bounty`` (bounty picker); ``eval_reveal_test`` ("Reveal test data");
-``eval_workers`` (worker processes, 0 = in the dashboard process); ``eval_run`` ("Run evaluation");
+``eval_workers`` (worker processes, at least 1); ``eval_run`` ("Run evaluation");
 ``eval_post`` ("Publish report and post scores").
 """
 
@@ -86,15 +86,15 @@ with st.container(border=True):
         )
     else:
         st.caption("No revealed submissions yet.")
-    default_workers = max(0, min(os.cpu_count() or 1, len(revealed)))
+    default_workers = max(1, min(os.cpu_count() or 1, len(revealed)))
     workers = st.number_input(
-        "Worker processes (0 = train inside the dashboard process)",
-        0,
+        "Worker processes",
+        1,
         64,
         value=default_workers,
         key="eval_workers",
-        help="Each worker trains submissions one after another; results do not depend "
-        "on the number of workers.",
+        help="Training runs in separate (spawned) processes so the dashboard stays responsive; each worker "
+        "trains submissions one after another, and the scores do not depend on the number of workers.",
     )
     if st.button("Run evaluation", key="eval_run", type="primary", icon=":material/play_arrow:"):
         try:

@@ -17,6 +17,7 @@ from ui import charts, jobs, tx
 from ui.common import (
     backend,
     block_key,
+    bounties,
     bounty_picker,
     created_at,
     settings_key,
@@ -39,7 +40,7 @@ def _report(settings: str, block: int, bounty_id: int) -> dict | None:
 
 
 try:
-    rows = anyone.bounty_rows(backend())
+    rows = anyone.bounty_rows(backend(), bounties())
 except Exception as exc:
     show_error(exc)
     rows = []

@@ -13,7 +13,7 @@ import streamlit as st
 from actions import anyone
 from actions.display import eth
 from ui import tx
-from ui.common import backend, bounty_picker, current_sender, show_error, submissions
+from ui.common import backend, bounty_picker, current_sender, show_error
 
 st.title(":material/payments: Finalize")
 st.caption("Anyone: settle a bounty once its windows allow it, then each credited account withdraws its ETH.")
@@ -26,13 +26,17 @@ if chosen is None or sender is None:
 bid = chosen.id
 
 
-def _balances() -> dict[str, dict[str, int]]:
-    """Wallet balance and withdrawable credit of the owner, every participant and the selected account."""
+def _balances(credited: list[str]) -> dict[str, dict[str, int]]:
+    """Wallet balance and withdrawable credit of the accounts this settlement touches.
+
+    The owner, the leader, whoever finalize credits and the selected account: a handful of
+    reads whatever the number of submissions.
+    """
     b = backend()
-    people = [chosen.owner, *[s.participant for s in submissions(bid)], sender.address]
+    people = [chosen.owner, chosen.leader, *credited, sender.address]
     seen: dict[str, dict[str, int]] = {}
     for who in people:
-        if who not in seen:
+        if who not in seen and int(who, 16) != 0:
             seen[who] = {"balance": b.balance(who), "credit": anyone.pending_withdrawal(b, who)}
     return seen
 
@@ -58,7 +62,8 @@ def _table(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]] |
 
 try:
     preview = anyone.outcome_preview(backend(), bid)
-    now_balances = _balances()
+    before = st.session_state.get("fin_before") or {}
+    now_balances = _balances([*preview.credits, *before])
 except Exception as exc:
     show_error(exc)
     tx.render_pending()
@@ -109,7 +114,6 @@ with st.container(border=True):
 
 with st.container(border=True):
     st.subheader(":material/balance: Balances")
-    before = st.session_state.get("fin_before")
     if before and any(tx.result(k) for k in ("finalize", "claim", "withdraw")):
         st.caption("Before and after this page's last transaction (balance + amount waiting in withdraw).")
         st.dataframe(_table(before, now_balances), hide_index=True, key="fin_balances")

@@ -17,7 +17,7 @@ from actions.display import eth, short_address, utc
 from actions.jobs import DONE
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
 from ui import charts, jobs, tx
-from ui.common import backend, bounty_picker, current_sender, show_error
+from ui.common import backend, bounties, bounty_picker, current_sender, show_error
 
 st.title(":material/upload: Submit")
 st.caption(
@@ -26,7 +26,7 @@ st.caption(
 )
 
 try:
-    rows = anyone.bounty_rows(backend())
+    rows = anyone.bounty_rows(backend(), bounties())
 except Exception as exc:
     show_error(exc)
     rows = []

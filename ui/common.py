@@ -99,10 +99,9 @@ def _submissions(settings: str, block: int, bounty_id: int) -> list:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _created_at(settings: str, bounty_id: int) -> int:
     """The creation block's timestamp (immutable once mined)."""
-    for event in backend().client.events(bounty_id):
-        if event.name == "BountyCreated":
-            return int(event.timestamp or 0)
-    return 0
+    from actions.anyone import created_at as read_created_at
+
+    return read_created_at(backend(), bounty_id)
 
 
 def bounties() -> list:
