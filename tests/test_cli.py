@@ -1,0 +1,78 @@
+"""``python -m cli flow``: the headless twin of the dashboard, run for real on the embedded chain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cli.__main__ import build_parser
+from cli.flow import CANDIDATES, participant_hyperparameters
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )
+
+
+@pytest.mark.slow
+def test_tiny_flow_pays_the_winner_and_prints_every_step(tmp_path):
+    summary_path = tmp_path / "summary.json"
+    result = run_cli("flow", "--protocol", "tiny", "--participants", "3", "--workers", "0",
+                     "--data-dir", str(tmp_path / "flow-data"), "--summary-json", str(summary_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    summary = json.loads(summary_path.read_text())
+    functions = [t["function"] for t in summary["transactions"]]
+    assert functions[0] == "createBounty"
+    assert functions.count("commit") == 3 and functions.count("reveal") == 3
+    assert {"revealTestData", "postScores", "finalize", "withdraw"} <= set(functions)
+    assert all(t["tx_hash"].startswith("0x") and t["gas_used"] > 0 for t in summary["transactions"])
+    assert len(summary["scores"]) == 3 and all(isinstance(s, int) for s in summary["scores"].values())
+    winner = summary["winner"]
+    # the bar is 0.0001 %: the best scored submission wins; ties go to the earliest commit
+    best = max(summary["scores"].values())
+    assert summary["scores"][winner] == best
+    assert summary["balances_after"][winner] > summary["balances_before"][winner]
+    for loser in set(summary["scores"]) - {winner}:
+        assert summary["balances_after"][loser] < summary["balances_before"][loser]  # only gas spent
+    assert "Winner: " + summary["labels"][winner] in output
+    for step in ("Owner builds the dataset", "Participants commit", "Owner evaluates", "Anyone finalizes"):
+        assert step in output
+    # everything it wrote is below the data dir it was given
+    assert (tmp_path / "flow-data").is_dir() and any((tmp_path / "flow-data").iterdir())
+
+
+def test_bad_options_are_refused_in_plain_words(tmp_path):
+    too_many = run_cli("flow", "--participants", "9", "--data-dir", str(tmp_path / "a"))
+    assert too_many.returncode == 2 and "between 2 and 8" in too_many.stderr
+    bad_protocol = run_cli("flow", "--protocol", "huge", "--data-dir", str(tmp_path / "b"))
+    assert bad_protocol.returncode == 2 and "invalid choice" in bad_protocol.stderr
+    bad_bar = run_cli("flow", "--min-accuracy", "55", "--data-dir", str(tmp_path / "c"))
+    assert bad_bar.returncode == 2 and "fraction between 0 and 1" in bad_bar.stderr
+
+
+def test_a_bad_reward_stops_the_flow_before_anything_is_written(tmp_path):
+    for reward, words in (("lots", "as a number"), ("0", "more than 0"), ("-1", "negative")):
+        result = run_cli("flow", "--protocol", "tiny", "--reward", reward, "--data-dir", str(tmp_path / "d"))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert f"--reward {reward!r}" in result.stderr and words in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_participants_get_distinct_submissions():
+    hps = participant_hyperparameters(len(CANDIDATES))
+    assert len(set(hps)) == len(CANDIDATES)
+    assert participant_hyperparameters(3) == hps[:3]
+    args = build_parser().parse_args(["flow"])
+    assert (args.participants, args.protocol, args.workers) == (3, "demo", None)
