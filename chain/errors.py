@@ -221,6 +221,17 @@ def explain(name: str, args: Mapping[str, Any], context: Mapping[str, Any] | Non
     return explainer({**(context or {}), **args})
 
 
+def _at(a: Mapping[str, Any], key: str) -> str:
+    """A moment as HH:MM UTC when it falls on the chain's current day, else with its date."""
+    ts, now = int(a[key]), a.get("now")
+    if (
+        now is not None
+        and datetime.fromtimestamp(ts, tz=UTC).date() == datetime.fromtimestamp(int(now), tz=UTC).date()
+    ):
+        return hhmm(ts)
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _id(a: Mapping[str, Any]) -> str:
     return f"bounty #{a.get('bountyId', '?')}"
 
@@ -265,7 +276,7 @@ EXPLAINERS: dict[str, Explainer] = {
         f"The commitment for {_id(a)} is empty (all zeros); compute it from your hyperparameters and a salt."
     ),
     "SubmissionWindowClosed": lambda a: (
-        f"The submission window closed at {hhmm(a['deadline'])}; {_now_in(a)}, so no new commitments are "
+        f"The submission window closed at {_at(a, 'deadline')}; {_now_in(a)}, so no new commitments are "
         "accepted."
     ),
     "WrongBond": lambda a: (
@@ -274,10 +285,10 @@ EXPLAINERS: dict[str, Explainer] = {
         "sent: a first commit carries exactly the bond, a replacement carries nothing."
     ),
     "RevealWindowNotOpen": lambda a: (
-        f"Reveals for {_id(a)} open at {hhmm(a['opensAt'])}, when the submission window closes; {_WAIT}"
+        f"Reveals for {_id(a)} open at {_at(a, 'opensAt')}, when the submission window closes; {_WAIT}"
     ),
     "RevealWindowClosed": lambda a: (
-        f"The reveal window of {_id(a)} closed at {hhmm(a['deadline'])}; a submission not revealed by then "
+        f"The reveal window of {_id(a)} closed at {_at(a, 'deadline')}; a submission not revealed by then "
         "cannot be revealed any more, and its bond goes to the owner."
     ),
     "NoCommitment": lambda a: (
@@ -291,11 +302,11 @@ EXPLAINERS: dict[str, Explainer] = {
     ),
     "HyperparameterOutOfRange": _range("The hyperparameter"),
     "TestDataRevealNotOpen": lambda a: (
-        f"The test data of {_id(a)} can be revealed from {hhmm(a['opensAt'])}, when the submission window "
+        f"The test data of {_id(a)} can be revealed from {_at(a, 'opensAt')}, when the submission window "
         f"closes; {_WAIT}"
     ),
     "TestDataRevealClosed": lambda a: (
-        f"The evaluation window of {_id(a)} closed at {hhmm(a['deadline'])}, so its test data can no longer "
+        f"The evaluation window of {_id(a)} closed at {_at(a, 'deadline')}, so its test data can no longer "
         "be revealed; finalize the bounty instead (the reward is split among those who revealed)."
     ),
     "TestDataAlreadyRevealed": lambda a: (
@@ -307,10 +318,10 @@ EXPLAINERS: dict[str, Explainer] = {
     ),
     "TestDataNotRevealed": lambda a: f"Reveal the test data of {_id(a)} before posting its scores.",
     "EvaluationWindowNotOpen": lambda a: (
-        f"Scores for {_id(a)} can be posted from {hhmm(a['opensAt'])}, when the reveal window closes; {_WAIT}"
+        f"Scores for {_id(a)} can be posted from {_at(a, 'opensAt')}, when the reveal window closes; {_WAIT}"
     ),
     "EvaluationWindowClosed": lambda a: (
-        f"The evaluation window of {_id(a)} closed at {hhmm(a['deadline'])}; scores can no longer be posted. "
+        f"The evaluation window of {_id(a)} closed at {_at(a, 'deadline')}; scores can no longer be posted. "
         "Finalize it: the reward is split among those who revealed."
     ),
     "LengthMismatch": lambda a: (
@@ -342,7 +353,7 @@ EXPLAINERS: dict[str, Explainer] = {
         f"{_id(a).capitalize()} cannot be cancelled: {a['commitCount']} participant(s) already committed."
         if int(a.get("commitCount", 0))
         else f"{_id(a).capitalize()} cannot be cancelled after its submission deadline "
-        f"({hhmm(a['submissionDeadline'])}); finalize it instead."
+        f"({_at(a, 'submissionDeadline')}); finalize it instead."
     ),
     "NothingToWithdraw": lambda a: f"Nothing is credited to {a['account']}; there is nothing to withdraw.",
     "WithdrawFailed": lambda a: (

@@ -196,3 +196,30 @@ def test_keystore_account_signs_locally(board: Board, tmp_path) -> None:
     board.client.reveal(signer, bounty_id)
     assert board.client.submission_view(bounty_id, address)["revealed"]
     assert board.client.pending_withdrawal(address) == BOND
+
+
+def test_deployment_is_remembered_reused_and_never_silently_replaced(isolated_data_dir, tmp_path) -> None:
+    from chain.accounts import dev_accounts
+    from chain.deployments import DeploymentRegistry, deploy_board, open_board
+    from chain.errors import ContractNotDeployed
+
+    with connect() as conn:
+        owner = dev_accounts(conn, 1)[0]
+        with pytest.raises(ContractNotDeployed, match=r"not deployed on chain .* yet"):
+            open_board(conn)
+        first = open_board(conn, owner, deploy_if_never_deployed=True)
+        block = conn.latest_block()
+        again = open_board(conn, owner, deploy_if_never_deployed=True)
+        assert again.address == first.address and conn.latest_block() == block  # reused, nothing sent
+        remembered = DeploymentRegistry.open().get(conn.chain_id)
+        assert remembered is not None and remembered.address == first.address and remembered.block >= 1
+
+    # the chain is reset (its state deleted) but the registry remembers the old address
+    for path in (isolated_data_dir / "chain" / "embedded").iterdir():
+        path.unlink()
+    with connect() as conn:
+        with pytest.raises(ContractNotDeployed, match=f"remembered at {first.address} .* has no code"):
+            open_board(conn, owner, deploy_if_never_deployed=True)
+        assert conn.latest_block() == 0  # nothing was deployed behind the user's back
+        replacement = deploy_board(conn, owner)  # the explicit way
+        assert open_board(conn).address == replacement.address

@@ -98,3 +98,10 @@ def test_revert_data_found_in_what_each_backend_raises() -> None:
     assert revert_data(ContractCustomError("0xdc69dc16", "0x" + payload.hex())) == payload
     assert revert_data(Exception("execution reverted: 0x" + payload.hex())) == payload
     assert revert_data(ValueError("connection refused")) is None
+
+
+def test_a_moment_on_another_day_carries_its_date() -> None:
+    item = next(e for e in ERRORS if e["name"] == "RevealWindowClosed")
+    selector = function_signature_to_4byte_selector(_sig(item))
+    data = selector + abi_encode(["uint256", "uint64", "uint64"], [7, TS, TS + 3 * 86400])
+    assert "closed at 2027-01-15 08:00 UTC" in str(decode_revert(data, ABI))
