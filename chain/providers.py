@@ -149,7 +149,15 @@ class RpcConnection(ChainConnection):
     def __init__(self, url: str) -> None:
         self.url = url
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": RPC_TIMEOUT_S}))
-        super().__init__(w3)
+        try:
+            super().__init__(w3)
+        except NodeUnavailable:
+            raise
+        except Exception as exc:
+            raise NodeUnavailable(
+                f"Something answers at {url}, but not as an Ethereum JSON-RPC node ({type(exc).__name__}); "
+                "check the URL or set HYPERBOUNTY_CHAIN=embedded."
+            ) from exc
 
     @property
     def endpoint(self) -> str:

@@ -223,3 +223,37 @@ def test_deployment_is_remembered_reused_and_never_silently_replaced(isolated_da
         assert conn.latest_block() == 0  # nothing was deployed behind the user's back
         replacement = deploy_board(conn, owner)  # the explicit way
         assert open_board(conn).address == replacement.address
+
+
+def test_owner_stalls_reward_is_split_and_claimed(board: Board) -> None:
+    client, p1, p2 = board.client, *board.people[:2]
+    bounty_id = new_bounty(board, reward=10**18 + 1)  # an odd reward leaves a remainder of 1 wei
+    client.commit(p1, bounty_id, HP_A)
+    client.commit(p2, bounty_id, HP_B)
+    go_to(board, bounty_id, "submission")
+    client.reveal(p2, bounty_id)  # p2 reveals first: it gets the remainder
+    client.reveal(p1, bounty_id)
+    go_to(board, bounty_id, "evaluation")  # the owner never revealed the test data
+    client.finalize(p1, bounty_id)
+    assert client.bounty(bounty_id).outcome is Outcome.STALL_SPLIT
+    share = (10**18 + 1) // 2
+    assert client.claim_share(p1, bounty_id).event("ShareClaimed").args["amount"] == share
+    client.claim_share(p2, bounty_id)
+    assert client.pending_withdrawal(p1.address) == share + BOND
+    assert client.pending_withdrawal(p2.address) == share + 1 + BOND
+    assert all(row.share_claimed for row in client.submissions(bounty_id))
+    with pytest.raises(ContractRevert, match="already claimed its share"):
+        client.claim_share(p1, bounty_id)
+
+
+def test_cancel_before_any_commit_refunds_the_owner(board: Board) -> None:
+    client = board.client
+    bounty_id = new_bounty(board)
+    receipt = client.cancel(board.owner, bounty_id)
+    assert receipt.event("Cancelled").args["refund"] == REWARD
+    assert client.phase(bounty_id) is Phase.CANCELLED
+    assert client.pending_withdrawal(board.owner.address) == REWARD
+    other = new_bounty(board)
+    client.commit(board.people[0], other, HP_A)
+    with pytest.raises(ContractRevert, match=r"cannot be cancelled: 1 participant\(s\) already committed"):
+        client.cancel(board.owner, other)

@@ -120,3 +120,29 @@ def test_rpc_connection_to_a_real_node_and_wrong_chain_id(tmp_path: Path) -> Non
         assert rpc.accounts() == []
         with pytest.raises(WrongChain, match="not chain 1;"):
             connect(Settings(data_dir=tmp_path, chain=url), expected_chain_id=1)
+
+
+def test_rpc_url_that_is_not_an_ethereum_node(tmp_path: Path) -> None:
+    import http.server
+
+    class NotEthereum(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b"<html>hello</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), NotEthereum)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(NodeUnavailable, match=r"answers at .*, but not as an Ethereum JSON-RPC node"):
+            connect(Settings(data_dir=tmp_path, chain=url))
+    finally:
+        server.shutdown()
