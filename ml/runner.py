@@ -108,19 +108,23 @@ class EvaluationReport:
 
 def environment() -> dict[str, str]:
     """Library versions that decide the numbers, recorded in every report."""
-    import jax
-    import keras
-    import numpy
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {
+    import keras
+
+    found = {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "machine": platform.machine(),
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
-        "jax": jax.__version__,
-        "numpy": numpy.__version__,
     }
+    for package in ("numpy", "jax", "jaxlib", "torch"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            continue
+    return found
 
 
 def default_workers() -> int:
@@ -369,11 +373,14 @@ class Verification:
     reproduced: bool
     error: str | None
     result: SubmissionResult
+    environment_note: str = ""  # set when this machine's Keras differs from the manifest's
 
     def summary(self) -> str:
         if self.error:
             return f"Could not re-run {self.participant}'s submission: {self.error}"
         verdict = "reproduced" if self.reproduced else "NOT reproduced"
+        if self.environment_note and not self.reproduced:
+            verdict += f" ({self.environment_note})"
         return (
             f"{self.participant}: posted {self.posted_score_ppm} ppm, re-run gives "
             f"{self.recomputed_score_ppm} ppm: {verdict}."
@@ -394,6 +401,16 @@ def verify_submission(
     )
     result = report.submissions[0]
     recomputed = result.score_ppm
+    wanted = (manifest.evaluation.keras_version, manifest.evaluation.backend)
+    here = (report.environment["keras"], report.environment["backend"])
+    note = (
+        ""
+        if wanted == here
+        else (
+            f"the manifest asks for Keras {wanted[0]} on {wanted[1]}; "
+            f"this machine has Keras {here[0]} on {here[1]}"
+        )
+    )
     return Verification(
         participant=submission.participant,
         posted_score_ppm=int(posted_score_ppm),
@@ -401,4 +418,5 @@ def verify_submission(
         reproduced=recomputed is not None and recomputed == int(posted_score_ppm),
         error=result.error,
         result=result,
+        environment_note=note,
     )

@@ -119,7 +119,7 @@ def test_verify_reproduces_a_posted_score_and_catches_a_wrong_one(parallel_run, 
     posted = parallel.score_of(ERIN)
     good = verify_submission(manifest, files, Submission(ERIN, OTHER), posted, in_process=True)
     assert good.reproduced and good.recomputed_score_ppm == posted
-    assert "reproduced" in good.summary()
+    assert "reproduced" in good.summary() and good.environment_note == ""
     bad = verify_submission(manifest, files, Submission(ERIN, OTHER), posted + 1, in_process=True)
     assert not bad.reproduced and "NOT reproduced" in bad.summary()
 
