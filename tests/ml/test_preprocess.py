@@ -143,6 +143,11 @@ def test_training_classes_are_balanced_deterministically(synthetic):
     assert not np.array_equal(other[0], first.x_train)  # the seed picks which ones are kept
     capped = preprocess.balance(x, y, seed=7, cap=100)
     assert len(capped[1]) == 100 and capped[1].sum() == 50
+    whole_batches = preprocess.balance(x, y, seed=7, cap=100, multiple_of=16)
+    assert len(whole_batches[1]) == 96 and whole_batches[1].sum() == 48
+    odd_batch = preprocess.balance(x, y, seed=7, cap=100, multiple_of=15)
+    assert len(odd_batch[1]) == 90 and odd_batch[1].sum() == 45
+    assert len(first.y_train) % manifest.evaluation.batch_size == 0
 
 
 def _train_arrays(manifest, files):
