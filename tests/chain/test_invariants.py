@@ -40,6 +40,9 @@ from tests.chain.conftest import (
     Board,
 )
 
+# py-evm raises the recursion limit while it runs; hypothesis only notes that it will not reset it.
+pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
+
 HPS = [(1, 8, 0, 0, 0, 0, 10), (2, 64, 1, 1, 3, 200, 1000), (4, 512, 4, 7, 4, 800, 100_000)]
 WINDOW = 100  # seconds per window; time jumps are drawn on this scale
 
@@ -321,12 +324,16 @@ class BountyMachine(RuleBasedStateMachine):
         bond=st.sampled_from([0, 10**15]),
         min_acc=st.integers(1, 1_000_000),
         committers=st.lists(st.integers(0, 3), min_size=1, max_size=4, unique=True),
+        revealers=st.integers(0, 4),
     )
-    def first_bounty(self, owner, reward, bond, min_acc, committers):
-        """Start from a bounty with commitments, so runs spend their steps on the later phases."""
+    def first_bounty(self, owner, reward, bond, min_acc, committers, revealers):
+        """Start from a bounty with commitments and maybe reveals, so runs spend their steps on the
+        later phases (splits among several revealers, scoring, ties)."""
         self.create(owner, reward, bond, min_acc, (WINDOW, WINDOW, WINDOW))
         for person in committers:
             self.commit(0, person, HPS[person % len(HPS)], bytes([person + 1]) * 32)
+        for person in committers[:revealers]:
+            self.reveal(0, person, tamper=False, valid=1)
 
     @precondition(lambda self: self.bounties)
     @rule(index=st.integers(0, 3), which=st.sampled_from(["sub", "rev", "ev"]), offset=st.integers(-1, 0))
@@ -405,8 +412,8 @@ class BountyMachine(RuleBasedStateMachine):
 
 
 BountyMachine.TestCase.settings = hypothesis_settings(
-    max_examples=10,
-    stateful_step_count=30,
+    max_examples=20,
+    stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
