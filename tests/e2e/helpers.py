@@ -45,7 +45,7 @@ def fill_number(page: Any, key: str, value: Any) -> None:
 
 def choose(page: Any, key: str, option: str | re.Pattern[str]) -> None:
     """Pick an option of a selectbox by its visible text."""
-    keyed(page, key).locator('[data-baseweb="select"]').click()
+    keyed(page, key).get_by_role("button", name="Open").click()
     page.get_by_role("option", name=option).first.click()
     wait_idle(page)
 
