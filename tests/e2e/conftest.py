@@ -86,7 +86,7 @@ def page(browser: object, dashboard: StreamlitServer, request: pytest.FixtureReq
     context = browser.new_context(  # type: ignore[attr-defined]
         viewport={"width": 1400, "height": 1000}, color_scheme="light"
     )
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(60_000)  # a 2-core CI machine is slow to load and build data
     tab = context.new_page()
     yield tab
     report = getattr(request.node, "rep_call", None)
