@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -56,7 +55,7 @@ def _solc_version(binary: str) -> str | None:
 
     try:
         return get_version_str_from_solc_binary(binary)
-    except (OSError, subprocess.SubprocessError, Exception):
+    except Exception:  # missing, not executable, crashed or unparseable: not a usable solc
         return None
 
 
@@ -151,7 +150,8 @@ def compile_contract(
     if use_cache and cache_file.is_file():
         return json.loads(cache_file.read_text(encoding="utf-8"))
 
-    output = _run_solc(binary, _standard_input(source_path.name, source, COMPILER_SETTINGS), source_path.parent)
+    standard_input = _standard_input(source_path.name, source, COMPILER_SETTINGS)
+    output = _run_solc(binary, standard_input, source_path.parent)
     try:
         contract = output["contracts"][source_path.name][contract_name]
     except KeyError as exc:
