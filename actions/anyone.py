@@ -94,10 +94,9 @@ def bounty_label(bounty: Any, now: int) -> str:
 
 def created_at(backend: Any, bounty_id: int) -> int:
     """Timestamp of the block that created the bounty (one log query and one block read)."""
-    for event in backend.client.events(bounty_id, with_timestamps=False):
+    for event in backend.index.events(bounty_id):
         if event.name == "BountyCreated":
-            with backend.lock:
-                return int(backend.chain.w3.eth.get_block(event.block)["timestamp"])
+            return int(event.timestamp or 0)
     return 0
 
 
@@ -309,7 +308,7 @@ def plan_withdraw(backend: Any, sender: Any) -> TxPlan:
 def event_rows(backend: Any, bounty_id: int) -> list[dict[str, Any]]:
     """The bounty's events, oldest first, with participant labels and readable arguments."""
     rows = []
-    for event in backend.client.events(bounty_id):
+    for event in backend.index.events(bounty_id):
         args = {k: v for k, v in event.args.items() if k != "bountyId"}
         rows.append(
             {
@@ -348,7 +347,7 @@ def load_report(backend: Any, bounty_id: int) -> dict[str, Any] | None:
 
     import storage
 
-    posted = [e for e in backend.client.events(bounty_id, with_timestamps=False) if e.name == "ScoresPosted"]
+    posted = [e for e in backend.index.events(bounty_id) if e.name == "ScoresPosted"]
     if not posted:
         return None
     cid = storage.digest_to_cid(posted[-1].args["reportDigest"])
@@ -395,7 +394,7 @@ def start_verify(backend: Any, bounty_id: int, participant: str, runner: Any = N
     """Fetch what a verifier needs (files checked by CID), then re-run in a spawned worker."""
 
     submission = next(
-        (s for s in backend.client.submissions(bounty_id) if s.participant.lower() == participant.lower()),
+        (s for s in backend.index.submissions(bounty_id) if s.participant.lower() == participant.lower()),
         None,
     )
     if submission is None or not submission.scored:

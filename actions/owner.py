@@ -210,7 +210,7 @@ def plan_reveal_test_data(backend: Any, sender: Any, bounty_id: int) -> TxPlan:
 
 
 def revealed_submissions(backend: Any, bounty_id: int) -> list[Any]:
-    return [s for s in backend.client.submissions(bounty_id) if s.revealed]
+    return [s for s in backend.index.submissions(bounty_id) if s.revealed]
 
 
 def evaluation_job(
@@ -336,7 +336,7 @@ def plan_post_scores(backend: Any, sender: Any, bounty_id: int, report: dict[str
     body = {k: v for k, v in report.items() if k != "cid"}
     data = canonical_json(body)
     cid = storage.ipfs_cid(data)
-    already = {s.participant for s in client.submissions(bounty_id) if s.scored}
+    already = {s.participant for s in backend.index.submissions(bounty_id) if s.scored}
     scores = [
         (r["participant"], int(r["score_ppm"]))
         for r in body["submissions"]

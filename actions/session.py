@@ -43,6 +43,7 @@ class Backend:
     _client: Any = None
     _store: Any = None
     _wallet: Any = None
+    _index: Any = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
     # Background jobs of this backend (training, evaluation): per backend, so two data dirs in one
     # process (tests) never see each other's results.
@@ -70,6 +71,16 @@ class Backend:
                     secrets=SecretStore.open(self.settings),
                 )
             return self._client
+
+    @property
+    def index(self) -> Any:
+        """The incremental event index (``actions.index.BoardIndex``): submissions and events for pages."""
+        with self._lock:
+            if self._index is None:
+                from actions.index import BoardIndex
+
+                self._index = BoardIndex(self)
+            return self._index
 
     @property
     def store(self) -> Any:

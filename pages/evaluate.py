@@ -2,7 +2,7 @@
 
 Widget keys: ``eval_bounty`` (bounty picker); ``eval_reveal_test`` ("Reveal test data");
 ``eval_workers`` (worker processes, at least 1); ``eval_run`` ("Run evaluation");
-``eval_post`` ("Publish report and post scores").
+``eval_curves_of`` (whose curves to plot), ``eval_post`` ("Publish report and post scores").
 """
 
 from __future__ import annotations
@@ -148,15 +148,19 @@ if report is not None:
         scored = table[table["status"] == "scored"].assign(participant=lambda t: t["label"])
         if not scored.empty:
             st.plotly_chart(charts.leaderboard(scored, chosen.min_accuracy_ppm / 10_000), key="eval_chart")
-        for result in report["submissions"]:
-            curves = (result.get("training") or {}).get("curves")
-            if curves:
-                with st.expander(
-                    f"Curves: {backend().label_of(result['participant'])}", icon=":material/show_chart:"
-                ):
-                    st.plotly_chart(
-                        charts.training_curves(curves), key=f"eval_curves_{result['participant']}"
-                    )
+        with_curves = {
+            r["participant"]: r for r in report["submissions"] if (r.get("training") or {}).get("curves")
+        }
+        if with_curves:
+            shown = st.selectbox(
+                "Training curves of",
+                list(with_curves),
+                key="eval_curves_of",
+                format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
+            )
+            st.plotly_chart(
+                charts.training_curves(with_curves[shown]["training"]["curves"]), key="eval_curves"
+            )
         st.caption(f"Report CID: `{report['cid']}` (published with the scores).")
         if st.button(
             "Publish report and post scores", key="eval_post", type="primary", icon=":material/publish:"

@@ -1,8 +1,8 @@
 """Explorer / Verify (anyone): every bounty, its windows and events, the leaderboard, and a re-run check.
 
-Widget keys: ``exp_bounty`` (bounty picker); ``exp_participant`` (a scored participant) and
-``exp_verify`` ("Verify"), which re-trains that submission from the published files and says
-whether the posted score is reproduced.
+Widget keys: ``exp_bounty`` (bounty picker); ``exp_curves_of`` (whose report curves to plot);
+``exp_participant`` (a scored participant) and ``exp_verify`` ("Verify"), which re-trains that
+submission from the published files and says whether the posted score is reproduced.
 """
 
 from __future__ import annotations
@@ -108,15 +108,24 @@ with tab_board:
             report = None
         if report is not None:
             st.caption(f"Evaluation report `{report['cid']}`")
-            for result in report.get("submissions", []):
-                curves = (result.get("training") or {}).get("curves")
-                if curves:
-                    with st.expander(
-                        f"Curves: {backend().label_of(result['participant'])}", icon=":material/show_chart:"
-                    ):
-                        st.plotly_chart(
-                            charts.training_curves(curves), key=f"exp_curves_{result['participant']}"
-                        )
+            with_curves = {
+                r["participant"]: r
+                for r in report.get("submissions", [])
+                if (r.get("training") or {}).get("curves")
+            }
+            if with_curves:
+                # one chart at a time: a figure per submission would cost seconds with hundreds of them
+                shown = st.selectbox(
+                    "Training curves of",
+                    list(with_curves),
+                    key="exp_curves_of",
+                    format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
+                )
+                curves = with_curves[shown]["training"]["curves"]
+                st.plotly_chart(
+                    charts.training_curves(curves, f"Curves from the report: {short_address(shown)}"),
+                    key="exp_curves",
+                )
 
 with st.container(border=True):
     st.subheader(":material/fact_check: Verify a posted score")

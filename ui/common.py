@@ -93,7 +93,7 @@ def _bounties(settings: str, block: int) -> list:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _submissions(settings: str, block: int, bounty_id: int) -> list:
-    return backend().client.submissions(bounty_id)
+    return backend().index.submissions(bounty_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

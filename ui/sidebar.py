@@ -48,15 +48,14 @@ def _time_controls(b) -> None:
         help="Dev chains only: mine one block this far in the future, "
         "so a demo can cross a deadline in a click.",
     )
-    left, right = st.columns(2)
-    if left.button("Advance time", key="advance_time", icon=":material/fast_forward:", width="stretch"):
+    if st.button("Advance time", key="advance_time", icon=":material/fast_forward:", width="stretch"):
         try:
             b.chain.advance_time(int(minutes) * 60)
         except Exception as exc:
             st.error(plain_error(exc))
         else:
             st.toast(f"Chain time is now {utc(b.now())}", icon=":material/schedule:")
-    if right.button("Mine block", key="mine_block", icon=":material/add_box:", width="stretch"):
+    if st.button("Mine block", key="mine_block", icon=":material/add_box:", width="stretch"):
         try:
             b.chain.mine(1)
         except Exception as exc:
@@ -89,9 +88,8 @@ def wallet_panel() -> None:
         except Exception as exc:
             st.error(plain_error(exc))
             return
-        left, right = st.columns(2)
-        left.metric("Balance", eth(balance, places=4))
-        right.metric("To withdraw", eth(waiting, places=4))
+        st.metric("Balance", eth(balance, places=3))
+        st.metric("To withdraw", eth(waiting, places=4))
         if not b.chain.is_dev:
             _keystore_unlock(b)
 

@@ -63,7 +63,8 @@ def show_result(key: str) -> TxOutcome | None:
 
 
 def _table(rows: list[tuple[str, str]]) -> None:
-    st.table(pd.DataFrame({"": [v for _, v in rows]}, index=[k for k, _ in rows]))
+    frame = pd.DataFrame({"Value": [v for _, v in rows]}, index=pd.Index([k for k, _ in rows], name="Field"))
+    st.table(frame)
 
 
 def _dismiss() -> None:

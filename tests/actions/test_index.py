@@ -1,0 +1,64 @@
+"""The incremental event index agrees with the chain client, and follows a chain that went back."""
+
+from __future__ import annotations
+
+from actions import anyone
+from tests.actions import scenario
+
+
+def _comparable(rows):
+    return [
+        (
+            s.participant,
+            s.commit_order,
+            s.commitment,
+            s.commit_count,
+            s.revealed,
+            s.hyperparameters,
+            s.scored,
+            s.accuracy_ppm,
+            s.share_claimed,
+        )
+        for s in rows
+    ]
+
+
+def test_index_matches_the_client_through_a_whole_bounty():
+    b = scenario.backend()
+    bounty_id = scenario.create_bounty(b)
+    assert b.index.submissions(bounty_id) == []
+    scenario.commit_two(b, bounty_id)
+    assert _comparable(b.index.submissions(bounty_id)) == _comparable(b.client.submissions(bounty_id))
+    scenario.reveal_two(b, bounty_id)
+    rows = b.index.submissions(bounty_id)
+    assert all(s.revealed and s.hyperparameters is not None for s in rows)
+    assert _comparable(rows) == _comparable(b.client.submissions(bounty_id))
+    # scores come from postScores calldata
+    scenario.reveal_test_data(b, bounty_id)
+    b.chain.advance_time(601)
+    from actions import owner
+
+    report = {
+        "submissions": [
+            {"participant": s.participant, "status": "scored", "score_ppm": 400_000 + n}
+            for n, s in enumerate(rows)
+        ],
+        "format": "test",
+    }
+    assert owner.plan_post_scores(b, b.dev_senders()[0], bounty_id, report).execute().ok
+    assert _comparable(b.index.submissions(bounty_id)) == _comparable(b.client.submissions(bounty_id))
+    names = [(e.name, e.block, e.tx_hash) for e in b.index.events(bounty_id)]
+    assert names == [(e.name, e.block, e.tx_hash) for e in b.client.events(bounty_id)]
+    assert anyone.created_at(b, bounty_id) == b.client.events(bounty_id)[0].timestamp
+
+
+def test_index_starts_again_after_a_revert():
+    b = scenario.backend()
+    bounty_id = scenario.create_bounty(b)
+    snapshot = b.chain.snapshot()
+    scenario.commit_two(b, bounty_id)
+    assert len(b.index.submissions(bounty_id)) == 2
+    b.chain.revert(snapshot)
+    b.chain.mine(3)  # the chain grows past the old height with other blocks
+    assert b.index.submissions(bounty_id) == []
+    assert [e.name for e in b.index.events(bounty_id)] == ["BountyCreated"]
