@@ -20,12 +20,13 @@ from the time it jumped to. Offset and a pending exact timestamp are stored in t
 
 from __future__ import annotations
 
+import fcntl
 import os
 import struct
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
@@ -65,15 +66,18 @@ class JournalCorrupt(ChainError):
 class JournaledDB(MemoryDB):
     """A MemoryDB whose writes are appended to a file; ``commit`` makes them durable."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
         super().__init__({})
         self.path = path
+        self.read_only = read_only
         self._pending: list[bytes] = []
         self.live_bytes = 0
         self.file_bytes = 0
         self.load_seconds = 0.0
         self._load()
-        self._file = open(self.path, "ab")  # noqa: SIM115 (kept open for the chain's lifetime)
+        self._file: IO[bytes] | None = None
+        if not read_only:
+            self._file = open(self.path, "ab")  # noqa: SIM115 (kept open for the chain's lifetime)
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         super().__setitem__(key, value)
@@ -86,6 +90,9 @@ class JournaledDB(MemoryDB):
     def commit(self) -> None:
         """Append the writes since the last commit and a closing record, then fsync."""
         if not self._pending:
+            return
+        if self._file is None:  # read-only: nothing may reach the disk
+            self._pending.clear()
             return
         self._pending.append(_HEADER.pack(b"C", 0, 0))
         blob = b"".join(self._pending)
@@ -101,7 +108,8 @@ class JournaledDB(MemoryDB):
 
     def close(self) -> None:
         self.commit()
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
     def _load(self) -> None:
         if not self.path.exists():
@@ -128,7 +136,7 @@ class JournaledDB(MemoryDB):
                 value = data[pos + _HEADER.size + klen : end] if kind == b"S" else None
                 staged.append((kind, key, value))
             pos = end
-        if good_end < len(data):
+        if good_end < len(data) and not self.read_only:
             # a crash in the middle of a write: keep every complete request, drop the torn tail
             with open(self.path, "r+b") as handle:
                 handle.truncate(good_end)
@@ -143,7 +151,7 @@ class JournaledDB(MemoryDB):
 
     def compact_if_worthwhile(self, ratio: float = 3.0, min_bytes: int = 1 << 20) -> bool:
         """Rewrite the journal as one snapshot when dead records dominate it."""
-        if self.file_bytes <= max(ratio * self.live_bytes, min_bytes):
+        if self._file is None or self.file_bytes <= max(ratio * self.live_bytes, min_bytes):
             return False
         self.commit()
         tmp = self.path.with_suffix(".compact")
@@ -159,6 +167,27 @@ class JournaledDB(MemoryDB):
         self._file = open(self.path, "ab")  # noqa: SIM115
         self.file_bytes = self.path.stat().st_size
         return True
+
+
+def _exclusive(path: Path) -> tuple[IO[str] | None, str]:
+    """Take the exclusive lock on the chain's folder: two writers would interleave their journals.
+
+    Returns (the held lock file, "") or (None, the holder's pid) when another connection holds it.
+    The OS drops the lock when the process dies, so a crash never leaves the chain locked.
+    """
+    handle = open(path, "a+")  # noqa: SIM115 (held for the chain's lifetime)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        return None, holder
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle, ""
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -177,6 +206,8 @@ class _LockedTesterProvider(EthereumTesterProvider):
         self._chain = chain
 
     def make_request(self, method: Any, params: Any) -> Any:
+        if method in _MUTATING:
+            self._chain._check_writable()
         with self._chain.lock:
             self._chain._before_request()
             head = self._chain._head_number()
@@ -196,10 +227,32 @@ class EmbeddedChain(DevChain):
 
     kind = "embedded"
 
-    def __init__(self, folder: Path, accounts: int = 10) -> None:
+    def __init__(self, folder: Path, accounts: int = 10, read_only: bool | None = None) -> None:
+        """Open (or create) the chain in ``folder``.
+
+        ``read_only=None`` (the default) writes when it can and falls back to a read-only view when
+        another connection already holds the folder (a worker process reading bounties while the
+        dashboard runs); ``False`` insists on writing; ``True`` never writes.
+        """
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        self.db = JournaledDB(folder / "state.journal")
+        self._lock_file: IO[str] | None = None
+        self.holder = ""
+        if read_only is not True:
+            self._lock_file, self.holder = _exclusive(folder / "state.lock")
+            if self._lock_file is None and read_only is False:
+                raise ChainError(
+                    f"The embedded chain in {folder} is already open for writing (by process {self.holder}); "
+                    "close that dashboard or script first, or run HYPERBOUNTY_CHAIN=anvil to share one chain "
+                    "between programs."
+                )
+        self.read_only = self._lock_file is None
+        try:
+            self.db = JournaledDB(folder / "state.journal", read_only=self.read_only)
+        except BaseException:
+            if self._lock_file is not None:
+                self._lock_file.close()
+            raise
         fresh = len(self.db) == 0
         if not fresh:
             accounts = int(self.db[_ACCOUNTS_KEY].decode())
@@ -231,7 +284,8 @@ class EmbeddedChain(DevChain):
 
     @property
     def description(self) -> str:
-        return f"embedded chain (py-evm), id {self.chain_id}"
+        suffix = " (read-only)" if self.read_only else ""
+        return f"embedded chain (py-evm), id {self.chain_id}{suffix}"
 
     @property
     def journal_load_seconds(self) -> float:
@@ -245,7 +299,18 @@ class EmbeddedChain(DevChain):
             return
         with self.lock:
             self.db.close()
+            if self._lock_file is not None:
+                self._lock_file.close()  # releases the flock
         super().close()
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            holder = f"process {self.holder}" if self.holder else "another connection"
+            raise ChainError(
+                f"This view of the embedded chain is read-only because {holder} has it open for writing; "
+                "send transactions from there, or run HYPERBOUNTY_CHAIN=anvil to share one chain between "
+                "programs."
+            )
 
     # -- clock --------------------------------------------------------------------------------
 
@@ -280,6 +345,7 @@ class EmbeddedChain(DevChain):
     # -- dev powers ---------------------------------------------------------------------------
 
     def set_next_timestamp(self, ts: int) -> None:
+        self._check_writable()
         with self.lock:
             ts = self._check_future(ts)
             self.db[_NEXT_TS_KEY] = str(ts).encode()
@@ -299,6 +365,7 @@ class EmbeddedChain(DevChain):
             return int(self.tester.take_snapshot())
 
     def revert(self, snapshot_id: Any) -> None:
+        self._check_writable()
         with self.lock:
             head = self._head_number()
             self._before_request()

@@ -160,3 +160,31 @@ def test_a_killed_process_loses_nothing_it_was_told_succeeded(isolated_data_dir:
         a = conn.accounts()
         assert conn.w3.eth.get_balance(a[3]) == 10**24 + 12345
         assert conn.latest_timestamp() == clock
+
+
+def test_a_second_connection_reads_but_never_writes(tmp_path: Path) -> None:
+    """Two writers would interleave the journal; a second connection gets a read-only view instead."""
+    import pytest
+
+    from chain.errors import ChainError
+
+    folder = tmp_path / "embedded"
+    first = EmbeddedChain(folder)
+    a = first.accounts()
+    first.w3.eth.send_transaction({"from": a[0], "to": a[1], "value": 99})
+    size = (folder / "state.journal").stat().st_size
+    with pytest.raises(ChainError, match=f"already open for writing \\(by process {os.getpid()}\\)"):
+        EmbeddedChain(folder, read_only=False)
+    viewer = EmbeddedChain(folder)  # e.g. a worker process while the dashboard runs
+    assert viewer.read_only and "read-only" in viewer.description
+    assert viewer.w3.eth.get_balance(a[1]) == first.w3.eth.get_balance(a[1])
+    with pytest.raises(ChainError, match=f"read-only because process {os.getpid()} has it open"):
+        viewer.w3.eth.send_transaction({"from": a[0], "to": a[1], "value": 1})
+    with pytest.raises(ChainError, match="read-only"):
+        viewer.advance_time(60)
+    viewer.close()
+    assert (folder / "state.journal").stat().st_size == size  # the viewer wrote nothing
+    first.close()
+    second = EmbeddedChain(folder)  # the lock went with the first connection
+    assert not second.read_only and second.latest_block() == 1
+    second.close()
