@@ -28,8 +28,13 @@ def backend() -> Backend:
     return _backend(repr(get_settings()))
 
 
+UNLOCKED_KEY = "unlocked"
+
+
 def accounts() -> list[Account]:
-    return backend().accounts()
+    """Dev accounts of the node plus keystore accounts unlocked in this browser session."""
+    unlocked = st.session_state.get(UNLOCKED_KEY, {})
+    return backend().accounts() + [Account(signer.label, address) for address, signer in unlocked.items()]
 
 
 def current_account() -> Account | None:
@@ -75,8 +80,8 @@ def current_sender():
         address = st.session_state.get(ACCOUNT_KEY)
         if not address:
             return None
-        return backend().sender(address, st.session_state.get("unlocked", {}))
-    return backend().sender(account.address, st.session_state.get("unlocked", {}))
+        return backend().sender(address, st.session_state.get(UNLOCKED_KEY, {}))
+    return backend().sender(account.address, st.session_state.get(UNLOCKED_KEY, {}))
 
 
 def settings_key() -> str:

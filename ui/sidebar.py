@@ -7,7 +7,8 @@ Widget keys (stable; the browser tests drive them):
 * ``advance_minutes`` (number input) + ``advance_time`` (button): move a dev
   chain's clock forward; ``mine_block`` (button): mine one empty block;
 * on networks without node-managed accounts, ``keystore_file`` / ``keystore_password``
-  and ``keystore_unlock``.
+  and ``keystore_unlock``: the unlocked signer lives only in this browser session
+  (``st.session_state["unlocked"]``), never in the shared backend.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import streamlit as st
 from actions import anyone
 from actions.display import eth, short_address, utc
 from actions.errors import plain_error
-from ui.common import ACCOUNT_KEY, backend, current_account
+from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, accounts, backend, current_account
 
 
 def network_panel() -> None:
@@ -71,8 +72,9 @@ def wallet_panel() -> None:
             st.caption("No accounts yet.")
             _keystore_unlock(b)
             return
-        options = [a.address for a in b.accounts()]
-        labels = {a.address: f"{a.label} · {short_address(a.address)}" for a in b.accounts()}
+        known = accounts()
+        options = [a.address for a in known]
+        labels = {a.address: f"{a.label} · {short_address(a.address)}" for a in known}
         st.selectbox(
             "Account",
             options,
@@ -104,9 +106,10 @@ def _keystore_unlock(b) -> None:
                 st.error("Choose a keystore JSON file first.")
                 return
             try:
-                address = anyone.unlock_keystore(b, upload.getvalue(), password)
+                signer = anyone.unlock_keystore(b, upload.getvalue(), password)
             except Exception as exc:
                 st.error(plain_error(exc))
             else:
-                st.session_state[ACCOUNT_KEY] = address
+                st.session_state.setdefault(UNLOCKED_KEY, {})[signer.address] = signer
+                st.session_state[ACCOUNT_KEY] = signer.address
                 st.rerun()
