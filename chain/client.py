@@ -29,6 +29,7 @@ from chain.errors import (
     InsufficientFunds,
     NodeUnavailable,
     NonceClash,
+    SecretsError,
     decode_revert,
     node_down_message,
     revert_data,
@@ -501,13 +502,21 @@ class BountyBoardClient:
         return self.transact(sender, "reveal", (int(bounty_id), hp.as_tuple(), _bytes(salt)))
 
     def stored_secret(self, bounty_id: int, participant: str) -> SubmissionSecret:
-        """The stored secret matching the commitment the chain holds for ``participant``."""
+        """The stored secret matching the commitment the chain holds for ``participant``.
+
+        The contract keeps a prefix of the commitment until the reveal; after a replacement commit
+        only the secret with that prefix can open it.
+        """
         prefix = self.submission_view(bounty_id, participant)["commitment_prefix"]
         stored = self.secrets.submissions(self.chain_id, self.address, bounty_id, participant)
+        if not stored:  # raises the "no salt stored on this machine" message
+            return self.secrets.submission(self.chain_id, self.address, bounty_id, participant)
         matching = [s for s in stored if s.commitment[: len(prefix)] == prefix] if any(prefix) else stored
         if not matching:
-            return self.secrets.submission(
-                self.chain_id, self.address, bounty_id, participant, commitment=b"\0"
+            raise SecretsError(
+                f"The salts stored here for {to_checksum_address(participant)} on bounty {bounty_id} do not "
+                "match the commitment on chain (it was made from another machine or data folder); import the "
+                "secrets file exported there."
             )
         return matching[-1]
 

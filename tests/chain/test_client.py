@@ -257,3 +257,22 @@ def test_cancel_before_any_commit_refunds_the_owner(board: Board) -> None:
     client.commit(board.people[0], other, HP_A)
     with pytest.raises(ContractRevert, match=r"cannot be cancelled: 1 participant\(s\) already committed"):
         client.cancel(board.owner, other)
+
+
+def test_a_salt_from_elsewhere_is_named_not_sent(board: Board) -> None:
+    import shutil
+
+    from chain.secrets import SubmissionSecret, new_salt
+
+    client, p1 = board.client, board.people[0]
+    bounty_id = new_bounty(board)
+    client.commit(p1, bounty_id, HP_A)
+    shutil.rmtree(client.secrets.folder / str(client.chain_id) / client.address / "submissions")
+    client.secrets.save(
+        SubmissionSecret(client.chain_id, client.address, bounty_id, p1.address, HP_A, new_salt())
+    )
+    go_to(board, bounty_id, "submission")
+    block = board.conn.latest_block()
+    with pytest.raises(SecretsError, match="do not match the commitment on chain"):
+        client.reveal(p1, bounty_id)
+    assert board.conn.latest_block() == block
