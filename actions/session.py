@@ -44,6 +44,7 @@ class Backend:
     _store: Any = None
     _wallet: Any = None
     _index: Any = None
+    _labels: dict[str, str] | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
     # Background jobs of this backend (training, evaluation): per backend, so two data dirs in one
     # process (tests) never see each other's results.
@@ -116,11 +117,11 @@ class Backend:
         raise ActionError(f"{address} is not an account this wallet can sign for; unlock its keystore first.")
 
     def label_of(self, address: str) -> str:
-        lowered = address.lower()
-        for account in self.accounts():
-            if account.address.lower() == lowered:
-                return account.label
-        return address
+        """"Owner", "Participant 3", ... for a dev account; the address itself otherwise."""
+        with self._lock:
+            if self._labels is None:
+                self._labels = {a.address.lower(): a.label for a in self.dev_senders()}
+        return self._labels.get(str(address).lower(), address)
 
     def latest_block(self) -> tuple[int, int]:
         """(number, timestamp) of the latest block: the chain's clock."""
