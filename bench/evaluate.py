@@ -175,6 +175,7 @@ def main() -> None:
         f"{len(hps)} submissions; {psutil.cpu_count()} cores"
     )
 
+    load_at_start = os.getloadavg()
     cache = Path(os.environ["HYPERBOUNTY_DATA_DIR"]) / "cache" / "preprocessed"
     old_rows, old_meter = old_way(manifest, files, hps)
     for f in cache.glob("*.npz"):
@@ -232,6 +233,10 @@ def main() -> None:
     print(f"runner : {run_meter.summary()}  workers={report.runner['workers']}")
     print(f"speed-up (old wall / runner wall): {speedup:.2f}x; scores and curves identical: {identical}")
     print(
+        f"load average at start / end: {load_at_start[0]:.1f} / {os.getloadavg()[0]:.1f} "
+        f"on {psutil.cpu_count()} cores"
+    )
+    print(
         f"3 typical submissions (1x32, 2x64, 3x128) under the runner: {three_meter.wall:.1f} s "
         "(target <= 180 s)"
     )
@@ -250,6 +255,7 @@ def main() -> None:
         "machine": {
             "platform": platform.platform(),
             "cores": psutil.cpu_count(),
+            "load_average_at_start": load_at_start,
             "load_average_at_end": os.getloadavg(),
             **report.environment,
         },

@@ -300,8 +300,10 @@ def _run_pool(manifest, prepared_path, submissions, workers, threads, progress, 
     pool = [start() for _ in range(workers)]
     try:
         while len(results) < len(submissions):
-            for worker in pool:
+            for n, worker in enumerate(pool):
                 if worker.holding is None and todo:
+                    if not worker.process.is_alive():  # died while idle: a fresh one takes the task
+                        pool[n] = worker = start()
                     worker.holding = todo.pop(0)
                     worker.tasks.put((worker.holding, submissions[worker.holding]))
             _drain(outbox, results, pool, progress, timeout=0.5)
