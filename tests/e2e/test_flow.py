@@ -1,0 +1,180 @@
+"""The whole bounty in a real browser: dataset, bounty, two commits, reveals, evaluation, payout.
+
+One test, in order, on a fresh data dir and the embedded chain, with the tiny protocol so
+the evaluation trains two very small models for one epoch. It drives only what a person
+would click (the sidebar wallet and clock, each page's widgets, the confirmation dialog)
+and saves a screenshot of every page to tests/e2e/artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.helpers import (
+    assert_no_exception,
+    choose,
+    click,
+    fill_number,
+    goto_page,
+    keyed,
+    metric_eth,
+    wait_idle,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TRAINING_TIMEOUT_MS = 600_000  # two tiny models; generous for a 2-core CI machine
+
+
+def shot(page: Any, name: str, height: int = 1500, anchor: Any = None) -> None:
+    """The page from its top (or from ``anchor``) in a taller window; Streamlit scrolls an inner element."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": height})
+    page.evaluate("""() => {
+        window.scrollTo(0, 0);
+        for (const el of document.querySelectorAll('*')) { if (el.scrollTop > 0) el.scrollTop = 0; }
+    }""")
+    if anchor is not None:
+        anchor.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def confirm_transaction(page: Any, expect: str = "Mined") -> None:
+    """Confirm in the wallet dialog, wait until it is mined, close the dialog."""
+    dialog = page.get_by_role("dialog")
+    try:
+        dialog.wait_for(timeout=20_000)
+    except Exception:
+        alerts = [a.inner_text() for a in page.get_by_test_id("stAlert").all()]
+        raise AssertionError(f"no confirmation dialog opened; the page says: {alerts}") from None
+    keyed(dialog, "tx_confirm").get_by_role("button").click()
+    dialog.get_by_text(expect, exact=True).wait_for(timeout=60_000)
+    keyed(dialog, "tx_close").get_by_role("button").click()
+    dialog.wait_for(state="detached")
+    wait_idle(page)
+    assert_no_exception(page)
+
+
+def use_account(page: Any, label: str) -> None:
+    from playwright.sync_api import expect
+
+    choose(page, "account", re.compile(f"^{re.escape(label)} "))
+    expect(keyed(page, "account").get_by_role("combobox")).to_have_value(re.compile(f"^{re.escape(label)} "))
+
+
+def advance_clock(page: Any, minutes: int) -> None:
+    fill_number(page, "advance_minutes", minutes)
+    click(page, "advance_time")
+
+
+def build_dataset(page: Any) -> None:
+    choose(page, "pp_protocol", re.compile("^Tiny"))
+    click(page, "pp_load")
+    page.get_by_role("tab", name=re.compile("Normalised")).wait_for()
+    click(page, "pp_build")
+    page.get_by_role("heading", name=re.compile("Built dataset")).wait_for()
+    assert_no_exception(page)
+    shot(page, "preprocess")
+
+
+def create_bounty(page: Any) -> None:
+    goto_page(page, "Initialize")
+    fill_number(page, "init_min_acc", 1)  # any sane model beats 1 %: a winner is paid
+    fill_number(page, "init_submission_min", 10)
+    fill_number(page, "init_reveal_min", 10)
+    shot(page, "initialize")
+    click(page, "init_create")
+    page.get_by_role("dialog").get_by_text("createBounty").wait_for()
+    shot(page, "confirm-dialog")
+    confirm_transaction(page)
+    page.get_by_text(re.compile(r"Bounty #1 is open")).wait_for()
+
+
+def commit(page: Any, label: str, units: int) -> None:
+    use_account(page, label)
+    fill_number(page, "hp_lstm_layers", 1)
+    fill_number(page, "hp_lstm_units", units)
+    fill_number(page, "hp_dense_layers", 0)
+    click(page, "submit_commit")
+    confirm_transaction(page)
+    page.get_by_text(re.compile("committed, not yet revealed")).wait_for()
+
+
+def reveal(page: Any, label: str) -> None:
+    use_account(page, label)
+    click(page, "submit_reveal")
+    confirm_transaction(page)
+    page.get_by_text(re.compile(r": revealed \(commit")).wait_for()
+
+
+def evaluate_and_post(page: Any) -> None:
+    use_account(page, "Owner")
+    goto_page(page, "Evaluate")
+    click(page, "eval_reveal_test")
+    confirm_transaction(page)
+    page.get_by_text(re.compile("^Revealed: ")).wait_for()
+    advance_clock(page, 11)  # into the evaluation window, where scores may be posted
+    fill_number(page, "eval_workers", 1)  # one spawned worker trains both, one after the other
+    click(page, "eval_run")
+    keyed(page, "eval_post").wait_for(timeout=TRAINING_TIMEOUT_MS)
+    wait_idle(page)
+    assert_no_exception(page)
+    shot(page, "evaluate")
+    shot(page, "evaluate-leaderboard", anchor=page.get_by_role("heading", name=re.compile("Leaderboard")))
+    click(page, "eval_post")
+    confirm_transaction(page)
+
+
+def finalize_and_find_winner(page: Any) -> str:
+    goto_page(page, "Finalize")
+    click(page, "fin_finalize")
+    confirm_transaction(page)
+    outcome = page.get_by_text(re.compile(r"winner 0x")).first.inner_text()
+    match = re.search(r"winner (0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4})", outcome)
+    assert match, f"no winner in the outcome: {outcome!r}"
+    return match.group(1)
+
+
+def test_whole_bounty_in_the_browser(page, dashboard) -> None:
+    page.goto(dashboard.url)
+    wait_idle(page)
+    build_dataset(page)
+    create_bounty(page)
+
+    goto_page(page, "Submit")
+    commit(page, "Participant 1", units=8)
+    commit(page, "Participant 2", units=16)
+    shot(page, "submit")
+
+    advance_clock(page, 11)  # past the submission deadline
+    reveal(page, "Participant 1")
+    reveal(page, "Participant 2")
+
+    evaluate_and_post(page)
+    winner_short = finalize_and_find_winner(page)
+
+    choose(page, "account", re.compile(re.escape(winner_short)))
+    sidebar = page.get_by_test_id("stSidebar")
+    waiting = metric_eth(sidebar, "To withdraw")
+    before = metric_eth(sidebar, "Balance")
+    assert waiting >= 1, f"the winner should have the 1 ETH reward waiting, has {waiting}"
+    click(page, "fin_withdraw")
+    confirm_transaction(page)
+    after = metric_eth(sidebar, "Balance")
+    assert after > before, f"the winner's balance did not rise: {before} -> {after}"
+    assert metric_eth(sidebar, "To withdraw") == 0
+    shot(page, "finalize")
+
+    goto_page(page, "Explorer / Verify")
+    metrics = page.get_by_test_id("stMetric")
+    metrics.filter(has_text="Phase").filter(has_text="Finalized").wait_for()
+    metrics.filter(has_text="Outcome").filter(has_text="winner paid").wait_for()
+    assert_no_exception(page)
+    shot(page, "explorer")
