@@ -331,6 +331,10 @@ def _describe_args(backend: Any, args: dict[str, Any]) -> str:
             value = "0x" + value.hex()[:12] + "…"
         elif isinstance(value, tuple):
             value = "(" + ", ".join(str(v) for v in value) + ")"
+        elif key == "outcome" and isinstance(value, int):
+            from chain.client import Outcome
+
+            value = Outcome(value).label if value in Outcome._value2member_map_ else value
         elif key.endswith("Deadline") and isinstance(value, int):
             value = utc(value)
         elif key.endswith("Ppm") and isinstance(value, int):

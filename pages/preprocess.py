@@ -77,6 +77,13 @@ def _preview(load_args: tuple, interval: str, last_rows: int, coins: tuple[str, 
     return datasets.preview_frame(_load(*load_args), interval, last_rows or None, list(coins))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _balance(dataset_id: str) -> pd.DataFrame:
+    """Class balance of a kept dataset (its files never change under the same id)."""
+    built = next(d for d in datasets.saved() if d.dataset_id == dataset_id)
+    return datasets.class_balance(built)
+
+
 with st.container(border=True):
     st.subheader("Source")
     st.selectbox(
@@ -268,7 +275,7 @@ if built is not None:
         )
         try:
             st.plotly_chart(
-                charts.class_balance(datasets.class_balance(built), manifest.target_coin),
+                charts.class_balance(_balance(built.dataset_id), manifest.target_coin),
                 key="pp_chart_balance",
             )
         except Exception as exc:
