@@ -101,17 +101,18 @@ print(json.dumps({"score": result.score_ppm, "curves": result.curves}))
 
 @pytest.mark.slow
 def test_same_manifest_hyperparameters_and_seed_give_the_same_score_in_two_processes(tiny_task, tmp_path):
+    """The second process shares the first one's data dir: its XLA programs come from the disk cache."""
     manifest, files = tiny_task
     (tmp_path / "manifest.json").write_bytes(manifest.to_bytes())
     for name, data in files.items():
         (tmp_path / f"split.{name}").write_bytes(data)
     args = [str(tmp_path / "manifest.json"), str(tmp_path / "split"), json.dumps(list(SMALL.as_tuple()))]
     outputs = []
-    for run in range(2):
+    for _ in range(2):
         # the same environment as this process: e.g. OPENBLAS_CORETYPE changes the last bit of val_loss
         env = {
             **os.environ,
-            "HYPERBOUNTY_DATA_DIR": str(tmp_path / f"data{run}"),
+            "HYPERBOUNTY_DATA_DIR": str(tmp_path / "data"),
             "PYTHONPATH": str(REPO_ROOT),
         }
         done = subprocess.run(
@@ -124,6 +125,7 @@ def test_same_manifest_hyperparameters_and_seed_give_the_same_score_in_two_proce
         )
         assert done.returncode == 0, done.stderr[-2000:]
         outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        assert any((tmp_path / "data" / "cache" / "xla").iterdir()), "no compiled program was cached"
     assert outputs[0] == outputs[1]  # bit for bit: floats compared exactly
     in_process = train_submission(manifest, prepare(manifest, files), SMALL)
     assert in_process.score_ppm == outputs[0]["score"]
