@@ -13,7 +13,7 @@ import streamlit as st
 from actions import anyone
 from actions.display import eth
 from ui import tx
-from ui.common import backend, bounty_picker, current_sender, show_error
+from ui.common import account_state, backend, bounty_picker, current_sender, show_error
 
 st.title(":material/payments: Finalize")
 st.caption("Anyone: settle a bounty once its windows allow it, then each credited account withdraws its ETH.")
@@ -32,12 +32,12 @@ def _balances(credited: list[str]) -> dict[str, dict[str, int]]:
     The owner, the leader, whoever finalize credits and the selected account: a handful of
     reads whatever the number of submissions.
     """
-    b = backend()
     people = [chosen.owner, chosen.leader, *credited, sender.address]
     seen: dict[str, dict[str, int]] = {}
     for who in people:
         if who not in seen and int(who, 16) != 0:
-            seen[who] = {"balance": b.balance(who), "credit": anyone.pending_withdrawal(b, who)}
+            balance, credit = account_state(who)
+            seen[who] = {"balance": balance, "credit": credit}
     return seen
 
 

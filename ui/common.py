@@ -150,3 +150,16 @@ def bounty_picker(key: str, label: str = "Bounty"):
     picked = st.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)))
     select_bounty(picked)
     return bounty(picked)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _account_state(settings: str, block: int, address: str) -> tuple[int, int]:
+    from actions.anyone import pending_withdrawal
+
+    b = backend()
+    return b.balance(address), pending_withdrawal(b, address)
+
+
+def account_state(address: str) -> tuple[int, int]:
+    """(balance, amount waiting in withdraw) in wei, read once per block per account."""
+    return _account_state(settings_key(), block_key(), address)

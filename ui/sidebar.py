@@ -18,7 +18,7 @@ import streamlit as st
 from actions import anyone
 from actions.display import eth, short_address, utc
 from actions.errors import plain_error
-from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, accounts, backend, current_account
+from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, account_state, accounts, backend, current_account
 
 
 def network_panel() -> None:
@@ -85,8 +85,7 @@ def wallet_panel() -> None:
         address = st.session_state[ACCOUNT_KEY]
         st.code(address, language=None)
         try:
-            balance = b.balance(address)
-            waiting = anyone.pending_withdrawal(b, address)
+            balance, waiting = account_state(address)
         except Exception as exc:
             st.error(plain_error(exc))
             return
