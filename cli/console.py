@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich.console import Console
@@ -47,32 +47,7 @@ class FlowConsole:
             table.add_row(*(str(cell) for cell in row))
         self.console.print(table)
 
-    def follow(self, runner: Any, keys: list[str], titles: Mapping[str, str], poll: float = 0.2,
-               timeout: float = 3600.0) -> dict[str, Any]:
-        """Show a progress bar per job until every job is done; returns the final job views by key."""
-        columns = (TextColumn("  {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                   TextColumn("{task.fields[message]}"), TimeElapsedColumn())
-        finals: dict[str, Any] = {}
-        deadline = time.monotonic() + timeout
-        with Progress(*columns, console=self.console, transient=False) as progress:
-            tasks = {key: progress.add_task(titles.get(key, key), total=1.0, message="") for key in keys}
-            while len(finals) < len(keys):
-                for key, task in tasks.items():
-                    if key in finals:
-                        continue
-                    view = runner.get(key)
-                    if view is None:
-                        continue
-                    progress.update(task, completed=view.fraction, message=view.message[:60])
-                    if not view.active:
-                        finals[key] = view
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"jobs still running after {timeout:.0f} s: "
-                                       + ", ".join(k for k in keys if k not in finals))
-                time.sleep(poll)
-        return finals
-
-    def follow_evaluation(self, runner: Any, key: str, label: Any, poll: float = 0.2,
+    def follow_evaluation(self, runner: Any, key: str, label: Callable[[str], str], poll: float = 0.2,
                           timeout: float = 3600.0) -> Any:
         """Overall progress plus one bar per submission (the job reports ``sub:<i>`` rows)."""
         columns = (TextColumn("  {task.description:<16}"), BarColumn(),

@@ -130,10 +130,9 @@ class Flow:
 
     def network(self) -> None:
         self.out.step("Network and wallet")
-        board = anyone.board_address(self.backend) or "(deployed on first use)"
         self.out.facts({
-            "chain": f"{self.backend.settings.chain} (chain id {self.backend.chain.w3.eth.chain_id})",
-            "BountyBoard": board if board.startswith("0x") else str(self.backend.client.address),
+            "chain": f"{self.backend.settings.chain} (chain id {self.backend.chain.chain_id})",
+            "BountyBoard": str(self.backend.client.address),  # deployed on first use on a dev chain
             "data dir": self.record.data_dir,
             "protocol": self.args.protocol,
         })

@@ -76,3 +76,22 @@ def test_participants_get_distinct_submissions():
     assert participant_hyperparameters(3) == hps[:3]
     args = build_parser().parse_args(["flow"])
     assert (args.participants, args.protocol, args.workers) == (3, "demo", None)
+
+
+def test_a_chain_held_by_another_program_ends_the_flow_with_a_sentence(tmp_path, monkeypatch):
+    """The dashboard holds the embedded chain of a data dir: the flow says so instead of a traceback."""
+    import settings as settings_module
+    from chain.providers import connect
+
+    data_dir = tmp_path / "held"
+    monkeypatch.setenv("HYPERBOUNTY_DATA_DIR", str(data_dir))
+    settings_module.get_settings.cache_clear()
+    holder = connect(settings_module.get_settings())
+    try:
+        result = run_cli("flow", "--protocol", "tiny", "--participants", "2", "--data-dir", str(data_dir))
+    finally:
+        holder.close()
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output[-3000:]
+    assert "✗" in output and "Traceback" not in output
+    assert "already open" in output or "read-only" in output
