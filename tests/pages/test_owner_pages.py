@@ -87,3 +87,24 @@ def test_initialize_as_a_participant_is_allowed_by_the_contract_and_labelled_in_
     assert "Participant 1" in tables_text(at)
     click(at, "tx_confirm")
     assert b.client.bounty(1).owner == participant
+
+
+def _csv(rows: int, start: int = 1_530_000_000, step: int = 60) -> bytes:
+    lines = ["time,BTC_close,BTC_volume,LTC_close,LTC_volume"]
+    for n in range(rows):
+        lines.append(f"{start + n * step},{6000 + (n * 7) % 50},{1 + n % 5},{80 + (n * 3) % 9},{2 + n % 3}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_preprocess_upload_reports_the_bad_row_then_accepts_a_good_file():
+    at = open_page("preprocess")
+    at.radio(key="pp_source").set_value("upload").run()
+    bad = _csv(200).replace(b"\n1530000120,", b"\n1530000120x,", 1)
+    at.file_uploader(key="pp_upload").upload("prices.csv", bad, "text/csv").run()
+    click(at, "pp_load")
+    assert any("Row 4, column time" in e for e in errors(at)), errors(at)
+    at.file_uploader(key="pp_upload").upload("prices.csv", _csv(3000), "text/csv").run()
+    click(at, "pp_load")
+    assert not errors(at), errors(at)
+    assert at.session_state["pp_available"] == ["BTC", "LTC"]
+    assert "merged" in texts(at)

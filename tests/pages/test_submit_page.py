@@ -71,3 +71,17 @@ def test_trial_run_trains_in_a_worker_and_shows_curves():
     at.run()
     assert "Validation accuracy" in texts(at)
     assert 0 <= view.result["val_accuracy_ppm"] <= 1_000_000 and view.curves["trial"]
+
+
+def test_two_sessions_see_each_others_transactions_after_a_rerun():
+    """An owner's tab and a participant's tab on one server: the chain is the single source of truth."""
+    b = get_backend()
+    bounty_id = scenario.create_bounty(b)
+    owner_tab = open_page("evaluate", account=b.accounts()[0].address, bounty_id=bounty_id)
+    assert [m.value for m in owner_tab.metric if m.label == "Committed"] == ["0"]
+    participant_tab = open_page("submit", account=b.accounts()[1].address, bounty_id=bounty_id)
+    click(participant_tab, "submit_commit")
+    click(participant_tab, "tx_confirm")
+    assert not errors(participant_tab), errors(participant_tab)
+    owner_tab.run()
+    assert [m.value for m in owner_tab.metric if m.label == "Committed"] == ["1"]
