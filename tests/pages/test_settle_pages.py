@@ -112,3 +112,23 @@ def test_explorer_shows_events_and_leaderboard_and_verifies_a_posted_score():
     at.run()
     assert view.result["reproduced"], view.result["summary"]
     assert any("Reproduced" in s.value for s in at.success)
+
+
+def test_stalled_owner_splits_the_reward_and_each_revealer_claims_a_share():
+    b, bounty_id = _revealed_bounty()
+    b.chain.advance_time(600 + 3600 + 1)  # past the evaluation deadline with nothing scored
+    revealer = b.accounts()[1].address
+    at = open_page("finalize", account=revealer, bounty_id=bounty_id)
+    assert "owner stalled" in texts(at)
+    click(at, "fin_finalize")
+    click(at, "tx_confirm")
+    assert not errors(at), errors(at)
+    click(at, "tx_close")
+    before = b.client.pending_withdrawal(revealer)
+    click(at, "fin_claim")
+    click(at, "tx_confirm")
+    assert not errors(at), errors(at)
+    assert b.client.pending_withdrawal(revealer) == before + scenario.REWARD // 2
+    click(at, "tx_close")
+    click(at, "fin_claim")  # a second claim is refused by the contract, in words
+    assert any("already" in e.lower() for e in errors(at)), errors(at)
