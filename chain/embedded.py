@@ -59,10 +59,6 @@ _MUTATING = {
 }
 
 
-class JournalCorrupt(ChainError):
-    pass
-
-
 class JournaledDB(MemoryDB):
     """A MemoryDB whose writes are appended to a file; ``commit`` makes them durable."""
 
@@ -101,10 +97,6 @@ class JournaledDB(MemoryDB):
         self._file.flush()
         os.fsync(self._file.fileno())
         self.file_bytes += len(blob)
-
-    def discard(self) -> None:
-        """Forget writes that were not committed (used when a request failed half-way)."""
-        self._pending.clear()
 
     def close(self) -> None:
         self.commit()
