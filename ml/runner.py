@@ -149,18 +149,24 @@ def evaluate_submissions(
     if "test" not in files:
         raise ValueError("Scoring needs the test split: pass files['test'].")
     started = time.perf_counter()
-    prepare(manifest, files, expected_test_cid=expected_test_cid)  # once, into the disk cache
     prepared_path = cache_path(manifest, files["test"])
+
+    def preprocess_once() -> None:  # into the disk cache, where every worker reads it
+        prepare(manifest, files, expected_test_cid=expected_test_cid)
+
     count = len(submissions)
     workers = default_workers() if workers is None else workers
     workers = min(workers, count) if workers > 0 else 0
     for i, sub in enumerate(submissions):
         _emit(progress, RunnerProgress(i, sub.participant, "queued", 0.0))
     if workers == 0:
+        preprocess_once()
         results = _run_inline(manifest, prepared_path, submissions, progress, trainer)
     else:
         threads = threads_per_worker if threads_per_worker is not None else _threads_for(workers)
-        results = _run_pool(manifest, prepared_path, submissions, workers, threads, progress, trainer)
+        results = _run_pool(
+            manifest, prepared_path, submissions, workers, threads, progress, trainer, preprocess_once
+        )
     return EvaluationReport(
         manifest_cid=manifest.cid(),
         test_cid=storage.ipfs_cid(files["test"]),
@@ -284,7 +290,8 @@ class _Worker:
     holding: int | None = None
 
 
-def _run_pool(manifest, prepared_path, submissions, workers, threads, progress, trainer):
+def _run_pool(manifest, prepared_path, submissions, workers, threads, progress, trainer, preprocess_once):
+    """Workers start first: they import Keras and jax while this process preprocesses."""
     context = multiprocessing.get_context("spawn")
     outbox = context.Queue()
     todo = list(range(len(submissions)))
@@ -299,6 +306,7 @@ def _run_pool(manifest, prepared_path, submissions, workers, threads, progress, 
 
     pool = [start() for _ in range(workers)]
     try:
+        preprocess_once()
         while len(results) < len(submissions):
             for n, worker in enumerate(pool):
                 if worker.holding is None and todo:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+import storage
 from ml.runner import EvaluationReport, Submission, evaluate_submissions, verify_submission
 from protocol import Hyperparameters
 from tests.ml.conftest import data_dir
@@ -130,3 +131,22 @@ def test_scoring_needs_the_test_split(tiny_task):
         evaluate_submissions(
             manifest, {"train": files["train"], "validation": files["validation"]}, [Submission(ALICE, SMALL)]
         )
+
+
+@pytest.mark.slow
+def test_a_swapped_test_file_stops_the_run_and_its_workers(tiny_task):
+    import multiprocessing
+
+    from ml.data import DataError
+
+    manifest, files = tiny_task
+    wrong = storage.ipfs_cid(files["validation"])
+    with pytest.raises(DataError, match="test file has CID"):
+        evaluate_submissions(
+            manifest,
+            files,
+            [Submission(ALICE, SMALL), Submission(BOB, SMALL)],
+            workers=2,
+            expected_test_cid=wrong,
+        )
+    assert multiprocessing.active_children() == []
