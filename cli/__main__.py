@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how many participants submit (2..8, default 3)")
     flow.add_argument("--protocol", choices=("tiny", "demo"), default="demo",
                       help="evaluation budget: tiny (seconds, for tests) or demo (default)")
-    flow.add_argument("--data-dir", type=Path, default=None,
+    flow.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                       help="where chain state, IPFS blocks and secrets go (default: a fresh temporary "
                       "folder; pass the dashboard's data directory to see the bounty there afterwards)")
     flow.add_argument("--reward", default="1", metavar="ETH", help="the bounty's reward in ETH (default 1)")
