@@ -42,6 +42,7 @@ class BoardIndex:
         self._last_hash: bytes | None = None
         self._timestamps: dict[int, int] = {}
         self._calldata: dict[str, Any] = {}  # tx hash -> decoded (function name, params) or None
+        self._hp_fields: list[str] | None = None  # the Hyperparameters struct's field names, in order
         self._topics = {
             bytes(event_abi_to_log_topic(e)): e["name"] for e in client.abi if e.get("type") == "event"
         }
@@ -187,9 +188,21 @@ class BoardIndex:
         if call is None or call[0] != "reveal":
             return None
         try:
-            return Hyperparameters.from_tuple(tuple(call[1]["hp"]))
+            return Hyperparameters.from_tuple(self._struct_values(call[1]["hp"]))
         except Exception:
             return None
+
+    def _struct_values(self, hp: Any) -> tuple[int, ...]:
+        """The struct's values in Solidity order: web3 8 decodes a struct argument as a dict keyed by
+        field name (``tuple()`` of that dict would give the names), older versions as a tuple."""
+        if not hasattr(hp, "items"):
+            return tuple(hp)
+        if self._hp_fields is None:
+            abi = self.backend.client.abi
+            reveal = next(e for e in abi if e.get("type") == "function" and e.get("name") == "reveal")
+            struct = next(i for i in reveal["inputs"] if i["name"] == "hp")
+            self._hp_fields = [c["name"] for c in struct["components"]]
+        return tuple(hp[name] for name in self._hp_fields)
 
     def _posted_scores(self, event: Any) -> dict[str, int] | None:
         call = self._call_of(event.tx_hash)

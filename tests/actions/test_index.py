@@ -62,3 +62,24 @@ def test_index_starts_again_after_a_revert():
     b.chain.mine(3)  # the chain grows past the old height with other blocks
     assert b.index.submissions(bounty_id) == []
     assert [e.name for e in b.index.events(bounty_id)] == ["BountyCreated"]
+
+
+def test_index_reads_revealed_hyperparameters_from_calldata_not_the_view(monkeypatch):
+    """web3 8 decodes the ``hp`` struct as a dict; the index must read it, not ask ``submissionOf``."""
+    b = scenario.backend()
+    bounty_id = scenario.create_bounty(b)
+    scenario.commit_two(b, bounty_id)
+    scenario.reveal_two(b, bounty_id)
+    expected = _comparable(b.client.submissions(bounty_id))
+    views = []
+    real_view = b.client.submission_view
+
+    def counting_view(*args, **kwargs):
+        views.append(args)
+        return real_view(*args, **kwargs)
+
+    monkeypatch.setattr(b.client, "submission_view", counting_view)
+    rows = b.index.submissions(bounty_id)
+    assert all(s.revealed and s.hyperparameters is not None for s in rows)
+    assert _comparable(rows) == expected
+    assert views == []
