@@ -11,37 +11,51 @@ import streamlit as st
 
 from ui import sidebar
 
-st.set_page_config(page_title="HyperBounty", page_icon=":material/emoji_events:", layout="wide")
 
-PAGES = {
-    "Owner": [
-        st.Page(
-            "pages/preprocess.py",
-            title="Preprocess",
-            icon=":material/dataset:",
-            url_path="preprocess",
-            default=True,
-        ),
-        st.Page(
-            "pages/initialize.py", title="Initialize", icon=":material/add_circle:", url_path="initialize"
-        ),
-        st.Page("pages/evaluate.py", title="Evaluate", icon=":material/leaderboard:", url_path="evaluate"),
-    ],
-    "Participant": [
-        st.Page("pages/submit.py", title="Submit", icon=":material/upload:", url_path="submit"),
-    ],
-    "Anyone": [
-        st.Page("pages/finalize.py", title="Finalize", icon=":material/payments:", url_path="finalize"),
-        st.Page(
-            "pages/explorer.py",
-            title="Explorer / Verify",
-            icon=":material/travel_explore:",
-            url_path="explorer",
-        ),
-    ],
-}
+def main() -> None:
+    """Draw the sidebar and run the chosen page."""
+    st.set_page_config(page_title="HyperBounty", page_icon=":material/emoji_events:", layout="wide")
+    sidebar.network_panel()
+    sidebar.wallet_panel()
+    st.navigation(pages()).run()
 
-sidebar.network_panel()
-sidebar.wallet_panel()
-page = st.navigation(PAGES)
-page.run()
+
+def pages() -> dict[str, list]:
+    """The navigation: page files by role."""
+    return {
+        "Owner": [
+            st.Page(
+                "pages/preprocess.py",
+                title="Preprocess",
+                icon=":material/dataset:",
+                url_path="preprocess",
+                default=True,
+            ),
+            st.Page(
+                "pages/initialize.py", title="Initialize", icon=":material/add_circle:", url_path="initialize"
+            ),
+            st.Page(
+                "pages/evaluate.py", title="Evaluate", icon=":material/leaderboard:", url_path="evaluate"
+            ),
+        ],
+        "Participant": [
+            st.Page("pages/submit.py", title="Submit", icon=":material/upload:", url_path="submit"),
+        ],
+        "Anyone": [
+            st.Page("pages/finalize.py", title="Finalize", icon=":material/payments:", url_path="finalize"),
+            st.Page(
+                "pages/explorer.py",
+                title="Explorer / Verify",
+                icon=":material/travel_explore:",
+                url_path="explorer",
+            ),
+        ],
+    }
+
+
+# Streamlit registers this script as the ``__main__`` module, and every worker process started with
+# the *spawn* method (training jobs in actions/jobs.py, ml/runner.py's pool) re-runs the parent's main
+# script as ``__mp_main__`` before it unpickles its task. Without this guard each worker would draw
+# the sidebar and connect to the chain. Importing stays cheap: only streamlit and ui.sidebar.
+if __name__ != "__mp_main__":
+    main()

@@ -27,3 +27,15 @@ def sleep_forever(progress) -> None:
 
 def die(progress) -> None:
     os._exit(3)
+
+
+def main_script_probe(progress) -> dict:
+    """What the parent's main script did to this spawned worker when it was re-imported."""
+    import sys
+
+    mp_main = sys.modules.get("__mp_main__")
+    session = sys.modules.get("actions.session")
+    return {
+        "mp_main_file": getattr(mp_main, "__file__", None),
+        "backends": len(session._backends) if session is not None else 0,
+    }

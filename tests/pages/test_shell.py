@@ -62,3 +62,45 @@ def test_every_page_opens_on_an_empty_chain(page):
     )
     if page != "preprocess":
         assert "Preprocess page" in texts(at) or "Initialize page" in texts(at)
+
+
+DRIVER = """
+import json, sys, types
+from actions.jobs import JobRunner
+from tests.actions import jobhelpers
+
+main = types.ModuleType("__main__")  # what `streamlit run` does: the script becomes __main__
+main.__file__ = sys.argv[1]
+sys.modules["__main__"] = main
+runner = JobRunner()
+runner.start("probe", "Probe", jobhelpers.main_script_probe, process=True)
+view = runner.wait("probe", timeout=300)
+print(json.dumps({"state": view.state, "error": view.error, "result": view.result}))
+"""
+
+
+def test_a_spawned_job_does_not_run_the_dashboard_again(tmp_path):
+    """A worker re-imports the main script as __mp_main__; the router must not draw or connect there."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER)
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, str(driver), str(root / "dashboard.py")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["state"] == "done", report
+    assert report["result"]["mp_main_file"] == str(root / "dashboard.py")  # the worker did import it
+    assert report["result"]["backends"] == 0  # ...but drew no sidebar and opened no chain
