@@ -13,10 +13,12 @@ Widget keys (stable; the browser tests drive them):
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
+
 import streamlit as st
 
 from actions import anyone
-from actions.display import eth, short_address, utc
+from actions.display import eth, short_address, utc, wei_to_eth
 from actions.errors import plain_error
 from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, account_state, accounts, backend, current_account
 
@@ -89,10 +91,28 @@ def wallet_panel() -> None:
         except Exception as exc:
             st.error(plain_error(exc))
             return
-        st.metric("Balance", eth(balance, places=3))
-        st.metric("To withdraw", eth(waiting, places=4))
+        st.metric("Balance", compact_eth(balance), help=f"Exactly {eth(balance, places=18)}.")
+        st.metric("To withdraw", compact_eth(waiting), help=f"Exactly {eth(waiting, places=18)}.")
         if not b.chain.is_dev:
             _keystore_unlock(b)
+
+
+def compact_eth(wei: int, digits: int = 6) -> str:
+    """About ``digits`` significant digits, rounded down, so a balance fits the sidebar's metric uncut
+    (``999,999 ETH``, ``1,234.56 ETH``, ``2.5M ETH``); small amounts keep the digits that make them
+    non-zero. The exact amount goes in the metric's tooltip."""
+    value = wei_to_eth(wei)
+    if abs(value) < 1:
+        return eth(wei, places=digits)
+    suffix = ""
+    if abs(value) >= 1_000_000:
+        value, suffix = value / 1_000_000, "M"
+    places = max(0, digits - len(str(int(abs(value)))))
+    value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    text = f"{value:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}{suffix} ETH"
 
 
 def _keystore_unlock(b) -> None:

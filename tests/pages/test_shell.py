@@ -104,3 +104,20 @@ def test_a_spawned_job_does_not_run_the_dashboard_again(tmp_path):
     assert report["state"] == "done", report
     assert report["result"]["mp_main_file"] == str(root / "dashboard.py")  # the worker did import it
     assert report["result"]["backends"] == 0  # ...but drew no sidebar and opened no chain
+
+
+def test_balance_metric_is_short_with_the_exact_amount_in_its_help():
+    from actions.display import eth
+    from ui.sidebar import compact_eth
+
+    assert compact_eth(999_998_997 * 10**15) == "999,998 ETH"
+    assert compact_eth(1_234_567_800 * 10**12) == "1,234.56 ETH"
+    assert compact_eth(2_500_000 * 10**18) == "2.5M ETH"
+    assert compact_eth(123 * 10**12) == "0.000123 ETH"
+    at = AppTest.from_file("sidebar_app.py", default_timeout=TIMEOUT_S).run()
+    b = get_backend()
+    balance = b.chain.w3.eth.get_balance(b.accounts()[0].address)
+    metric = at.sidebar.metric[0]
+    assert metric.label == "Balance" and metric.value == compact_eth(balance)
+    assert len(metric.value) <= 12
+    assert metric.proto.help == f"Exactly {eth(balance, places=18)}."
