@@ -17,7 +17,6 @@ from ui import charts, jobs, tx
 from ui.common import (
     backend,
     block_key,
-    bounties,
     bounty_picker,
     created_at,
     settings_key,
@@ -39,15 +38,7 @@ def _report(settings: str, block: int, bounty_id: int) -> dict | None:
     return anyone.load_report(backend(), bounty_id)
 
 
-try:
-    rows = anyone.bounty_rows(backend(), bounties())
-except Exception as exc:
-    show_error(exc)
-    rows = []
-if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="exp_table")
-
-chosen = bounty_picker("exp_bounty")
+chosen = bounty_picker("exp_bounty", table_key="exp_table")
 if chosen is None:
     tx.render_pending()
     st.stop()

@@ -17,7 +17,7 @@ from actions.display import eth, short_address, utc
 from actions.jobs import DONE
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
 from ui import charts, jobs, tx
-from ui.common import backend, bounties, bounty_picker, current_sender, show_error
+from ui.common import backend, bounty_picker, current_sender, show_error
 
 st.title(":material/upload: Submit")
 st.caption(
@@ -25,15 +25,7 @@ st.caption(
     "the submission deadline. The salt that hides them is stored on this machine before you commit."
 )
 
-try:
-    rows = anyone.bounty_rows(backend(), bounties())
-except Exception as exc:
-    show_error(exc)
-    rows = []
-if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="submit_table")
-
-chosen = bounty_picker("submit_bounty")
+chosen = bounty_picker("submit_bounty", table_key="submit_table")
 sender = current_sender()
 if chosen is None or sender is None:
     tx.render_pending()

@@ -8,6 +8,7 @@ Session keys (stable; the browser tests and other pages rely on them):
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from actions.errors import plain_error
@@ -129,15 +130,21 @@ def created_at(bounty_id: int) -> int:
     return _created_at(settings_key(), bounty_id)
 
 
-def bounty_picker(key: str, label: str = "Bounty"):
-    """A selectbox of every bounty (newest first) bound to the session's selected bounty."""
-    from actions.anyone import bounty_label
+def bounty_picker(key: str, label: str = "Bounty", table_key: str | None = None):
+    """A selectbox of every bounty (newest first) bound to the session's selected bounty; with
+    ``table_key``, the table of all bounties above it (the overview pages show both)."""
+    from actions.anyone import bounty_label, bounty_rows
 
     try:
         known = bounties()
     except Exception as exc:
         show_error(exc)
         return None
+    if table_key is not None and known:
+        try:
+            st.dataframe(pd.DataFrame(bounty_rows(backend(), known)), hide_index=True, key=table_key)
+        except Exception as exc:  # the table is an overview: the picker still works without it
+            show_error(exc)
     if not known:
         st.info("No bounty exists yet: the owner creates one on the Initialize page.", icon=":material/info:")
         return None
