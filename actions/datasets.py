@@ -12,13 +12,13 @@ same data twice lands in the same folder.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+import durable
 from actions.errors import ActionError
 from settings import get_settings
 
@@ -121,16 +121,7 @@ def save(built: BuiltDataset) -> None:
     payloads["manifest.json"] = built.manifest.to_bytes()
     payloads["params.json"] = json.dumps(built.params, indent=2, default=list).encode()
     for name, data in payloads.items():
-        _atomic_write(built.folder / name, data)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+        durable.atomic_write(built.folder / name, data)
 
 
 def load(folder: Path) -> BuiltDataset:
@@ -202,7 +193,7 @@ def publish(backend: Any, built: BuiltDataset, manifest: Any = None) -> dict[str
             raise ActionError(f"The store returned CID {got} for the {name} file, but it should be {cid}.")
         published[name] = got
     if manifest is not built.manifest:
-        _atomic_write(built.folder / f"manifest-{manifest.cid()}.json", manifest.to_bytes())
+        durable.atomic_write(built.folder / f"manifest-{manifest.cid()}.json", manifest.to_bytes())
     return published
 
 

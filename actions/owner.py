@@ -12,11 +12,11 @@ evaluation and ``postScores`` loses no training.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import durable
 from actions import datasets
 from actions.anyone import _plan
 from actions.display import duration, eth, percent_ppm, short_address, utc
@@ -274,9 +274,7 @@ def evaluation_job(
 
 def _keep_report(data: bytes, cid: str) -> None:
     path = get_settings().path("owner", "reports", f"{cid}.json")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    durable.atomic_write(path, data)
 
 
 def start_evaluation(backend: Any, bounty_id: int, runner: Any = None, workers: int | None = None) -> Any:

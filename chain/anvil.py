@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -23,6 +22,7 @@ from typing import Any, ClassVar
 
 from web3 import Web3
 
+import durable
 from chain.errors import ChainError, NodeUnavailable
 from chain.providers import DevChain
 from settings import Settings
@@ -194,9 +194,7 @@ class AnvilChain(DevChain):
             self._rpc("evm_setTime", [target])
 
     def _save_clock(self, ts: int) -> None:
-        tmp = self.clock_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"offset": int(ts) - int(time.time())}))
-        os.replace(tmp, self.clock_file)
+        durable.atomic_write_json(self.clock_file, {"offset": int(ts) - int(time.time())}, indent=None)
 
     @classmethod
     def start(cls, settings: Settings, port: int | None = None) -> AnvilChain:

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+import durable
 from settings import REPO_ROOT, Settings, get_settings
 
 SOLC_VERSION = "0.8.37"
@@ -187,16 +186,7 @@ def _artifact(
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     """Write atomically, so a crash never leaves half an artifact behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=False)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    durable.atomic_write_json(path, data, indent=1, sort_keys=False, newline=True, mode=0o600)
 
 
 def write_artifact(artifact: dict[str, Any], path: Path = ARTIFACT_PATH) -> Path:

@@ -34,6 +34,7 @@ from eth_tester import EthereumTester, PyEVMBackend
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
+import durable
 from chain.errors import ChainError
 from chain.providers import DevChain
 from settings import Settings
@@ -146,16 +147,11 @@ class JournaledDB(MemoryDB):
         if self._file is None or self.file_bytes <= max(ratio * self.live_bytes, min_bytes):
             return False
         self.commit()
-        tmp = self.path.with_suffix(".compact")
-        with open(tmp, "wb") as handle:
+        with durable.atomic_open(self.path) as handle:
             for key, value in self.kv_store.items():
                 handle.write(_HEADER.pack(b"S", len(key), len(value)) + key + value)
             handle.write(_HEADER.pack(b"C", 0, 0))
-            handle.flush()
-            os.fsync(handle.fileno())
-        self._file.close()
-        os.replace(tmp, self.path)
-        _fsync_dir(self.path.parent)
+        self._file.close()  # committed above: the old journal holds nothing the snapshot lacks
         self._file = open(self.path, "ab")  # noqa: SIM115
         self.file_bytes = self.path.stat().st_size
         return True
@@ -180,14 +176,6 @@ def _exclusive(path: Path) -> tuple[IO[str] | None, str]:
     handle.write(str(os.getpid()))
     handle.flush()
     return handle, ""
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class _LockedTesterProvider(EthereumTesterProvider):

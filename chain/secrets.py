@@ -15,7 +15,6 @@ Nothing here is ever logged; ``repr`` of a secret hides the salt.
 from __future__ import annotations
 
 import json
-import os
 import secrets as _random
 import time
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_utils import is_address, keccak, to_checksum_address
 
+import durable
 from chain.errors import SecretsError
 from protocol import HyperparameterError, Hyperparameters
 from settings import Settings, get_settings
@@ -225,24 +225,8 @@ def _check_commitment(data: dict[str, Any], computed: bytes, what: str) -> None:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    """Write ``data`` so that a crash leaves the old file or the new one, never half of either."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Owner-only (0600) JSON: a crash leaves the old file or the new one, never half of either."""
+    durable.atomic_write_json(path, data, indent=2, sort_keys=True, mode=0o600)
 
 
 class SecretStore:

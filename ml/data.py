@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import durable
 from settings import REPO_ROOT, get_settings
 
 BUNDLED_DIR = REPO_ROOT / "datasets"
@@ -370,10 +371,7 @@ class CoinpaprikaClient:
         if cached.exists():
             return json.loads(cached.read_text())
         body = self._fetch(path, params)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_text(json.dumps(body))
-        tmp.replace(cached)
+        durable.atomic_write_json(cached, body, indent=None, sort_keys=False)
         return body
 
     def _fetch(self, path: str, params: Mapping[str, Any]) -> Any:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+import durable
 import storage
 from ml.data import DataError, merge_coins, resample
 from ml.manifest import TaskManifest
@@ -115,10 +115,8 @@ class Prepared:
     def save(self, path: Path) -> None:
         """Atomic ``.npz``: a reader never sees a half-written cache file."""
         arrays = {k: v for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
+        with durable.atomic_open(path) as fh:
             np.savez(fh, feature_names=np.array(self.feature_names), **arrays)
-        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path) -> Prepared:

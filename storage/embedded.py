@@ -21,13 +21,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import durable
 from storage.cid import Buffer, Source, build_dag, cid_to_digest, digest_to_cid, normalize_cid
 from storage.dagpb import MalformedBlock, decode_node
 from storage.errors import CorruptContent, NotFound, StorageError
@@ -134,7 +134,7 @@ class EmbeddedStore(ContentStore):
         if path.is_file() and self._intact(path, digest):
             return path.parent
         path.parent.mkdir(exist_ok=True)
-        _atomic_write(path, pieces, self._tmp)
+        durable.atomic_write(path, pieces, mode=0o600, tmp_dir=self._tmp, sync_dir=False)
         return path.parent
 
     @staticmethod
@@ -187,7 +187,7 @@ class EmbeddedStore(ContentStore):
     def _write_pin(self, cid: str) -> None:
         path = self._pins / cid
         if not path.exists():
-            _atomic_write(path, (), self._tmp)
+            durable.atomic_write(path, (), mode=0o600, tmp_dir=self._tmp, sync_dir=False)
 
 
 class _ParallelWriter:
@@ -222,30 +222,8 @@ class _ParallelWriter:
             self._folders.add(self._pending.popleft().result())
 
     def sync_folders(self) -> None:
-        list(self._pool.map(_fsync_dir, self._folders))
+        list(self._pool.map(durable.fsync_dir, self._folders))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)  # nothing keeps writing after add() returns or fails
 
-
-def _atomic_write(path: Path, pieces: Sequence[Buffer], tmp_dir: Path) -> None:
-    """Temp file + fsync + rename: ``path`` is either absent or complete, whatever happens."""
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for piece in pieces:
-                handle.write(piece)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,6 +30,7 @@ from types import TracebackType
 
 import requests
 
+import durable
 from settings import REPO_ROOT, get_settings
 from storage.errors import DaemonUnavailable
 
@@ -212,9 +213,7 @@ class JsIpfsDaemon:
         config["Bootstrap"] = []
         self._peer_id = config.get("Identity", {}).get("PeerID")
         config["Discovery"] = {"MDNS": {"Enabled": False}, "webRTCStar": {"Enabled": False}}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(config, indent=2))
-        os.replace(tmp, path)
+        durable.atomic_write_json(path, config, indent=2, sort_keys=False)
 
     def _wait_for_api(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

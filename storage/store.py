@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 
+import durable
 from storage.cid import Source, normalize_cid
 from storage.errors import StorageError
 
@@ -57,18 +57,7 @@ class ContentStore(ABC):
     def save(self, cid: str, path: str | os.PathLike) -> Path:
         """Write the content to ``path`` atomically: a failed download leaves no half file."""
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                for piece in self.iter_content(cid):
-                    handle.write(piece)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        durable.atomic_write(target, self.iter_content(cid), mode=0o600)
         return target
 
     def __repr__(self) -> str:
