@@ -14,11 +14,21 @@ the contract's ``submissionOf`` view instead.
 
 A chain that went back (a dev chain's snapshot revert) is noticed by the hash of the last
 indexed block, and the index starts again.
+
+The index is also kept on disk (``index/<chain id>-<board address>.json`` under the data dir,
+replaced atomically after each change), so a restarted dashboard reads only the blocks mined
+since, instead of scanning and decoding the whole history again; a missing, unreadable or
+outdated file (another chain at that address, a chain that went back) just means a full scan.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 from eth_utils import event_abi_to_log_topic, to_checksum_address
@@ -30,10 +40,13 @@ from protocol import Hyperparameters
 class BoardIndex:
     """Events of one BountyBoard, decoded, with block timestamps; ``refresh`` adds new blocks only."""
 
+    FORMAT = 1
+
     def __init__(self, backend: Any) -> None:
         self.backend = backend
         self._lock = threading.RLock()
         self._reset()
+        self._load()
 
     def _reset(self) -> None:
         client = self.backend.client
@@ -71,6 +84,45 @@ class BoardIndex:
             self._next_block = latest + 1
             self._last_hash = bytes(last["hash"])
             self._timestamps[latest] = int(last["timestamp"])
+            self._save()
+
+    # ---------------------------------------------------------------- kept on disk
+
+    def _file(self) -> Path:
+        b = self.backend
+        return b.settings.path("index", f"{b.chain.chain_id}-{b.client.address}.json")
+
+    def _load(self) -> None:
+        """Start from the saved index when there is a readable one for this chain and board."""
+        try:
+            saved = json.loads(self._file().read_text(encoding="utf-8"))
+            if saved.get("format") != self.FORMAT or saved.get("address") != self.backend.client.address:
+                return
+            from chain.client import Event
+
+            events = [Event(e[0], _decoded(e[1]), int(e[2]), e[3], int(e[4])) for e in saved["events"]]
+            calldata = {tx: _decoded(call) for tx, call in saved["calldata"].items()}
+            timestamps = {int(block): int(ts) for block, ts in saved["timestamps"].items()}
+            next_block, last_hash = int(saved["next_block"]), bytes.fromhex(saved["last_hash"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return  # missing or unreadable: scan from the start
+        self._events, self._calldata, self._timestamps = events, calldata, timestamps
+        self._next_block, self._last_hash = next_block, last_hash
+
+    def _save(self) -> None:
+        if self._last_hash is None:
+            return
+        document = {
+            "format": self.FORMAT,
+            "address": self.backend.client.address,
+            "next_block": self._next_block,
+            "last_hash": self._last_hash.hex(),
+            "events": [[e.name, _encoded(e.args), e.block, e.tx_hash, e.log_index] for e in self._events],
+            "calldata": {tx: _encoded(call) for tx, call in self._calldata.items()},
+            "timestamps": {str(block): ts for block, ts in self._timestamps.items()},
+        }
+        with contextlib.suppress(OSError):  # a cache: if it cannot be written, the next restart scans again
+            _write_atomically(self._file(), json.dumps(document, separators=(",", ":")))
 
     def _decode(self, log: Any) -> Any:
         from chain.client import Event
@@ -105,7 +157,7 @@ class BoardIndex:
             if tx.get("to") and to_checksum_address(tx["to"]) == client.address:
                 try:
                     function, params = client.contract.decode_function_input(tx["input"])
-                    decoded = (function.fn_name, params)
+                    decoded = (function.fn_name, _plain(params))
                 except Exception:
                     decoded = None
             self._calldata[tx_hash] = decoded
@@ -136,6 +188,7 @@ class BoardIndex:
         self.refresh()
         with self._lock:
             mine = [e for e in self._events if int(e.args.get("bountyId", -1)) == int(bounty_id)]
+            known_calls = len(self._calldata)
             commits: dict[str, dict[str, Any]] = {}
             hps: dict[str, Hyperparameters | None] = {}
             scores: dict[str, int] = {}
@@ -181,6 +234,8 @@ class BoardIndex:
                         share_claimed=who in shares,
                     )
                 )
+            if len(self._calldata) != known_calls:
+                self._save()
             return sorted(rows, key=lambda s: s.commit_order)
 
     def _revealed_hp(self, event: Any) -> Hyperparameters | None:
@@ -223,3 +278,38 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "items"):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _encoded(value: Any) -> Any:
+    """A decoded event or call as JSON: bytes and dicts are tagged so they come back as they were."""
+    if isinstance(value, bytes):
+        return {"b": value.hex()}
+    if isinstance(value, dict):
+        return {"d": {k: _encoded(v) for k, v in value.items()}}
+    if isinstance(value, tuple | list):
+        return [_encoded(v) for v in value]
+    return value
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "b" in value:
+            return bytes.fromhex(value["b"])
+        return {k: _decoded(v) for k, v in value["d"].items()}
+    if isinstance(value, list):
+        return tuple(_decoded(v) for v in value)
+    return value
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Temp file beside ``path``, then rename over it: a crash leaves the old index or the new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -83,3 +83,32 @@ def test_index_reads_revealed_hyperparameters_from_calldata_not_the_view(monkeyp
     assert all(s.revealed and s.hyperparameters is not None for s in rows)
     assert _comparable(rows) == expected
     assert views == []
+
+
+def test_a_restarted_index_reads_only_new_blocks_and_survives_a_broken_file(monkeypatch):
+    from actions.index import BoardIndex
+
+    b = scenario.backend()
+    bounty_id = scenario.create_bounty(b)
+    scenario.commit_two(b, bounty_id)
+    before = _comparable(b.index.submissions(bounty_id))
+    saved = b.index._file()
+    assert saved.is_file() and str(b.chain.chain_id) in saved.name and b.client.address in saved.name
+
+    scans = []
+    real_get_logs = b.chain.w3.eth.get_logs
+    monkeypatch.setattr(b.chain.w3.eth, "get_logs", lambda f: scans.append(dict(f)) or real_get_logs(f))
+    restarted = BoardIndex(b)  # what a restarted dashboard builds
+    assert _comparable(restarted.submissions(bounty_id)) == before
+    assert scans == []  # nothing mined since: no log scan at all
+    scenario.reveal_two(b, bounty_id)
+    rows = restarted.submissions(bounty_id)
+    assert _comparable(rows) == _comparable(b.client.submissions(bounty_id))
+    assert scans and scans[0]["fromBlock"] > int(b.client.from_block)  # only the new blocks
+
+    saved.write_text("{ not json")
+    scans.clear()
+    rebuilt = BoardIndex(b)
+    assert _comparable(rebuilt.submissions(bounty_id)) == _comparable(rows)
+    assert scans[0]["fromBlock"] == int(b.client.from_block)  # a broken file means a full scan
+    assert BoardIndex(b)._next_block == rebuilt._next_block  # ...and a good file again
