@@ -68,9 +68,10 @@ def assert_no_exception(page: Any) -> None:
 
 
 def metric_eth(container: Any, label: str) -> Decimal:
-    """The value of an ``st.metric`` showing an ETH amount, e.g. "999,999.98 ETH" -> Decimal."""
+    """The value of an ``st.metric`` showing an ETH amount, e.g. "999,999 ETH" or "1.00001M ETH" -> Decimal
+    (the sidebar shows about 6 significant digits; the exact amount is only in its tooltip)."""
     metric = container.get_by_test_id("stMetric").filter(has_text=label).first
     text = metric.get_by_test_id("stMetricValue").inner_text()
-    match = re.search(r"-?[\d,]+(?:\.\d+)?", text)
+    match = re.search(r"(-?[\d,]+(?:\.\d+)?)(M?)", text)
     assert match, f"no amount in metric {label!r}: {text!r}"
-    return Decimal(match.group(0).replace(",", ""))
+    return Decimal(match.group(1).replace(",", "")) * (1_000_000 if match.group(2) else 1)
