@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from typing import Any
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from hexbytes import HexBytes
 
+from durable import atomic_write_text
 from protocol import Hyperparameters
 
 
@@ -122,7 +121,7 @@ class BoardIndex:
             "timestamps": {str(block): ts for block, ts in self._timestamps.items()},
         }
         with contextlib.suppress(OSError):  # a cache: if it cannot be written, the next restart scans again
-            _write_atomically(self._file(), json.dumps(document, separators=(",", ":")))
+            atomic_write_text(self._file(), json.dumps(document, separators=(",", ":")))
 
     def _decode(self, log: Any) -> Any:
         from chain.client import Event
@@ -299,17 +298,3 @@ def _decoded(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(_decoded(v) for v in value)
     return value
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Temp file beside ``path``, then rename over it: a crash leaves the old index or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
