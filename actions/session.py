@@ -117,7 +117,7 @@ class Backend:
         raise ActionError(f"{address} is not an account this wallet can sign for; unlock its keystore first.")
 
     def label_of(self, address: str) -> str:
-        """"Owner", "Participant 3", ... for a dev account; the address itself otherwise."""
+        """ "Owner", "Participant 3", ... for a dev account; the address itself otherwise."""
         with self._lock:
             if self._labels is None:
                 self._labels = {a.address.lower(): a.label for a in self.dev_senders()}

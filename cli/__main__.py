@@ -29,21 +29,50 @@ def build_parser() -> argparse.ArgumentParser:
         "hyperparameters commit and reveal; the owner evaluates and posts the scores; the bounty "
         "is finalized and the winner withdraws. Runs on the embedded chain.",
     )
-    flow.add_argument("--participants", type=int, default=3, metavar="N",
-                      help="how many participants submit (2..8, default 3)")
-    flow.add_argument("--protocol", choices=("tiny", "demo"), default="demo",
-                      help="evaluation budget: tiny (seconds, for tests) or demo (default)")
-    flow.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                      help="where chain state, IPFS blocks and secrets go (default: a fresh temporary "
-                      "folder; pass the dashboard's data directory to see the bounty there afterwards)")
+    flow.add_argument(
+        "--participants",
+        type=int,
+        default=3,
+        metavar="N",
+        help="how many participants submit (2..8, default 3)",
+    )
+    flow.add_argument(
+        "--protocol",
+        choices=("tiny", "demo"),
+        default="demo",
+        help="evaluation budget: tiny (seconds, for tests) or demo (default)",
+    )
+    flow.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where chain state, IPFS blocks and secrets go (default: a fresh temporary "
+        "folder; pass the dashboard's data directory to see the bounty there afterwards)",
+    )
     flow.add_argument("--reward", default="1", metavar="ETH", help="the bounty's reward in ETH (default 1)")
-    flow.add_argument("--min-accuracy", type=float, default=0.0, metavar="FRACTION",
-                      help="the bar a winner must reach, 0..1 (default 0: any scored model can win)")
-    flow.add_argument("--workers", type=int, default=None, metavar="N",
-                      help="training worker processes for the evaluation (0: train in this process; "
-                      "default: as many as the machine has cores for)")
-    flow.add_argument("--summary-json", type=Path, default=None, metavar="FILE",
-                      help="also write the outcome (winner, scores, balances, transactions) as JSON")
+    flow.add_argument(
+        "--min-accuracy",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="the bar a winner must reach, 0..1 (default 0: any scored model can win)",
+    )
+    flow.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="training worker processes for the evaluation (0: train in this process; "
+        "default: as many as the machine has cores for)",
+    )
+    flow.add_argument(
+        "--summary-json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the outcome (winner, scores, balances, transactions) as JSON",
+    )
     return parser
 
 

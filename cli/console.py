@@ -47,12 +47,17 @@ class FlowConsole:
             table.add_row(*(str(cell) for cell in row))
         self.console.print(table)
 
-    def follow_evaluation(self, runner: Any, key: str, label: Callable[[str], str], poll: float = 0.2,
-                          timeout: float = 3600.0) -> Any:
+    def follow_evaluation(
+        self, runner: Any, key: str, label: Callable[[str], str], poll: float = 0.2, timeout: float = 3600.0
+    ) -> Any:
         """Overall progress plus one bar per submission (the job reports ``sub:<i>`` rows)."""
-        columns = (TextColumn("  {task.description:<16}"), BarColumn(),
-                   TextColumn("{task.percentage:>3.0f}%"), TextColumn("{task.fields[message]}"),
-                   TimeElapsedColumn())
+        columns = (
+            TextColumn("  {task.description:<16}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[message]}"),
+            TimeElapsedColumn(),
+        )
         deadline = time.monotonic() + timeout
         with Progress(*columns, console=self.console, transient=False) as progress:
             overall = progress.add_task("all submissions", total=1.0, message="")

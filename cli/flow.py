@@ -27,22 +27,78 @@ COMMIT_BOND = 10**16  # 0.01 ETH
 
 # Distinct, small submissions: the tiny protocol trains each in seconds, the demo one in tens of seconds.
 CANDIDATES: tuple[Hyperparameters, ...] = (
-    Hyperparameters(lstm_layers=1, lstm_units=8, dense_layers=0, activation=0, loss=0,
-                    dropout_permille=0, learning_rate_micro=5000),
-    Hyperparameters(lstm_layers=1, lstm_units=16, dense_layers=1, activation=1, loss=0,
-                    dropout_permille=100, learning_rate_micro=2000),
-    Hyperparameters(lstm_layers=2, lstm_units=8, dense_layers=1, activation=3, loss=1,
-                    dropout_permille=200, learning_rate_micro=1000),
-    Hyperparameters(lstm_layers=1, lstm_units=32, dense_layers=0, activation=0, loss=0,
-                    dropout_permille=300, learning_rate_micro=3000),
-    Hyperparameters(lstm_layers=1, lstm_units=12, dense_layers=2, activation=6, loss=0,
-                    dropout_permille=50, learning_rate_micro=8000),
-    Hyperparameters(lstm_layers=2, lstm_units=16, dense_layers=0, activation=0, loss=1,
-                    dropout_permille=150, learning_rate_micro=1500),
-    Hyperparameters(lstm_layers=1, lstm_units=24, dense_layers=1, activation=5, loss=0,
-                    dropout_permille=250, learning_rate_micro=4000),
-    Hyperparameters(lstm_layers=1, lstm_units=6, dense_layers=1, activation=2, loss=0,
-                    dropout_permille=0, learning_rate_micro=10000),
+    Hyperparameters(
+        lstm_layers=1,
+        lstm_units=8,
+        dense_layers=0,
+        activation=0,
+        loss=0,
+        dropout_permille=0,
+        learning_rate_micro=5000,
+    ),
+    Hyperparameters(
+        lstm_layers=1,
+        lstm_units=16,
+        dense_layers=1,
+        activation=1,
+        loss=0,
+        dropout_permille=100,
+        learning_rate_micro=2000,
+    ),
+    Hyperparameters(
+        lstm_layers=2,
+        lstm_units=8,
+        dense_layers=1,
+        activation=3,
+        loss=1,
+        dropout_permille=200,
+        learning_rate_micro=1000,
+    ),
+    Hyperparameters(
+        lstm_layers=1,
+        lstm_units=32,
+        dense_layers=0,
+        activation=0,
+        loss=0,
+        dropout_permille=300,
+        learning_rate_micro=3000,
+    ),
+    Hyperparameters(
+        lstm_layers=1,
+        lstm_units=12,
+        dense_layers=2,
+        activation=6,
+        loss=0,
+        dropout_permille=50,
+        learning_rate_micro=8000,
+    ),
+    Hyperparameters(
+        lstm_layers=2,
+        lstm_units=16,
+        dense_layers=0,
+        activation=0,
+        loss=1,
+        dropout_permille=150,
+        learning_rate_micro=1500,
+    ),
+    Hyperparameters(
+        lstm_layers=1,
+        lstm_units=24,
+        dense_layers=1,
+        activation=5,
+        loss=0,
+        dropout_permille=250,
+        learning_rate_micro=4000,
+    ),
+    Hyperparameters(
+        lstm_layers=1,
+        lstm_units=6,
+        dense_layers=1,
+        activation=2,
+        loss=0,
+        dropout_permille=0,
+        learning_rate_micro=10000,
+    ),
 )
 
 
@@ -87,8 +143,10 @@ class Flow:
         self.backend: Backend = get_backend()
         senders = self.backend.dev_senders()
         if len(senders) < args.participants + 1:
-            raise FlowFailed(f"The wallet has {len(senders) - 1} participant accounts; "
-                             f"set HYPERBOUNTY_PARTICIPANTS to at least {args.participants}.")
+            raise FlowFailed(
+                f"The wallet has {len(senders) - 1} participant accounts; "
+                f"set HYPERBOUNTY_PARTICIPANTS to at least {args.participants}."
+            )
         self.owner = senders[0]
         self.participants = senders[1 : args.participants + 1]
         self.built: datasets.BuiltDataset | None = None
@@ -109,15 +167,23 @@ class Flow:
         if not outcome.ok:
             raise FlowFailed(f"{plan.title}: {outcome.error}")
         self.out.ok(f"{plan.title} [dim]({self.label(plan.sender)})[/dim]")
-        self.out.info(f"    tx {short_hash(outcome.tx_hash)}  block {outcome.block}  "
-                      f"gas {outcome.gas_used:,} (estimated {estimate:,})")
+        self.out.info(
+            f"    tx {short_hash(outcome.tx_hash)}  block {outcome.block}  "
+            f"gas {outcome.gas_used:,} (estimated {estimate:,})"
+        )
         for key, value in outcome.extra.items():
             self.out.info(f"    {key}: {value}")
-        self.record.transactions.append({
-            "title": plan.title, "function": plan.function, "sender": plan.sender,
-            "tx_hash": outcome.tx_hash, "block": outcome.block, "gas_used": outcome.gas_used,
-            "gas_estimate": estimate,
-        })
+        self.record.transactions.append(
+            {
+                "title": plan.title,
+                "function": plan.function,
+                "sender": plan.sender,
+                "tx_hash": outcome.tx_hash,
+                "block": outcome.block,
+                "gas_used": outcome.gas_used,
+                "gas_estimate": estimate,
+            }
+        )
         return outcome
 
     def advance_past(self, deadline: int, what: str) -> None:
@@ -130,17 +196,21 @@ class Flow:
 
     def network(self) -> None:
         self.out.step("Network and wallet")
-        self.out.facts({
-            "chain": f"{self.backend.settings.chain} (chain id {self.backend.chain.chain_id})",
-            "BountyBoard": str(self.backend.client.address),  # deployed on first use on a dev chain
-            "data dir": self.record.data_dir,
-            "protocol": self.args.protocol,
-        })
+        self.out.facts(
+            {
+                "chain": f"{self.backend.settings.chain} (chain id {self.backend.chain.chain_id})",
+                "BountyBoard": str(self.backend.client.address),  # deployed on first use on a dev chain
+                "data dir": self.record.data_dir,
+                "protocol": self.args.protocol,
+            }
+        )
         people = [self.owner, *self.participants]
         self.out.table(
             ["account", "address", "balance"],
-            [(self.label(p.address), short_address(p.address), eth(self.backend.balance(p.address)))
-             for p in people],
+            [
+                (self.label(p.address), short_address(p.address), eth(self.backend.balance(p.address)))
+                for p in people
+            ],
         )
         self.record.labels = {p.address: self.label(p.address) for p in people}
         self.record.balances_before = {p.address: self.backend.balance(p.address) for p in people}
@@ -151,22 +221,28 @@ class Flow:
         frames = datasets.load_candles("bundled", list(params.coins))
         self.built = datasets.build(frames, params)
         manifest = self.built.manifest
-        self.out.facts({
-            "coins": ", ".join(params.coins),
-            "interval": params.interval,
-            "sequence length": manifest.sequence_length,
-            "future period": manifest.future_period,
-            **{f"CID {name}": cid for name, cid in self.built.cids.items()},
-            **{f"size {name}": f"{len(data):,} bytes" for name, data in self.built.files.items()},
-        })
+        self.out.facts(
+            {
+                "coins": ", ".join(params.coins),
+                "interval": params.interval,
+                "sequence length": manifest.sequence_length,
+                "future period": manifest.future_period,
+                **{f"CID {name}": cid for name, cid in self.built.cids.items()},
+                **{f"size {name}": f"{len(data):,} bytes" for name, data in self.built.files.items()},
+            }
+        )
 
     def create_bounty(self) -> None:
         self.out.step("Owner creates the bounty (Initialize page)")
         assert self.built is not None
         min_ppm = max(1, round(self.args.min_accuracy * 1_000_000))
         terms = owner.BountyTerms(
-            reward=self.args.reward_wei, min_accuracy_ppm=min_ppm, submission_s=SUBMISSION_S,
-            reveal_s=REVEAL_S, evaluation_s=EVALUATION_S, commit_bond=COMMIT_BOND,
+            reward=self.args.reward_wei,
+            min_accuracy_ppm=min_ppm,
+            submission_s=SUBMISSION_S,
+            reveal_s=REVEAL_S,
+            evaluation_s=EVALUATION_S,
+            commit_bond=COMMIT_BOND,
         )
         plan = owner.plan_create_bounty(self.backend, self.owner, self.built, self.built.manifest, terms)
         for key, value in plan.details:
@@ -176,8 +252,9 @@ class Flow:
 
     def commit_all(self) -> None:
         self.out.step("Participants commit their hyperparameters (Submit page)")
-        for sender, hp in zip(self.participants, participant_hyperparameters(len(self.participants)),
-                              strict=True):
+        for sender, hp in zip(
+            self.participants, participant_hyperparameters(len(self.participants)), strict=True
+        ):
             self.out.info(f"{self.label(sender.address)}: {hp.describe()}")
             self.send(participant.plan_commit(self.backend, sender, self.record.bounty_id, hp))
 
@@ -201,9 +278,15 @@ class Flow:
         rows = owner.leaderboard_from_report(self.report)
         self.out.table(
             ["rank", "participant", "status", "test accuracy"],
-            [(i + 1, self.label(r["participant"]), r["status"],
-              percent_ppm(r["score_ppm"]) if r["score_ppm"] is not None else r["error"] or "-")
-             for i, r in enumerate(rows)],
+            [
+                (
+                    i + 1,
+                    self.label(r["participant"]),
+                    r["status"],
+                    percent_ppm(r["score_ppm"]) if r["score_ppm"] is not None else r["error"] or "-",
+                )
+                for i, r in enumerate(rows)
+            ],
             title="Leaderboard",
         )
         self.record.scores = {r["participant"]: r["score_ppm"] for r in rows}
@@ -241,13 +324,24 @@ class Flow:
             change = after - before
             sign = "+" if change >= 0 else "-"
             score = self.record.scores.get(address)
-            rows.append((self.label(address), percent_ppm(score) if score is not None else "",
-                         eth(before), eth(after), f"{sign}{eth(abs(change))}"))
-        self.out.table(["account", "score", "balance before", "balance after", "change"], rows,
-                       title=f"Bounty {self.record.bounty_id}: {self.record.outcome}")
+            rows.append(
+                (
+                    self.label(address),
+                    percent_ppm(score) if score is not None else "",
+                    eth(before),
+                    eth(after),
+                    f"{sign}{eth(abs(change))}",
+                )
+            )
+        self.out.table(
+            ["account", "score", "balance before", "balance after", "change"],
+            rows,
+            title=f"Bounty {self.record.bounty_id}: {self.record.outcome}",
+        )
         gas = sum(t["gas_used"] for t in self.record.transactions)
-        self.out.info(f"{len(self.record.transactions)} transactions, {gas:,} gas in all, "
-                      f"{self.record.seconds:.1f} s")
+        self.out.info(
+            f"{len(self.record.transactions)} transactions, {gas:,} gas in all, {self.record.seconds:.1f} s"
+        )
         if self.record.winner:
             self.out.ok(f"Winner: {self.label(self.record.winner)} ({short_address(self.record.winner)})")
         else:
@@ -255,8 +349,17 @@ class Flow:
 
     def run(self) -> FlowRecord:
         started = time.perf_counter()
-        for step in (self.network, self.build_dataset, self.create_bounty, self.commit_all,
-                     self.reveal_all, self.evaluate, self.post_scores, self.finalize, self.withdraw_all):
+        for step in (
+            self.network,
+            self.build_dataset,
+            self.create_bounty,
+            self.commit_all,
+            self.reveal_all,
+            self.evaluate,
+            self.post_scores,
+            self.finalize,
+            self.withdraw_all,
+        ):
             step()
         self.record.seconds = time.perf_counter() - started
         self.summary()

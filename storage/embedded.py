@@ -226,4 +226,3 @@ class _ParallelWriter:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)  # nothing keeps writing after add() returns or fails
-

@@ -19,16 +19,32 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "120"}
     return subprocess.run(
-        [sys.executable, "-m", "cli", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-        timeout=timeout, check=False,
+        [sys.executable, "-m", "cli", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
 @pytest.mark.slow
 def test_tiny_flow_pays_the_winner_and_prints_every_step(tmp_path):
     summary_path = tmp_path / "summary.json"
-    result = run_cli("flow", "--protocol", "tiny", "--participants", "3", "--workers", "0",
-                     "--data-dir", str(tmp_path / "flow-data"), "--summary-json", str(summary_path))
+    result = run_cli(
+        "flow",
+        "--protocol",
+        "tiny",
+        "--participants",
+        "3",
+        "--workers",
+        "0",
+        "--data-dir",
+        str(tmp_path / "flow-data"),
+        "--summary-json",
+        str(summary_path),
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     summary = json.loads(summary_path.read_text())

@@ -55,14 +55,25 @@ class StreamlitServer:
     def start(self, timeout: float = 90.0) -> StreamlitServer:
         env = {**os.environ, "HYPERBOUNTY_DATA_DIR": str(self.data_dir), **self._extra_env}
         command = [
-            sys.executable, "-m", "streamlit", "run", self.script,
-            "--server.address", "127.0.0.1",
-            "--server.port", str(self.port),
-            "--server.headless", "true",
-            "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-            "--theme.base", "light",
-            "--client.toolbarMode", "minimal",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            self.script,
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(self.port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--theme.base",
+            "light",
+            "--client.toolbarMode",
+            "minimal",
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
