@@ -9,5 +9,6 @@ export PATH="$PWD/.venv/bin:$PATH"
 export HYPERBOUNTY_DATA_DIR="${HYPERBOUNTY_TEST_DATA_DIR:-$(mktemp -d)}"
 echo "[test] ruff"
 ruff check .
+ruff format --check .
 echo "[test] pytest"
 exec python -m pytest "$@"
