@@ -43,8 +43,11 @@ class StreamlitServer:
         log_path: Path,
         env: dict[str, str] | None = None,
         script: str = "dashboard.py",
+        theme: str | None = "light",
     ) -> None:
+        """``theme=None`` leaves the theme to the viewer's preference, as a user's server does."""
         self.script = script
+        self.theme = theme
         self.data_dir = data_dir
         self.log_path = log_path
         self.port = free_port()
@@ -70,11 +73,11 @@ class StreamlitServer:
             "false",
             "--server.fileWatcherType",
             "none",
-            "--theme.base",
-            "light",
             "--client.toolbarMode",
             "minimal",
         ]
+        if self.theme:
+            command += ["--theme.base", self.theme]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         self._process = subprocess.Popen(

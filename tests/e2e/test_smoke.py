@@ -31,6 +31,36 @@ def test_dashboard_opens_with_title_and_navigation(page, dashboard) -> None:
     page.screenshot(path=str(ARTIFACTS / "smoke.png"), full_page=True)
 
 
+def _background_luminance(tab) -> float:
+    rgb = tab.evaluate(
+        "() => getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor"
+    )
+    red, green, blue = (int(v) for v in re.findall(r"\d+", rgb)[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
+def test_dashboard_follows_the_viewers_light_or_dark_preference(browser, tmp_path) -> None:
+    """No theme is pinned in .streamlit/config.toml, so dark-mode viewers get a dark page."""
+    from tests.e2e.server import StreamlitServer
+
+    with StreamlitServer(tmp_path / "data", tmp_path / "themes.log", theme=None) as server:
+        luminance = {}
+        for scheme in ("light", "dark"):
+            context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme=scheme)
+            context.set_default_timeout(60_000)
+            tab = context.new_page()
+            tab.goto(server.url)
+            wait_idle(tab)
+            tab.get_by_role("heading", name="Preprocess").wait_for()
+            assert_no_exception(tab)
+            luminance[scheme] = _background_luminance(tab)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(ARTIFACTS / f"theme-{scheme}.png"))
+            context.close()
+    assert luminance["light"] > 0.8, luminance
+    assert luminance["dark"] < 0.3, luminance
+
+
 def test_exception_detector_sees_a_failing_script(browser, tmp_path) -> None:
     """The helper every browser test relies on must notice an exception box, or it proves nothing."""
     from tests.e2e.helpers import page_exceptions
