@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from web3 import Web3
 
 import durable
+from chain.compile import EVM_VERSION
 from chain.errors import ChainError, NodeUnavailable
 from chain.providers import DevChain
 from settings import Settings
@@ -79,6 +80,8 @@ class AnvilProcess:
             "--state", str(self.state_file),
             "--state-interval", str(STATE_INTERVAL_S),
             "--preserve-historical-states",
+            # the fork the contract is compiled for, so anvil and the embedded chain run the same EVM
+            "--hardfork", EVM_VERSION,
         ]  # fmt: skip
 
     def start(self) -> None:

@@ -32,8 +32,9 @@ SHIM_PATH = REPO_ROOT / "tools" / "solc" / "solc"
 # evmVersion "prague": the newest fork both py-evm 0.12 (embedded chain) and anvil execute.
 # viaIR: the IR pipeline packs the storage reads and writes of the hot paths best, and lets
 # postScores keep its loop readable without stack-depth workarounds.
+EVM_VERSION = "prague"
 COMPILER_SETTINGS: dict[str, Any] = {
-    "evmVersion": "prague",
+    "evmVersion": EVM_VERSION,
     "optimizer": {"enabled": True, "runs": 1000},
     "viaIR": True,
 }

@@ -27,7 +27,8 @@ fi
 reqs=(requirements.txt)
 [ $DEV = 1 ] && reqs+=(requirements-dev.txt)
 stamp=.venv/.installed-$DEV
-if ! stamp_ok "$stamp" "${reqs[@]}"; then
+# a dev install covers the runtime one
+if ! stamp_ok "$stamp" "${reqs[@]}" && ! stamp_ok .venv/.installed-1 requirements.txt requirements-dev.txt; then
   log "installing Python packages (${reqs[*]})"
   .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
   args=(); for r in "${reqs[@]}"; do args+=(-r "$r"); done

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chain.anvil import AnvilChain, anvil_binary, free_port, port_in_use
+from chain.compile import EVM_VERSION
 from chain.deployments import open_board
 from chain.errors import ChainError, NodeUnavailable
 from chain.providers import connect
@@ -84,6 +85,12 @@ def test_dev_powers_on_anvil(isolated_data_dir: Path) -> None:
         assert conn.latest_block() == block
         with pytest.raises(ChainError, match="never goes back"):
             conn.set_next_timestamp(start)
+
+
+def test_anvil_runs_the_fork_the_contract_is_compiled_for(isolated_data_dir: Path) -> None:
+    with connect(_settings(isolated_data_dir)) as conn:
+        info = conn.w3.provider.make_request("anvil_nodeInfo", [])["result"]
+        assert info["hardFork"].lower() == EVM_VERSION
 
 
 def test_busy_port_and_missing_binary_are_explained(isolated_data_dir: Path, tmp_path: Path) -> None:
