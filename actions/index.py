@@ -32,6 +32,7 @@ from typing import Any
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from hexbytes import HexBytes
 
+from chain.client import plain_value
 from durable import atomic_write_text
 from protocol import Hyperparameters
 
@@ -131,7 +132,7 @@ class BoardIndex:
         if name is None:
             return None
         decoded = getattr(self.backend.client.contract.events, name)().process_log(log)
-        args = {k: _plain(v) for k, v in decoded["args"].items()}
+        args = {k: plain_value(v) for k, v in decoded["args"].items()}
         return Event(
             name,
             args,
@@ -156,7 +157,7 @@ class BoardIndex:
             if tx.get("to") and to_checksum_address(tx["to"]) == client.address:
                 try:
                     function, params = client.contract.decode_function_input(tx["input"])
-                    decoded = (function.fn_name, _plain(params))
+                    decoded = (function.fn_name, plain_value(params))
                 except Exception:
                     decoded = None
             self._calldata[tx_hash] = decoded
@@ -267,16 +268,6 @@ class BoardIndex:
             to_checksum_address(p): int(a)
             for p, a in zip(params["participants"], params["accuraciesPpm"], strict=True)
         }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes | HexBytes):
-        return bytes(value)
-    if isinstance(value, tuple | list):
-        return tuple(_plain(v) for v in value)
-    if hasattr(value, "items"):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def _encoded(value: Any) -> Any:

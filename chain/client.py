@@ -680,7 +680,7 @@ class BountyBoardClient:
         decoded = getattr(self.contract.events, event_abi["name"])().process_log(log)
         return Event(
             name=event_abi["name"],
-            args={k: _plain(v) for k, v in decoded["args"].items()},
+            args={k: plain_value(v) for k, v in decoded["args"].items()},
             block=int(log["blockNumber"]),
             tx_hash=HexBytes(log["transactionHash"]).to_0x_hex(),
             log_index=int(log["logIndex"]),
@@ -696,13 +696,15 @@ class BountyBoardClient:
         return cached
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """web3's decoded values (HexBytes, AttributeDict, lists) as plain bytes, tuples and dicts,
+    so they compare, hash and serialize the same whichever provider decoded them."""
     if isinstance(value, bytes | HexBytes):
         return bytes(value)
     if isinstance(value, tuple | list):
-        return tuple(_plain(v) for v in value)
+        return tuple(plain_value(v) for v in value)
     if hasattr(value, "items"):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain_value(v) for k, v in value.items()}
     return value
 
 
