@@ -360,6 +360,33 @@ def load_report(backend: Any, bounty_id: int) -> dict[str, Any] | None:
     return report
 
 
+def training_seeds(backend: Any, bounty_id: int, manifest: Any) -> tuple[list[int], dict[str, Any]]:
+    """The protocol's training seeds and where they came from (recorded in the report).
+
+    ``reveal_block``: from the hash of the first block at or after the reveal deadline, which
+    owner and verifiers read from the chain alike; ``fixed``: the manifest's seeds.
+    """
+    from chain.blocks import first_block_at_or_after
+    from ml import scoring
+
+    protocol = manifest.evaluation
+    if protocol.seed_rule != "reveal_block":
+        return scoring.fixed_seeds(protocol.seed, protocol.seeds), {}
+    deadline = backend.client.bounty(bounty_id).reveal_deadline
+    block = first_block_at_or_after(backend.client.w3, deadline)
+    if block is None:
+        raise ActionError(
+            "The training seeds come from the first block at or after the reveal deadline, and no such "
+            "block is mined yet: wait until the reveal window has closed."
+        )
+    seeds = scoring.derive_seeds(block.hash, protocol.seeds)
+    return seeds, {"block_number": block.number, "block_hash": "0x" + block.hash.hex()}
+
+
+def revealed_submissions(backend: Any, bounty_id: int) -> list[Any]:
+    return [s for s in backend.index.submissions(bounty_id) if s.revealed]
+
+
 def verify_job(
     progress: Any,
     manifest_bytes: bytes,
@@ -368,6 +395,7 @@ def verify_job(
     hyperparameters: dict[str, int],
     posted_score_ppm: int,
     test_cid: str,
+    seeds: list[int] | None = None,
 ) -> dict[str, Any]:
     """Background job: re-run one submission's evaluation and compare with the posted score."""
     from ml.manifest import TaskManifest
@@ -382,6 +410,7 @@ def verify_job(
         posted_score_ppm,
         expected_test_cid=test_cid,
         in_process=True,
+        seeds=seeds,
     )
     return {
         "participant": participant,
@@ -419,5 +448,6 @@ def start_verify(backend: Any, bounty_id: int, participant: str, runner: Any = N
         submission.hyperparameters.to_dict(),
         int(submission.accuracy_ppm or 0),
         test_cid,
+        seeds=training_seeds(backend, bounty_id, manifest)[0],
         process=True,
     )

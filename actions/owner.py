@@ -18,7 +18,7 @@ from typing import Any
 
 import durable
 from actions import datasets
-from actions.anyone import _plan
+from actions.anyone import _plan, revealed_submissions, training_seeds
 from actions.display import duration, eth, percent_ppm, short_address, utc
 from actions.errors import ActionError
 from actions.tx import TxPlan
@@ -46,8 +46,8 @@ class BountyTerms:
             ("reveal", self.reveal_s),
             ("evaluation", self.evaluation_s),
         ):
-            if seconds < 60:
-                raise ActionError(f"The {name} window must last at least one minute.")
+            if seconds < 300:
+                raise ActionError(f"The {name} window must last at least five minutes.")
         if self.commit_bond < 0 or self.commit_bond >= 2**96:
             raise ActionError("The commit bond must be between 0 and 79 billion ETH.")
 
@@ -71,9 +71,11 @@ def plan_create_bounty(
     import storage
 
     client = backend.client
-    test_digest = storage.cid_to_digest(built.test_cid)
+    forward = manifest.forward_test
+    # a forward test commits to no file: its test data is built by the manifest's rule later
+    test_digest = None if forward else storage.cid_to_digest(built.test_cid)
 
-    def args_at(now: int, commitment: bytes = b"\x01" * 32) -> tuple:
+    def args_at(now: int, commitment: bytes = b"\x00" * 32 if forward else b"\x01" * 32) -> tuple:
         sub = now + terms.submission_s
         rev = sub + terms.reveal_s
         return (
@@ -103,7 +105,7 @@ def plan_create_bounty(
             reveal_deadline=rev,
             evaluation_deadline=ev,
             commit_bond=terms.commit_bond,
-            test_data_cid=built.test_cid,
+            test_data_cid="" if forward else built.test_cid,
         )
 
     now = backend.now()
@@ -116,6 +118,7 @@ def plan_create_bounty(
         ("Evaluation until", f"{utc(args[7])}"),
         ("Commit bond", eth(terms.commit_bond)),
         ("Manifest", manifest.cid()),
+        ("Test data", test_data_kind(manifest)),
     ]
     return TxPlan(
         title="Create bounty",
@@ -159,6 +162,36 @@ def create_bounty(
 # --------------------------------------------------------------------------- test data
 
 
+def test_data_kind(manifest: Any) -> str:
+    """One line on where the test data comes from and who could know it, for every page."""
+    rule = manifest.test
+    if rule.kind != "forward":
+        return "private: the owner's own test split, committed by digest now, published at the reveal"
+    if rule.rehearsal:
+        return (
+            "forward-test rehearsal on the bundled 2018 candles: the rule is public and so is the data "
+            "(anyone can rebuild the test file today), so this window is a rehearsal, not a secret"
+        )
+    return (
+        f"forward test: {rule.source} candles of the {duration(rule.duration_s or 0)} after the reveal "
+        "deadline, which do not exist yet; built by the manifest's rule after that window"
+    )
+
+
+def build_forward_test_file(backend: Any, bounty_id: int, source: Any = None) -> bytes:
+    """The test file of a forward-test bounty, by its manifest's rule (what owner and verifier run)."""
+    from actions.anyone import fetch_task
+    from ml.data import DataError
+    from ml.forward import rebuild_test_file
+
+    bounty = backend.client.bounty(bounty_id)
+    manifest, _ = fetch_task(backend, bounty_id)
+    try:
+        return rebuild_test_file(manifest, bounty.reveal_deadline, backend.now(), source)
+    except DataError as exc:
+        raise ActionError(str(exc)) from exc
+
+
 def test_dataset_for(backend: Any, bounty_id: int) -> datasets.BuiltDataset:
     """The kept dataset whose test file this bounty committed to (found through the stored secret)."""
     client = backend.client
@@ -179,8 +212,14 @@ def test_dataset_for(backend: Any, bounty_id: int) -> datasets.BuiltDataset:
     return built
 
 
-def plan_reveal_test_data(backend: Any, sender: Any, bounty_id: int) -> TxPlan:
+def plan_reveal_test_data(backend: Any, sender: Any, bounty_id: int, source: Any = None) -> TxPlan:
+    """Reveal the test data: the kept private split, or a forward test's file built by its rule.
+
+    ``source`` (forward tests only) replaces the manifest's candle source, for tests.
+    """
     client = backend.client
+    if client.bounty(bounty_id).forward_test:
+        return _plan_reveal_forward(backend, sender, bounty_id, source)
     built = test_dataset_for(backend, bounty_id)
 
     def send() -> Any:
@@ -206,11 +245,33 @@ def plan_reveal_test_data(backend: Any, sender: Any, bounty_id: int) -> TxPlan:
     )
 
 
+def _plan_reveal_forward(backend: Any, sender: Any, bounty_id: int, source: Any) -> TxPlan:
+    import storage
+
+    client = backend.client
+    data = build_forward_test_file(backend, bounty_id, source)
+    cid = storage.ipfs_cid(data)
+    digest = storage.cid_to_digest(cid)
+
+    def send() -> Any:
+        added = backend.store.add(data)
+        if added != cid:
+            raise ActionError(f"The store computed {added} for the test file, not {cid}.")
+        return client.reveal_test_data(sender, bounty_id, test_data_digest=digest)
+
+    return TxPlan(
+        title=f"Reveal the forward-test data of bounty {bounty_id}",
+        function="revealTestData",
+        sender=sender.address,
+        preview_fn=lambda: client.preview(
+            "revealTestData", (int(bounty_id), digest, b"\x00" * 32), 0, sender.address
+        ),
+        send=send,
+        details=[("Test file (built by the manifest's rule)", cid), ("Rows", str(data.count(b"\n") - 1))],
+    )
+
+
 # --------------------------------------------------------------------------- evaluation
-
-
-def revealed_submissions(backend: Any, bounty_id: int) -> list[Any]:
-    return [s for s in backend.index.submissions(bounty_id) if s.revealed]
 
 
 def evaluation_job(
@@ -220,6 +281,8 @@ def evaluation_job(
     submissions: list[tuple[str, dict[str, int]]],
     test_cid: str,
     workers: int | None = None,
+    seeds: list[int] | None = None,
+    seed_source: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Background job: train and score every revealed submission; returns the report as a dict.
 
@@ -247,6 +310,7 @@ def evaluation_job(
         }
         if event.training is not None:
             row["epoch"] = f"{event.training.epoch}/{event.training.epochs}"
+            row["cells"] = f"{event.cells_done}/{event.cells}"
             logs = event.training.logs
             point = {"step": round(event.index + event.fraction, 4)}
             point.update({k: round(float(v), 5) for k, v in logs.items() if k in ("loss", "accuracy")})
@@ -265,6 +329,8 @@ def evaluation_job(
         workers=workers,
         progress=relay,
         expected_test_cid=test_cid,
+        seeds=seeds,
+        seed_source=seed_source,
     )
     data = report.to_dict()
     data["cid"] = report.cid()
@@ -292,7 +358,8 @@ def start_evaluation(backend: Any, bounty_id: int, runner: Any = None, workers: 
         raise ActionError(f"Bounty {bounty_id} has no revealed submissions to evaluate.")
     manifest, files = fetch_task(backend, bounty_id, with_test=True)
     test_cid = storage.digest_to_cid(bounty.test_data_digest)
-    pairs = [(s.participant, s.hyperparameters.to_dict()) for s in subs]
+    pairs = [(s.participant, s.hyperparameters.to_dict()) for s in sorted(subs, key=lambda s: s.commit_order)]
+    seeds, seed_source = training_seeds(backend, bounty_id, manifest)
     return (runner or backend.jobs).start(
         evaluation_key(bounty_id),
         f"Evaluate bounty {bounty_id}",
@@ -302,6 +369,8 @@ def start_evaluation(backend: Any, bounty_id: int, runner: Any = None, workers: 
         pairs,
         test_cid,
         workers=workers,
+        seeds=seeds,
+        seed_source=seed_source,
         restart=True,
     )
 
@@ -311,18 +380,58 @@ def evaluation_key(bounty_id: int) -> str:
 
 
 def leaderboard_from_report(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the report's leaderboard, best first: score, its 95 % interval, tie with the leader."""
     rows = []
     for result in report["submissions"]:
+        interval = result.get("ci95_ppm") or [None, None]
         rows.append(
             {
                 "participant": result["participant"],
                 "status": result["status"],
                 "score_ppm": result.get("score_ppm"),
+                "stderr_ppm": result.get("stderr_ppm"),
+                "ci_low_ppm": interval[0],
+                "ci_high_ppm": interval[1],
+                "auc": result.get("auc"),
+                "log_loss": result.get("log_loss"),
+                "tied_with_leader": bool(result.get("tied_with_leader")),
                 "error": result.get("error") or "",
             }
         )
-    rows.sort(key=lambda r: -(r["score_ppm"] or -1))
+    rows.sort(key=lambda r: -(r["score_ppm"] if r["score_ppm"] is not None else -1))
     return rows
+
+
+def baselines_from_report(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's baselines (majority, persistence, logistic regression) with their intervals."""
+    rows = []
+    for baseline in report.get("baselines", []):
+        interval = baseline.get("ci95_ppm") or [None, None]
+        rows.append(
+            {
+                "name": baseline["name"],
+                "label": baseline["label"],
+                "score_ppm": baseline["score_ppm"],
+                "stderr_ppm": baseline["stderr_ppm"],
+                "ci_low_ppm": interval[0],
+                "ci_high_ppm": interval[1],
+            }
+        )
+    return rows
+
+
+def suggest_min_accuracy(built: datasets.BuiltDataset, manifest: Any = None) -> Any:
+    """The bar to propose on the Initialize page: the best baseline on the public validation
+    eras plus two standard errors (``ml.scoring.BarSuggestion``, with its explanation)."""
+    from ml import preprocess, scoring
+    from ml.data import DataError
+
+    manifest = manifest or built.manifest
+    try:
+        eras = preprocess.prepare_validation_eras(manifest, built.files)
+    except DataError as exc:
+        raise ActionError(f"Could not score the baselines on the validation data: {exc}") from exc
+    return scoring.suggest_bar(eras, scoring.bandwidth_for(manifest))
 
 
 def plan_post_scores(backend: Any, sender: Any, bounty_id: int, report: dict[str, Any]) -> TxPlan:
@@ -335,10 +444,11 @@ def plan_post_scores(backend: Any, sender: Any, bounty_id: int, report: dict[str
     data = canonical_json(body)
     cid = storage.ipfs_cid(data)
     already = {s.participant for s in backend.index.submissions(bounty_id) if s.scored}
+    # a failed training is posted as 0 (the protocol's rule), so one cannot force a stall
     scores = [
-        (r["participant"], int(r["score_ppm"]))
+        (r["participant"], int(r["score_ppm"] or 0) if r["status"] == "scored" else 0)
         for r in body["submissions"]
-        if r["status"] == "scored" and r.get("score_ppm") is not None and r["participant"] not in already
+        if r["participant"] not in already
     ]
     failed = [r["participant"] for r in body["submissions"] if r["status"] != "scored"]
     if not any(r["status"] == "scored" for r in body["submissions"]):
@@ -362,7 +472,7 @@ def plan_post_scores(backend: Any, sender: Any, bounty_id: int, report: dict[str
         ("Scores", ", ".join(f"{short_address(p)} {percent_ppm(a)}" for p, a in scores)),
     ]
     if failed:
-        details.append(("Not scored (training failed)", ", ".join(short_address(p) for p in failed)))
+        details.append(("Scored 0 (training failed)", ", ".join(short_address(p) for p in failed)))
     return TxPlan(
         title=f"Post {len(scores)} score(s) for bounty {bounty_id}",
         function="postScores",

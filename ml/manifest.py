@@ -52,6 +52,35 @@ class FeatureSpec(_Strict):
     fitted_on: Literal["train"] = "train"
 
 
+class TestSpec(_Strict):
+    """Where the test data comes from, and so who could know it when.
+
+    ``private``: the owner's own test split, kept off IPFS and committed on chain by digest at
+    creation (``testDataCommitment``), published at ``revealTestData``.
+    ``forward``: the candles of a window ``[start_time, start_time + duration_s)`` from a public
+    source; the bounty is created with a zero commitment. With ``start_time`` None the window
+    starts at the first interval boundary at or after the bounty's reveal deadline, so the data
+    does not exist while anyone can still choose what to commit or reveal; after the window the
+    owner builds the file by this rule and reveals its digest, and anyone can rebuild it from the
+    source and compare. ``rehearsal`` marks a fixed window of public data (the bundled 2018
+    candles): the flow is the same, but the test data is no secret.
+    """
+
+    kind: Literal["private", "forward"] = "private"
+    source: Literal["bundled", "coinpaprika"] | None = None
+    start_time: int | None = Field(default=None, ge=0)
+    duration_s: int | None = Field(default=None, ge=60)
+    rehearsal: bool = False
+
+    @model_validator(mode="after")
+    def _rule(self) -> TestSpec:
+        if self.kind == "forward" and (self.source is None or self.duration_s is None):
+            raise ValueError("a forward test names its source and window duration")
+        if self.kind == "private" and (self.source, self.start_time, self.duration_s) != (None, None, None):
+            raise ValueError("a private test split has no source or window")
+        return self
+
+
 class SplitSpec(_Strict):
     """Chronological split by rows of the merged candles, in thousandths."""
 
@@ -69,11 +98,21 @@ class SplitSpec(_Strict):
 
 
 class EvaluationSpec(_Strict):
-    """The training protocol every submission is scored under."""
+    """The training protocol every submission is scored under.
+
+    A score is the mean accuracy over ``seeds`` x ``eras`` cells (see ml/eras.py): one training
+    per seed and walk-forward era. With ``seed_rule = "reveal_block"`` the training seeds come
+    from the hash of the first block at or after the bounty's reveal deadline, so nobody can
+    tune to them before their commitment is final and anyone can recompute them; ``seed`` then
+    only fixes the data sampling (and the seeds of a participant's local trials).
+    """
 
     epochs: int = Field(ge=1, le=1000)
     batch_size: int = Field(ge=1, le=65536)
     seed: int = Field(ge=0, le=2**31 - 1)
+    seeds: int = Field(default=1, ge=1, le=32)
+    eras: int = Field(default=1, ge=1, le=16)
+    seed_rule: Literal["fixed", "reveal_block"] = "fixed"
     max_train_sequences: int | None = Field(default=None, ge=2)
     balance: Literal["train"] = "train"  # training classes balanced by deterministic undersampling
     metric: Literal["test_accuracy_ppm"] = "test_accuracy_ppm"
@@ -91,10 +130,15 @@ class TaskManifest(_Strict):
     coins: tuple[str, ...] = Field(min_length=1, max_length=16)
     interval: str
     target_coin: str
+    # direction: will the target coin close higher future_period rows ahead?
+    # volatility: will its realized volatility over the next future_period rows exceed that of
+    # the last future_period rows? (see ml/preprocess.py, rule 3)
+    target: Literal["direction", "volatility"] = "direction"
     sequence_length: int = Field(ge=1, le=1024)
     future_period: int = Field(ge=1, le=1024)
     features: FeatureSpec = FeatureSpec()
     split: SplitSpec
+    test: TestSpec = TestSpec()
     evaluation: EvaluationSpec
 
     @field_validator("interval")
@@ -135,6 +179,10 @@ class TaskManifest(_Strict):
     def digest(self) -> bytes:
         """The 32-byte sha256 inside the CIDv0: the contract's ``manifestDigest``."""
         return storage.cid_to_digest(self.cid())
+
+    @property
+    def forward_test(self) -> bool:
+        return self.test.kind == "forward"
 
     @property
     def interval_seconds(self) -> int:

@@ -11,8 +11,12 @@ against the market and rebuild the features from the manifest's rules:
    same run (a run's first row has none, and a change from a zero volume is undefined).
 2. Scaling: ``clip((x - median) / IQR, -clip, clip)`` with median and IQR of each feature fitted
    on the training split only (an IQR of 0 counts as 1).
-3. Target at row i: 1 iff the target coin's close ``future_period`` rows later, in the same run,
-   is above the close at row i. Rows with no such future are dropped, never labelled 0.
+3. Target at row i (H = ``future_period``), always within one run; rows with no such future are
+   dropped, never labelled 0. ``direction``: 1 iff the target coin's close H rows later is above
+   the close at row i. ``volatility``: 1 iff the realized volatility of the next H rows (sum of
+   absolute log returns of the target close over rows i+1..i+H) exceeds that of the last H rows
+   (i-H+1..i). The persistence baseline predicts, for row i, the latest target already known
+   at row i: the one of row i-H.
 4. A sequence is ``sequence_length`` consecutive rows of one run that all have features; it is
    labelled with the target of its last row. Splits are separate files, so no sequence crosses
    a split boundary.
@@ -22,6 +26,10 @@ against the market and rebuild the features from the manifest's rules:
    ``numpy.random.default_rng(seed)``; validation and test keep every sequence. The trim spares
    every model a second XLA compilation for a short last batch, which measured here cost as
    much as a whole epoch of the demo protocol.
+
+Scoring walks forward over eras (:func:`prepare_eras`): the three files form one timeline, and
+era e trains, validates and tests on windows of the train, validation and test files' lengths
+shifted e test-slices forward, each window processed by rules 1-5 as a file of its own.
 
 The owner's own arrays are built by parsing the bytes it publishes, so the owner and everyone
 else run the exact same code on the exact same input.
@@ -42,7 +50,7 @@ from pydantic import ValidationError
 
 import durable
 import storage
-from ml.data import DataError, merge_coins, resample
+from ml.data import INTERVALS, DataError, merge_coins, resample
 from ml.manifest import TaskManifest
 from settings import get_settings
 
@@ -53,12 +61,13 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 class DatasetParameters:
     """What an owner chooses; :func:`build_dataset` turns it plus candles into a manifest."""
 
-    title: str = "Will LTC close higher in 15 minutes?"
+    title: str = "Will LTC's volatility rise over the next 15 minutes?"
     source: str = "bundled"
     description: str = "Bundled 2018 BTC/LTC/ETH/BCH 1-minute candles (pythonprogramming.net, sentdex)"
     coins: tuple[str, ...] = ("BTC", "LTC", "ETH", "BCH")
     interval: str = "5m"
     target_coin: str = "LTC"
+    target: str = "volatility"
     sequence_length: int = 24
     future_period: int = 3
     split_permille: tuple[int, int, int] = (800, 100, 100)
@@ -66,15 +75,22 @@ class DatasetParameters:
     epochs: int = 3
     batch_size: int = 64
     seed: int = 2018
+    seeds: int = 3
+    eras: int = 3
+    seed_rule: str = "reveal_block"
     max_train_sequences: int | None = 6400
     clip: int = 10
+    test_kind: str = "forward"  # bundled data: a forward-test rehearsal on public candles
 
 
 def demo_parameters() -> DatasetParameters:
     """The default demo protocol, sized so that 3 typical submissions evaluate in well under 3 minutes here.
 
-    5-minute candles of 4 coins (8 features), sequences of 24 steps (2 hours), predict 15 minutes
-    ahead, 3 epochs over at most 6400 balanced training sequences (100 batches of 64).
+    5-minute candles of 4 coins (8 features), sequences of 24 steps (2 hours); the target is
+    whether LTC's volatility over the next 15 minutes exceeds that of the last 15 minutes (the
+    direction of the price is a coin flip on this data, volatility is not: see the README and
+    bench/skill.py); 3 epochs over at most 6400 balanced training sequences (100 batches of 64),
+    scored over 3 seeds x 3 walk-forward eras.
     """
     return DatasetParameters()
 
@@ -90,8 +106,15 @@ def tiny_parameters() -> DatasetParameters:
         last_rows=1500,
         epochs=1,
         batch_size=64,
+        seeds=2,
+        eras=2,
         max_train_sequences=256,
     )
+
+
+def direction_parameters() -> DatasetParameters:
+    """The seed's original task, the price direction 15 minutes ahead, under the demo protocol."""
+    return DatasetParameters(title="Will LTC close higher in 15 minutes?", target="direction")
 
 
 @dataclass
@@ -107,6 +130,11 @@ class Prepared:
     feature_names: list[str] = field(default_factory=list)
     median: np.ndarray | None = None
     iqr: np.ndarray | None = None
+    # baselines' inputs: the persistence forecast per sequence (-1 = not known: the majority
+    # class is used) and the majority class of the (unbalanced) training window
+    persist_val: np.ndarray | None = None
+    persist_test: np.ndarray | None = None
+    majority: np.ndarray | None = None  # shape (1,)
 
     @property
     def has_test(self) -> bool:
@@ -164,6 +192,7 @@ def build_dataset(
         coins=coins,
         interval=params.interval,
         target_coin=params.target_coin,
+        target=params.target,
         sequence_length=params.sequence_length,
         future_period=params.future_period,
         features=dict(clip=params.clip),
@@ -172,17 +201,36 @@ def build_dataset(
             validation_permille=params.split_permille[1],
             test_permille=params.split_permille[2],
         ),
+        test=_test_rule(params, parts["test"]),
         evaluation=dict(
             epochs=params.epochs,
             batch_size=params.batch_size,
             seed=params.seed,
             max_train_sequences=params.max_train_sequences,
+            seeds=params.seeds,
+            eras=params.eras,
+            seed_rule=params.seed_rule,
             keras_version=keras.__version__,
             backend=keras.backend.backend(),
         ),
     )
     prepare(manifest, files)  # fail now, at the owner's desk, if a split yields no sequences
     return manifest, files
+
+
+def _test_rule(params: DatasetParameters, test_part: pd.DataFrame) -> dict:
+    """Bundled candles: a forward-test rehearsal over the test split's window (public data)."""
+    if params.test_kind != "forward" or params.source != "bundled" or test_part.empty:
+        return {}
+    step = INTERVALS[params.interval]
+    start = int(test_part.index[0])
+    return dict(
+        kind="forward",
+        source="bundled",
+        start_time=start,
+        duration_s=int(test_part.index[-1]) + step - start,
+        rehearsal=True,
+    )
 
 
 def _check_parameters(params: DatasetParameters) -> None:
@@ -197,6 +245,10 @@ def _check_parameters(params: DatasetParameters) -> None:
             raise DataError(f"{name} must be between 1 and 1024 steps, got {value}.")
     if params.epochs < 1 or params.batch_size < 1:
         raise DataError("epochs and batch_size must be at least 1.")
+    if params.target not in ("direction", "volatility"):
+        raise DataError(f"The target must be direction or volatility, got {params.target!r}.")
+    if not 1 <= params.seeds <= 32 or not 1 <= params.eras <= 16:
+        raise DataError("Seeds must be 1..32 and eras 1..16.")
     if params.last_rows is not None and params.last_rows < 10:
         raise DataError(
             f"last_rows = {params.last_rows} keeps too little data; use at least a few hundred rows."
@@ -272,18 +324,101 @@ def prepare(
     if use_cache and path.exists():
         try:
             return Prepared.load(path)
-        except (OSError, ValueError, KeyError):
-            path.unlink(missing_ok=True)  # a damaged cache is rebuilt, never trusted
+        except Exception:
+            path.unlink(missing_ok=True)
     prepared = _compute(manifest, files)
     if use_cache:
         prepared.save(path)
     return prepared
 
 
-def cache_path(manifest: TaskManifest, test_file: bytes | None) -> Path:
+def cache_path(manifest: TaskManifest, test_file: bytes | None, era: int | None = None) -> Path:
     test_cid = storage.ipfs_cid(test_file) if test_file is not None else "no-test"
-    key = hashlib.sha256(f"{manifest.cid()}:{test_cid}".encode()).hexdigest()[:32]
+    label = f"{manifest.cid()}:{test_cid}" + ("" if era is None else f":era{era}")
+    key = hashlib.sha256(label.encode()).hexdigest()[:32]
     return get_settings().path("cache", "preprocessed", f"{key}.npz")
+
+
+def era_windows(rows: Mapping[str, int], eras: int) -> list[dict[str, tuple[int, int]]]:
+    """Row ranges of the joined train+validation+test timeline for each walk-forward era.
+
+    The test file is cut into ``eras`` consecutive slices (the last takes the remainder); era e
+    tests on slice e and trains and validates on the windows of the train and validation files'
+    lengths right before it, so era 0 is exactly the three files and every era's model has only
+    seen the past of its test slice.
+    """
+    n_train, n_val, n_test = rows["train"], rows["validation"], rows["test"]
+    if eras < 1 or n_test < eras:
+        raise DataError(f"The test data has {n_test} rows: too few for {eras} eras.")
+    size = n_test // eras
+    windows = []
+    for e in range(eras):
+        test_lo = n_train + n_val + e * size
+        test_hi = n_train + n_val + n_test if e == eras - 1 else test_lo + size
+        windows.append(
+            {
+                "train": (test_lo - n_val - n_train, test_lo - n_val),
+                "validation": (test_lo - n_val, test_lo),
+                "test": (test_lo, test_hi),
+            }
+        )
+    return windows
+
+
+def prepare_eras(
+    manifest: TaskManifest,
+    files: Mapping[str, bytes],
+    use_cache: bool = True,
+    expected_test_cid: str | None = None,
+) -> list[Path]:
+    """Every era's arrays (see :func:`era_windows`) in the disk cache; returns their paths.
+
+    Paths, not arrays: the evaluation's workers load each era once from there.
+    """
+    if "test" not in files:
+        raise DataError("Scoring over eras needs the test file.")
+    check_files(manifest, files, expected_test_cid)
+    paths = [cache_path(manifest, files["test"], era) for era in range(manifest.evaluation.eras)]
+    if use_cache and all(_loads(path) for path in paths):
+        return paths
+    frames = [parse_split(files[name], manifest, name) for name in SPLITS]
+    timeline = pd.concat(frames)
+    rows = {name: len(frame) for name, frame in zip(SPLITS, frames, strict=True)}
+    for path, window in zip(paths, era_windows(rows, manifest.evaluation.eras), strict=True):
+        era_frames = {name: timeline.iloc[lo:hi] for name, (lo, hi) in window.items()}
+        compute_frames(manifest, era_frames).save(path)
+    return paths
+
+
+def prepare_validation_eras(manifest: TaskManifest, files: Mapping[str, bytes]) -> list[Prepared]:
+    """Walk-forward eras over the public files only, with the validation file as held-out data.
+
+    What the owner can score baselines on before the test data exists (the bar suggestion).
+    """
+    check_files(manifest, files)
+    frames = [parse_split(files[name], manifest, name) for name in ("train", "validation")]
+    timeline = pd.concat(frames)
+    n_train, n_val = len(frames[0]), len(frames[1])
+    rows = {"train": n_train - n_val, "validation": n_val, "test": n_val}
+    if rows["train"] < n_val:
+        raise DataError("The training file is too short to hold out a validation window before it.")
+    eras = []
+    for window in era_windows(rows, manifest.evaluation.eras):
+        era_frames = {name: timeline.iloc[lo:hi] for name, (lo, hi) in window.items()}
+        eras.append(compute_frames(manifest, era_frames))
+    return eras
+
+
+def _loads(path: Path) -> bool:
+    """A cache file that exists and reads; a damaged one is removed so it is rebuilt."""
+    if not path.exists():
+        return False
+    try:
+        Prepared.load(path)
+        return True
+    except Exception:
+        path.unlink(missing_ok=True)
+        return False
 
 
 def check_files(
@@ -306,9 +441,14 @@ def check_files(
 
 def _compute(manifest: TaskManifest, files: Mapping[str, bytes]) -> Prepared:
     frames = {name: parse_split(files[name], manifest, name) for name in SPLITS if name in files}
+    return compute_frames(manifest, frames)
+
+
+def compute_frames(manifest: TaskManifest, frames: Mapping[str, pd.DataFrame]) -> Prepared:
+    """Rules 1-5 on one train/validation(/test) triple of candle frames, each a file of its own."""
     raw = {name: split_features(frame, manifest) for name, frame in frames.items()}
     median, iqr = fit_scaler(raw["train"][0])
-    arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    arrays: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for name, (features, target, ends) in raw.items():
         scaled = scale(features, median, iqr, manifest.features.clip)
         x, y = make_sequences(scaled, target, ends, manifest.sequence_length)
@@ -317,12 +457,14 @@ def _compute(manifest: TaskManifest, files: Mapping[str, bytes]) -> Prepared:
                 f"The {name} split yields no sequences of {manifest.sequence_length} rows: use more data, a "
                 "shorter sequence length or a shorter future period."
             )
-        arrays[name] = (x, y)
+        arrays[name] = (x, y, persistence(target, manifest.future_period)[ends].astype(np.int8))
     protocol = manifest.evaluation
+    y_all = arrays["train"][1]
+    majority = np.array([int(2 * int(y_all.sum()) > len(y_all))], dtype=np.int8)
     x_train, y_train = balance(
-        *arrays["train"], protocol.seed, protocol.max_train_sequences, multiple_of=protocol.batch_size
+        *arrays["train"][:2], protocol.seed, protocol.max_train_sequences, multiple_of=protocol.batch_size
     )
-    test = arrays.get("test", (None, None))
+    test = arrays.get("test", (None, None, None))
     return Prepared(
         x_train=x_train,
         y_train=y_train,
@@ -333,6 +475,9 @@ def _compute(manifest: TaskManifest, files: Mapping[str, bytes]) -> Prepared:
         feature_names=manifest.feature_names,
         median=median,
         iqr=iqr,
+        persist_val=arrays["validation"][2],
+        persist_test=test[2],
+        majority=majority,
     )
 
 
@@ -353,7 +498,10 @@ def split_features(frame: pd.DataFrame, manifest: TaskManifest) -> tuple[np.ndar
         change[run[1:] != run[:-1]] = np.nan  # never across a gap
         features[1:] = change
     close = frame[f"{manifest.target_coin}_close"].to_numpy(dtype=np.float64)
-    target = future_target(close, run, manifest.future_period)
+    if manifest.target == "volatility":
+        target = volatility_target(close, run, manifest.future_period)
+    else:
+        target = future_target(close, run, manifest.future_period)
     ends = sequence_ends(features, run, target, manifest.sequence_length)
     return features, target, ends
 
@@ -367,6 +515,39 @@ def future_target(close: np.ndarray, run: np.ndarray, future_period: int) -> np.
         same_run = run[future_period:] == run[:-future_period]
         target[:-future_period] = np.where(same_run, (ahead > now).astype(np.int64), -1)
     return target
+
+
+def volatility_target(close: np.ndarray, run: np.ndarray, period: int) -> np.ndarray:
+    """1 if the next ``period`` rows move more (sum of |log return|) than the last ``period``, 0 if
+    not, -1 where either window leaves the run."""
+    n = len(close)
+    moves = np.full(n, np.nan)
+    if n > 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            moves[1:] = np.abs(np.log(close[1:] / close[:-1]))
+        moves[1:][run[1:] != run[:-1]] = np.nan
+    valid = np.isfinite(moves)
+    total = np.concatenate([[0.0], np.cumsum(np.where(valid, moves, 0.0))])
+    count = np.concatenate([[0], np.cumsum(valid)])
+    past = np.full(n, np.nan)  # rows i-period+1..i
+    if n >= period:
+        ok = count[period:] - count[:-period] == period
+        past[period - 1 :] = np.where(ok, total[period:] - total[:-period], np.nan)
+    target = np.full(n, -1, dtype=np.int64)
+    if n > period:
+        future = past[period:]  # the window of rows i+1..i+period is the past window of row i+period
+        now = past[:-period]
+        known = np.isfinite(future) & np.isfinite(now)
+        target[:-period] = np.where(known, (future > now).astype(np.int64), -1)
+    return target
+
+
+def persistence(target: np.ndarray, period: int) -> np.ndarray:
+    """The latest target known at each row (that of ``period`` rows earlier), -1 where unknown."""
+    known = np.full(len(target), -1, dtype=np.int64)
+    if len(target) > period:
+        known[period:] = target[:-period]
+    return known
 
 
 def sequence_ends(features: np.ndarray, run: np.ndarray, target: np.ndarray, length: int) -> np.ndarray:

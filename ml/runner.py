@@ -1,11 +1,15 @@
 """Evaluate many submissions under one manifest, in parallel, and write the evaluation report.
 
-Preprocessing runs once, in the caller, and lands in the on-disk cache; each worker process
-(spawn start method: forking a process in which jax already runs threads can hang) loads those
-arrays once and trains submissions one after another. Every submission trains from the same
-seed in a fresh model, so a result does not depend on which worker ran it or what ran before:
-the parallel run gives the same scores as a sequential one. A submission that raises, or whose
-worker dies (out of memory, killed), is reported as failed; the others still finish.
+Each submission is trained once per cell, one (seed, era) pair of the manifest's protocol
+(ml/scoring.py turns the cells into a score with an error bar; ml/preprocess.py defines the
+eras). Preprocessing runs once, in the caller, and lands in the on-disk cache, one file per era;
+each worker process (spawn start method: forking a process in which jax already runs threads
+can hang) loads those arrays once and trains cells one after another, preferring the cells of
+the submission it trained last so a model is compiled once, not once per worker. Every cell
+trains from its own seed in a fresh model, so a result does not depend on which worker ran it
+or what ran before: the parallel run gives the same scores as a sequential one. A cell that
+raises, or whose worker dies, fails its submission, which the protocol scores 0 with the
+reason in the report; the others still finish.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import storage
+from ml import scoring
 from ml.manifest import TaskManifest, canonical_json
-from ml.preprocess import cache_path, prepare
+from ml.preprocess import Prepared, cache_path, prepare_eras
 from ml.train import TrainingProgress, TrainingResult
 
-REPORT_FORMAT = "hyperbounty-evaluation-report/1"
+REPORT_FORMAT = "hyperbounty-evaluation-report/2"
 DEFAULT_TRAINER = "ml.train:train_submission"
 
 
@@ -40,7 +45,7 @@ class Submission:
 
 @dataclass(frozen=True)
 class RunnerProgress:
-    """Progress of one submission, for a per-submission progress bar and live curves."""
+    """Progress of one submission over all its cells, for a progress bar and live curves."""
 
     index: int
     participant: str
@@ -48,21 +53,47 @@ class RunnerProgress:
     fraction: float
     training: TrainingProgress | None = None
     error: str | None = None
+    cells_done: int = 0
+    cells: int = 1
 
 
 RunnerProgressFn = Callable[[RunnerProgress], None]
 
 
+@dataclass(frozen=True)
+class CellTask:
+    """One training: submission ``index`` on era ``era`` with the protocol's ``seed_index``-th seed."""
+
+    index: int
+    era: int
+    seed_index: int
+    seed: int
+
+
 @dataclass
 class SubmissionResult:
+    """One submission's score over its cells. A failed one is scored 0, with the reason."""
+
     participant: str
     hyperparameters: Any
     status: str  # "scored" or "failed"
     score_ppm: int | None = None
     error: str | None = None
-    training: dict[str, Any] | None = None
+    training: dict[str, Any] | None = None  # the first cell's training (curves, timings)
     worker_pid: int | None = None
     seconds: float = 0.0
+    stderr_ppm: int | None = None
+    ci95_ppm: list[int] | None = None
+    log_loss: float | None = None
+    auc: float | None = None
+    tied_with_leader: bool = False
+    cells: list[dict[str, Any]] = field(default_factory=list)
+
+    def cell_objects(self) -> list[scoring.Cell]:
+        return [scoring.Cell.from_dict({k: v for k, v in c.items() if k in _CELL_KEYS}) for c in self.cells]
+
+
+_CELL_KEYS = {f for f in scoring.Cell.__dataclass_fields__}
 
 
 @dataclass
@@ -75,6 +106,10 @@ class EvaluationReport:
     environment: dict[str, str]
     submissions: list[SubmissionResult]
     runner: dict[str, Any] = field(default_factory=dict)
+    seeds: dict[str, Any] = field(default_factory=dict)
+    eras: list[dict[str, int]] = field(default_factory=list)
+    baselines: list[dict[str, Any]] = field(default_factory=list)
+    leader: str | None = None
     format: str = REPORT_FORMAT
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,9 +132,8 @@ class EvaluationReport:
         raise KeyError(f"{participant} has no submission in this report.")
 
     def scores_for_chain(self) -> tuple[list[str], list[int]]:
-        """``postScores`` arguments: every scored participant with its own score, in report order."""
-        scored = [r for r in self.submissions if r.status == "scored" and r.score_ppm is not None]
-        return [r.participant for r in scored], [int(r.score_ppm) for r in scored]
+        """``postScores`` arguments: every submission with its score, a failed one with 0."""
+        return [r.participant for r in self.submissions], [int(r.score_ppm or 0) for r in self.submissions]
 
     @property
     def failed(self) -> list[SubmissionResult]:
@@ -140,41 +174,168 @@ def evaluate_submissions(
     expected_test_cid: str | None = None,
     threads_per_worker: int | None = None,
     trainer: str = DEFAULT_TRAINER,
+    seeds: Sequence[int] | None = None,
+    seed_source: Mapping[str, Any] | None = None,
 ) -> EvaluationReport:
-    """Train and score every submission; ``workers=0`` trains in this process, one by one.
+    """Train and score every submission on every cell; ``workers=0`` trains in this process.
 
-    ``files`` must include the test split. ``trainer`` ("module:function") exists so tests can
-    inject a failure into a worker; it defaults to :func:`ml.train.train_submission`.
+    ``files`` must include the test split. ``seeds`` are the protocol's training seeds (for
+    ``seed_rule = "reveal_block"`` the caller derives them from the chain, see
+    ``ml.scoring.derive_seeds``, and says where from in ``seed_source``); by default the
+    manifest's fixed ones. ``trainer`` ("module:function") exists so tests can inject a failure.
     """
     if "test" not in files:
         raise ValueError("Scoring needs the test split: pass files['test'].")
     started = time.perf_counter()
-    prepared_path = cache_path(manifest, files["test"])
+    protocol = manifest.evaluation
+    seeds = list(seeds) if seeds is not None else scoring.fixed_seeds(protocol.seed, protocol.seeds)
+    if len(seeds) != protocol.seeds:
+        raise ValueError(f"The protocol trains {protocol.seeds} seeds, got {len(seeds)}.")
+    tasks = [
+        CellTask(i, era, k, seed)
+        for i in range(len(submissions))
+        for era in range(protocol.eras)
+        for k, seed in enumerate(seeds)
+    ]
+    era_paths = [cache_path(manifest, files["test"], era) for era in range(protocol.eras)]
 
-    def preprocess_once() -> None:  # into the disk cache, where every worker reads it
-        prepare(manifest, files, expected_test_cid=expected_test_cid)
+    def preprocess_once() -> None:  # into the disk cache (era_paths), where every worker reads it
+        prepare_eras(manifest, files, expected_test_cid=expected_test_cid)
 
-    count = len(submissions)
+    tracker = _Tracker(submissions, len(seeds) * protocol.eras, progress)
     workers = default_workers() if workers is None else workers
-    workers = min(workers, count) if workers > 0 else 0
-    for i, sub in enumerate(submissions):
-        _emit(progress, RunnerProgress(i, sub.participant, "queued", 0.0))
+    workers = min(workers, len(tasks)) if workers > 0 else 0
     if workers == 0:
         preprocess_once()
-        results = _run_inline(manifest, prepared_path, submissions, progress, trainer)
+        _run_inline(manifest, era_paths, submissions, tasks, tracker, trainer)
     else:
         threads = threads_per_worker if threads_per_worker is not None else _threads_for(workers)
-        results = _run_pool(
-            manifest, prepared_path, submissions, workers, threads, progress, trainer, preprocess_once
+        _run_pool(
+            manifest, era_paths, submissions, tasks, workers, threads, tracker, trainer, preprocess_once
         )
+    eras = [Prepared.load(path) for path in era_paths]
+    bandwidth = scoring.bandwidth_for(manifest)
+    results = [tracker.result(i, bandwidth) for i in range(len(submissions))]
+    leader = _mark_ties(results, bandwidth)
     return EvaluationReport(
         manifest_cid=manifest.cid(),
         test_cid=storage.ipfs_cid(files["test"]),
-        protocol=manifest.evaluation.model_dump(mode="json"),
+        protocol=protocol.model_dump(mode="json"),
         environment=environment(),
-        submissions=[results[i] for i in range(count)],
-        runner={"workers": workers, "wall_seconds": round(time.perf_counter() - started, 3)},
+        submissions=results,
+        runner={
+            "workers": workers,
+            "cells": len(tasks),
+            "wall_seconds": round(time.perf_counter() - started, 3),
+        },
+        seeds={"rule": protocol.seed_rule, "values": seeds, **dict(seed_source or {})},
+        eras=[{"era": e, "test_sequences": len(p.y_test)} for e, p in enumerate(eras)],
+        baselines=[b.to_dict() for b in scoring.score_baselines(eras, bandwidth)],
+        leader=leader,
     )
+
+
+def _mark_ties(results: list[SubmissionResult], bandwidth: int) -> str | None:
+    """The leader (highest score, first in order on a tie, as the contract breaks ties by
+    commit order and the caller lists submissions in that order) and who is tied with it."""
+    scored = [r for r in results if r.status == "scored"]
+    if not scored:
+        return None
+    leader = max(scored, key=lambda r: (r.score_ppm, -results.index(r)))
+    cells = {r.participant: r.cell_objects() for r in scored}
+    tied = scoring.tied_with_leader(cells, leader.participant, bandwidth)
+    for r in scored:
+        r.tied_with_leader = r.participant in tied
+    return leader.participant
+
+
+class _Tracker:
+    """Collects cells per submission and turns cell progress into per-submission progress."""
+
+    def __init__(self, submissions: Sequence[Submission], cells: int, progress: RunnerProgressFn | None):
+        self.submissions = submissions
+        self.cells = cells
+        self.progress = progress
+        self.done: dict[int, list[tuple[CellTask, _CellOutcome]]] = {i: [] for i in range(len(submissions))}
+        self.running: dict[tuple[int, int, int], float] = {}
+        for i, sub in enumerate(submissions):
+            self._emit(RunnerProgress(i, sub.participant, "queued", 0.0, cells=cells))
+
+    def _emit(self, event: RunnerProgress) -> None:
+        if self.progress is not None:
+            self.progress(event)
+
+    def _fraction(self, index: int) -> float:
+        running = sum(f for (i, _, _), f in self.running.items() if i == index)
+        return min(1.0, (len(self.done[index]) + running) / self.cells)
+
+    def training(self, task: CellTask, event: TrainingProgress | None) -> None:
+        self.running[(task.index, task.era, task.seed_index)] = event.fraction if event else 0.0
+        who = self.submissions[task.index].participant
+        self._emit(
+            RunnerProgress(
+                task.index,
+                who,
+                "training",
+                self._fraction(task.index),
+                training=event,
+                cells_done=len(self.done[task.index]),
+                cells=self.cells,
+            )
+        )
+
+    def finished(self, task: CellTask, outcome: _CellOutcome) -> None:
+        self.running.pop((task.index, task.era, task.seed_index), None)
+        self.done[task.index].append((task, outcome))
+        count = len(self.done[task.index])
+        errors = [o.error for _, o in self.done[task.index] if o.error]
+        state = ("failed" if errors else "scored") if count == self.cells else "training"
+        self._emit(
+            RunnerProgress(
+                task.index,
+                self.submissions[task.index].participant,
+                state,
+                self._fraction(task.index),
+                error=errors[0] if errors else None,
+                cells_done=count,
+                cells=self.cells,
+            )
+        )
+
+    def result(self, index: int, bandwidth: int) -> SubmissionResult:
+        sub = self.submissions[index]
+        done = sorted(self.done[index], key=lambda pair: (pair[0].era, pair[0].seed_index))
+        seconds = round(sum(o.seconds for _, o in done), 3)
+        pids = [o.worker_pid for _, o in done if o.worker_pid]
+        errors = [(t, o.error) for t, o in done if o.error]
+        if errors or len(done) < self.cells:
+            task, error = errors[0] if errors else (None, "some cells never ran")
+            where = f" (era {task.era}, seed {task.seed})" if task else ""
+            return SubmissionResult(
+                sub.participant,
+                _raw(sub.hyperparameters),
+                "failed",
+                score_ppm=0,
+                error=f"{error}{where}; the protocol scores a failed training 0",
+                worker_pid=pids[0] if pids else None,
+                seconds=seconds,
+            )
+        cells = [o.cell for _, o in done]
+        summary = scoring.summarize(cells, bandwidth)
+        return SubmissionResult(
+            sub.participant,
+            done[0][1].hyperparameters,
+            "scored",
+            score_ppm=summary.score_ppm,
+            training=done[0][1].training,
+            worker_pid=pids[0] if pids else None,
+            seconds=seconds,
+            stderr_ppm=summary.stderr_ppm,
+            ci95_ppm=list(summary.ci95_ppm),
+            log_loss=summary.log_loss,
+            auc=summary.auc,
+            cells=[{**o.cell.to_dict(), "curves": (o.training or {}).get("curves", {})} for _, o in done],
+        )
 
 
 def _threads_for(workers: int) -> int:
@@ -190,51 +351,56 @@ def _emit(progress: RunnerProgressFn | None, event: RunnerProgress) -> None:
 # --- in process -------------------------------------------------------------------------
 
 
-def _run_inline(manifest, prepared_path, submissions, progress, trainer) -> dict[int, SubmissionResult]:
-    results = {}
-    for i, sub in enumerate(submissions):
-
-        def relay(event: TrainingProgress, i: int = i, who: str = sub.participant) -> None:
-            _emit(progress, RunnerProgress(i, who, "training", event.fraction, training=event))
-
-        result = _train_one(manifest, prepared_path, sub, trainer, relay)
-        results[i] = result
-        _emit(progress, _final_event(i, result))
-    return results
+@dataclass
+class _CellOutcome:
+    cell: scoring.Cell | None
+    hyperparameters: Any
+    training: dict[str, Any] | None
+    error: str | None
+    worker_pid: int
+    seconds: float
 
 
-def _final_event(index: int, result: SubmissionResult) -> RunnerProgress:
-    return RunnerProgress(index, result.participant, result.status, 1.0, error=result.error)
+def _run_inline(manifest, era_paths, submissions, tasks, tracker, trainer) -> None:
+    for task in tasks:
+        tracker.training(task, None)
+        outcome = _train_cell(
+            manifest,
+            era_paths,
+            submissions[task.index],
+            task,
+            trainer,
+            lambda e, t=task: tracker.training(t, e),
+        )
+        tracker.finished(task, outcome)
 
 
-def _train_one(manifest, prepared_path, sub, trainer, relay) -> SubmissionResult:
-    from ml.preprocess import Prepared
-
+def _train_cell(manifest, era_paths, sub, task: CellTask, trainer, relay) -> _CellOutcome:
     started = time.perf_counter()
-    hp = sub.hyperparameters
-    raw_hp = hp.to_dict() if hasattr(hp, "to_dict") else (list(hp) if isinstance(hp, tuple | list) else hp)
+    raw_hp = _raw(sub.hyperparameters)
     try:
         train = _load_trainer(trainer)
-        prepared = _PREPARED.get(str(prepared_path)) or Prepared.load(Path(prepared_path))
-        _PREPARED[str(prepared_path)] = prepared
-        outcome: TrainingResult = train(manifest, prepared, hp, relay)
-    except Exception as exc:  # any failure of one submission is reported, not raised
-        return SubmissionResult(
-            sub.participant,
+        path = str(era_paths[task.era])
+        prepared = _PREPARED.get(path) or Prepared.load(Path(path))
+        _PREPARED[path] = prepared
+        outcome: TrainingResult = train(manifest, prepared, sub.hyperparameters, relay, seed=task.seed)
+        cell = scoring.make_cell(task.seed, task.era, prepared.y_test, outcome.test_prob_up)
+    except Exception as exc:  # any failure of one cell is reported, not raised
+        return _CellOutcome(
+            None,
             raw_hp,
-            "failed",
-            error=f"{type(exc).__name__}: {exc}",
-            worker_pid=os.getpid(),
-            seconds=round(time.perf_counter() - started, 3),
+            None,
+            f"{type(exc).__name__}: {exc}",
+            os.getpid(),
+            round(time.perf_counter() - started, 3),
         )
-    return SubmissionResult(
-        sub.participant,
+    return _CellOutcome(
+        cell,
         outcome.hyperparameters,
-        "scored",
-        score_ppm=outcome.score_ppm,
-        training=outcome.to_dict(),
-        worker_pid=os.getpid(),
-        seconds=round(time.perf_counter() - started, 3),
+        outcome.to_dict(),
+        None,
+        os.getpid(),
+        round(time.perf_counter() - started, 3),
     )
 
 
@@ -250,7 +416,7 @@ _PREPARED: dict[str, Any] = {}
 #
 # A small pool of our own rather than ProcessPoolExecutor: when a worker dies, the executor
 # breaks every pending future and cannot say which task killed it; here the parent knows what
-# each worker holds, marks exactly that submission failed and starts a fresh worker.
+# each worker holds, marks exactly that cell failed and starts a fresh worker.
 
 
 def _limit_threads(threads: int) -> None:
@@ -266,62 +432,85 @@ def _limit_threads(threads: int) -> None:
 
 
 def _worker_main(
-    threads: int, manifest_bytes: bytes, prepared_path: str, trainer: str, tasks, outbox
+    threads: int, manifest_bytes: bytes, era_paths: list[str], trainer: str, tasks, outbox
 ) -> None:
     _limit_threads(threads)
     manifest = TaskManifest.from_bytes(manifest_bytes)
     while True:
-        task = tasks.get()
-        if task is None:
+        message = tasks.get()
+        if message is None:
             return
-        index, sub = task
-        outbox.put(("progress", RunnerProgress(index, sub.participant, "training", 0.0)))
+        task, sub = message
+        outbox.put(("progress", task, None))
 
-        def relay(event: TrainingProgress, index: int = index, who: str = sub.participant) -> None:
-            outbox.put(("progress", RunnerProgress(index, who, "training", event.fraction, training=event)))
+        def relay(event: TrainingProgress, task: CellTask = task) -> None:
+            outbox.put(("progress", task, event))
 
-        outbox.put(("result", index, _train_one(manifest, prepared_path, sub, trainer, relay)))
+        outbox.put(("result", task, _train_cell(manifest, era_paths, sub, task, trainer, relay)))
 
 
 @dataclass
 class _Worker:
     process: Any
     tasks: Any
-    holding: int | None = None
+    holding: CellTask | None = None
+    last_index: int | None = None
 
 
-def _run_pool(manifest, prepared_path, submissions, workers, threads, progress, trainer, preprocess_once):
+def _pick(todo: list[CellTask], worker: _Worker, pool: list[_Worker]) -> CellTask:
+    """The next cell for an idle worker: one of the submission it trained last (its model's
+    program is compiled there already), else one of a submission no other worker is on, else
+    the next in line."""
+    busy = {w.holding.index for w in pool if w.holding is not None} | {
+        w.last_index for w in pool if w is not worker and w.last_index is not None
+    }
+    for rule in (
+        lambda t: t.index == worker.last_index,
+        lambda t: t.index not in busy,
+        lambda t: True,
+    ):
+        for n, task in enumerate(todo):
+            if rule(task):
+                return todo.pop(n)
+    raise IndexError("no cell left")
+
+
+def _run_pool(manifest, era_paths, submissions, tasks, workers, threads, tracker, trainer, preprocess_once):
     """Workers start first: they import Keras and jax while this process preprocesses."""
     context = multiprocessing.get_context("spawn")
     outbox = context.Queue()
-    todo = list(range(len(submissions)))
-    results: dict[int, SubmissionResult] = {}
-    args = (threads, manifest.to_bytes(), str(prepared_path), trainer)
+    todo = list(tasks)
+    finished: set[CellTask] = set()
+    manifest_bytes = manifest.to_bytes()
 
     def start() -> _Worker:
-        tasks = context.SimpleQueue()
-        process = context.Process(target=_worker_main, args=(*args, tasks, outbox), daemon=True)
+        queue = context.SimpleQueue()
+        paths = [str(p) for p in era_paths]
+        process = context.Process(
+            target=_worker_main, args=(threads, manifest_bytes, paths, trainer, queue, outbox), daemon=True
+        )
         process.start()
-        return _Worker(process, tasks)
+        return _Worker(process, queue)
 
     pool = [start() for _ in range(workers)]
     try:
         preprocess_once()
-        while len(results) < len(submissions):
+        while len(finished) < len(tasks):
             for n, worker in enumerate(pool):
                 if worker.holding is None and todo:
                     if not worker.process.is_alive():  # died while idle: a fresh one takes the task
                         pool[n] = worker = start()
-                    worker.holding = todo.pop(0)
-                    worker.tasks.put((worker.holding, submissions[worker.holding]))
-            _drain(outbox, results, pool, progress, timeout=0.5)
+                    worker.holding = _pick(todo, worker, pool)
+                    worker.last_index = worker.holding.index
+                    worker.tasks.put((worker.holding, submissions[worker.holding.index]))
+            _drain(outbox, finished, pool, tracker, timeout=0.5)
             for n, worker in enumerate(pool):
                 if worker.holding is not None and not worker.process.is_alive():
-                    _drain(outbox, results, pool, progress, timeout=0.2)  # its last words, if any
+                    _drain(outbox, finished, pool, tracker, timeout=0.2)  # its last words, if any
                     if worker.holding is not None:
-                        i = worker.holding
-                        results[i] = _died(submissions[i], worker.process.exitcode)
-                        _emit(progress, _final_event(i, results[i]))
+                        task = worker.holding
+                        finished.add(task)
+                        tracker.finished(task, _died(submissions[task.index], worker.process.exitcode))
                     pool[n] = start() if todo else _Worker(worker.process, worker.tasks)
     finally:
         for worker in pool:
@@ -331,38 +520,39 @@ def _run_pool(manifest, prepared_path, submissions, workers, threads, progress, 
             worker.process.join(timeout=30)
             if worker.process.is_alive():
                 worker.process.terminate()
-    return results
 
 
-def _drain(outbox, results, pool, progress, timeout: float) -> None:
+def _drain(outbox, finished, pool, tracker, timeout: float) -> None:
     """Handle every message waiting (the first may take ``timeout``)."""
     wait = timeout
     while True:
         try:
-            message = outbox.get(timeout=wait)
+            kind, task, payload = outbox.get(timeout=wait)
         except queue_module.Empty:
             return
         wait = 0.01
-        if message[0] == "progress":
-            _emit(progress, message[1])
+        if kind == "progress":
+            if task not in finished:
+                tracker.training(task, payload)
             continue
-        _, index, result = message
-        results[index] = result
+        finished.add(task)
         for worker in pool:
-            if worker.holding == index:
+            if worker.holding == task:
                 worker.holding = None
-        _emit(progress, _final_event(index, result))
+        tracker.finished(task, payload)
 
 
-def _died(sub: Submission, exitcode: int | None) -> SubmissionResult:
+def _died(sub: Submission, exitcode: int | None) -> _CellOutcome:
     how = (
         f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
     )
-    return SubmissionResult(
-        sub.participant,
+    return _CellOutcome(
+        None,
         _raw(sub.hyperparameters),
-        "failed",
-        error=f"The training process died ({how}; out of memory or killed); nothing was scored.",
+        None,
+        f"The training process died ({how}; out of memory or killed); nothing was scored",
+        0,
+        0.0,
     )
 
 
@@ -404,10 +594,16 @@ def verify_submission(
     posted_score_ppm: int,
     expected_test_cid: str | None = None,
     in_process: bool = False,
+    seeds: Sequence[int] | None = None,
 ) -> Verification:
     """Re-run one submission exactly as the owner should have, and compare with the posted score."""
     report = evaluate_submissions(
-        manifest, files, [submission], workers=0 if in_process else 1, expected_test_cid=expected_test_cid
+        manifest,
+        files,
+        [submission],
+        workers=0 if in_process else 1,
+        expected_test_cid=expected_test_cid,
+        seeds=seeds,
     )
     result = report.submissions[0]
     recomputed = result.score_ppm

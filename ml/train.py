@@ -16,7 +16,6 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ import numpy as np
 from ml.manifest import TaskManifest
 from ml.model import as_hyperparameters, build_model, encode_targets, forward_flops
 from ml.preprocess import Prepared
+from ml.scoring import accuracy_ppm
 from protocol import Hyperparameters
 
 PPM = 1_000_000
@@ -47,9 +47,17 @@ class TrainingProgress:
 ProgressFn = Callable[[TrainingProgress], None]
 
 
+class TrainingFailed(RuntimeError):
+    """A training that produced no usable model (it diverged): the protocol scores it 0."""
+
+
 @dataclass
 class TrainingResult:
-    """What a training produced; ``score_ppm`` is None when there is no test split yet."""
+    """What a training produced; ``score_ppm`` is None when there is no test split yet.
+
+    ``test_prob_up`` (probability of class 1 per test sequence) feeds the report's cell; it is
+    not part of ``to_dict``.
+    """
 
     hyperparameters: dict[str, int]
     score_ppm: int | None
@@ -63,18 +71,13 @@ class TrainingResult:
     forward_flops_per_sequence: int
     seconds: dict[str, float] = field(default_factory=dict)
     epoch_seconds: list[float] = field(default_factory=list)  # the first includes XLA compilation
+    seed: int | None = None
+    test_prob_up: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def accuracy_ppm(correct: int, total: int) -> int:
-    """correct / total in parts per million, rounded half to even, computed exactly."""
-    if total <= 0:
-        raise ValueError("Accuracy needs at least one example.")
-    if not 0 <= correct <= total:
-        raise ValueError(f"correct must be within 0..{total}, got {correct}.")
-    return round(Fraction(correct * PPM, total))
+        data = asdict(self)
+        data.pop("test_prob_up")
+        return data
 
 
 _CACHE_SET: list[str] = []
@@ -116,23 +119,32 @@ def train_submission(
     prepared: Prepared,
     hp: Hyperparameters | Mapping[str, Any] | Sequence[int],
     progress: ProgressFn | None = None,
+    seed: int | None = None,
 ) -> TrainingResult:
-    """Train under the manifest's protocol and score on the test split when it is there."""
+    """Train under the manifest's protocol and score on the test split when it is there.
+
+    ``seed`` is the cell's training seed (the manifest's ``seed`` when None). Every batch the
+    model sees has the full batch shape (training rows are trimmed to whole batches, validation
+    rows for the curves too, predictions padded), so one compiled program serves every seed
+    and era of a submission.
+    """
     hp = as_hyperparameters(hp)
     started = time.perf_counter()
     import keras
 
     protocol = manifest.evaluation
+    seed = protocol.seed if seed is None else int(seed)
     use_compilation_cache()
-    seed_everything(protocol.seed)
+    seed_everything(seed)
     x_train, y_train = prepared.x_train, prepared.y_train
     model = build_model(hp, x_train.shape[1], x_train.shape[2])
     built = time.perf_counter()
     callback = _ProgressCallback(keras, progress, protocol.epochs, len(x_train), protocol.batch_size)
+    x_val, y_val = _whole_batches(prepared.x_val, prepared.y_val, protocol.batch_size)
     history = model.fit(
         x_train,
         encode_targets(y_train, hp),
-        validation_data=(prepared.x_val, encode_targets(prepared.y_val, hp)),
+        validation_data=(x_val, encode_targets(y_val, hp)),
         epochs=protocol.epochs,
         batch_size=protocol.batch_size,
         shuffle=True,
@@ -140,11 +152,13 @@ def train_submission(
         callbacks=[callback],
     )
     trained = time.perf_counter()
-    curves = {k: [float(v) for v in history.history.get(k, [])] for k in CURVE_KEYS}
-    val_correct = _correct(model, prepared.x_val, prepared.y_val, protocol.batch_size)
-    score = correct = total = None
+    curves = {k: [_json_number(v) for v in history.history.get(k, [])] for k in CURVE_KEYS}
+    val_prob = _prob_up(model, prepared.x_val, protocol.batch_size)
+    val_correct = int(np.count_nonzero((val_prob > 0.5) == (prepared.y_val == 1)))
+    score = correct = total = test_prob = None
     if prepared.has_test:
-        correct = _correct(model, prepared.x_test, prepared.y_test, protocol.batch_size)
+        test_prob = _prob_up(model, prepared.x_test, protocol.batch_size)
+        correct = int(np.count_nonzero((test_prob > 0.5) == (prepared.y_test == 1)))
         total = len(prepared.y_test)
         score = accuracy_ppm(correct, total)
     finished = time.perf_counter()
@@ -166,18 +180,37 @@ def train_submission(
             "total": round(finished - started, 3),
         },
         epoch_seconds=[round(t, 3) for t in callback.epoch_seconds],
+        seed=seed,
+        test_prob_up=test_prob,
     )
 
 
-def _correct(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> int:
-    """Correct predictions. The input is padded to whole batches (rows are independent at
-    inference), so one compiled predict step serves both splits instead of one per short batch."""
+def _whole_batches(x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The newest whole batches of the validation rows (all of them if fewer than one batch).
+
+    Only the curves use these; the validation accuracy is computed on every row below.
+    """
+    keep = len(x) // batch_size * batch_size
+    return (x[-keep:], y[-keep:]) if keep else (x, y)
+
+
+def _prob_up(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
+    """Probability of class 1 per row. The input is padded to whole batches (rows are
+    independent at inference), so one compiled predict step serves every split and era."""
     n = len(x)
     short = -n % batch_size
     if short:
         x = np.concatenate([x, np.zeros((short, *x.shape[1:]), dtype=x.dtype)])
-    predicted = np.argmax(model.predict(x, batch_size=batch_size, verbose=0)[:n], axis=1)
-    return int(np.count_nonzero(predicted == y))
+    prob = np.asarray(model.predict(x, batch_size=batch_size, verbose=0)[:n, 1], dtype=np.float64)
+    if not np.isfinite(prob).all():
+        raise TrainingFailed("the training diverged: the model predicts NaN (try a lower learning rate)")
+    return prob
+
+
+def _json_number(value: Any) -> float | None:
+    """A curve point; NaN or infinity (a diverged epoch) is recorded as null."""
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _ProgressCallback(keras: Any, progress: ProgressFn | None, epochs: int, rows: int, batch_size: int):

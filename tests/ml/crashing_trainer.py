@@ -10,7 +10,7 @@ from ml.train import train_submission
 CRASH_UNITS = 13
 
 
-def train(manifest, prepared, hp, progress=None):
+def train(manifest, prepared, hp, progress=None, seed=None):
     if as_hyperparameters(hp).lstm_units == CRASH_UNITS:
         os._exit(137)
-    return train_submission(manifest, prepared, hp, progress)
+    return train_submission(manifest, prepared, hp, progress, seed=seed)

@@ -32,6 +32,7 @@ def _params(**overrides):
         coins=("AAA", "BBB"),
         interval="1m",
         target_coin="AAA",
+        target="direction",
         sequence_length=5,
         future_period=2,
         epochs=1,

@@ -65,6 +65,7 @@ def test_one_failing_submission_does_not_lose_the_others(parallel_run):
     carol, dave = parallel.submissions[2], parallel.submissions[3]
     assert "learning_rate_micro = 0 is out of range" in carol.error
     assert "process died" in dave.error
+    assert "scores a failed training 0" in carol.error and carol.score_ppm == 0
     assert [r.participant for r in parallel.failed] == [CAROL, DAVE]
 
 
@@ -73,11 +74,12 @@ def test_scores_are_found_by_participant_even_on_a_tie(parallel_run):
     """Old mistake: the winner was looked up by its accuracy value, which is ambiguous on ties."""
     parallel, _, _ = parallel_run
     participants, scores = parallel.scores_for_chain()
-    assert participants == [ALICE, BOB, ERIN]
+    assert participants == [ALICE, BOB, CAROL, DAVE, ERIN]
     assert scores[0] == scores[1]  # a tie, and still each participant gets its own entry
     assert parallel.score_of(BOB.upper().replace("0X", "0x")) == scores[1]
-    assert parallel.score_of(ERIN) == scores[2]
-    assert parallel.score_of(CAROL) is None
+    assert parallel.score_of(ERIN) == scores[4]
+    # a failed training is posted as 0 (the protocol's rule), so it cannot force a stall
+    assert parallel.score_of(CAROL) == 0 and scores[2] == scores[3] == 0
     with pytest.raises(KeyError):
         parallel.score_of("0x" + "f" * 40)
 
@@ -102,13 +104,23 @@ def test_report_is_canonical_json_with_versions_and_curves(parallel_run, tiny_ta
     raw = parallel.to_bytes()
     assert raw == parallel.to_bytes()
     doc = json.loads(raw)
-    assert doc["format"] == "hyperbounty-evaluation-report/1"
+    assert doc["format"] == "hyperbounty-evaluation-report/2"
     assert doc["manifest_cid"] == manifest.cid()
     assert doc["environment"]["keras"] and doc["environment"]["backend"] == "jax"
     first = doc["submissions"][0]
     assert first["hyperparameters"] == SMALL.to_dict()
     assert set(first["training"]["curves"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert first["training"]["seconds"]["fit"] > 0
+    protocol = manifest.evaluation
+    cells = first["cells"]
+    assert len(cells) == protocol.seeds * protocol.eras == doc["runner"]["cells"] / 5
+    assert {(c["seed"], c["era"]) for c in cells} == {
+        (seed, era) for seed in doc["seeds"]["values"] for era in range(protocol.eras)
+    }
+    low, high = first["ci95_ppm"]
+    assert low <= first["score_ppm"] <= high and first["stderr_ppm"] > 0
+    assert [b["name"] for b in doc["baselines"]] == ["majority", "persistence", "logistic"]
+    assert doc["leader"] in {ALICE, BOB, ERIN}
     assert len(parallel.digest()) == 32 and parallel.cid().startswith("Qm")
     assert isinstance(parallel, EvaluationReport)
 
