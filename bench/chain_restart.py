@@ -42,7 +42,7 @@ def build_history(folder: Path, transactions: int) -> tuple[float, int]:
     board: BountyBoardClient = open_board(conn, registry=registry, secrets=secrets)
     sent = 1
     while sent < transactions:
-        s, r, e = board.deadlines_from_now(60, 60, 60)
+        s, r, e = board.deadlines_from_now(300, 300, 300)
         bounty_id, _ = board.create_bounty(
             people[0],
             manifest_digest=b"\1" * 32,

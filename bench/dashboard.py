@@ -90,9 +90,9 @@ def build_bounty(count: int) -> dict[str, Any]:
         outcome = participant.plan_reveal(b, sender, bounty_id).execute()
         assert outcome.ok, outcome.error
     revealed = time.perf_counter()
+    b.chain.advance_time(3601)  # the test data is revealed in the evaluation window
     outcome = owner.plan_reveal_test_data(b, owner_account, bounty_id).execute()
     assert outcome.ok, outcome.error
-    b.chain.advance_time(3601)
     epochs = 3
     results = []
     for sub in owner.revealed_submissions(b, bounty_id):

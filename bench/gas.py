@@ -81,9 +81,9 @@ def run_flow(chain: Any, board: Any, participants: int) -> dict[str, Any]:
             _gas(w3, board.functions.reveal(bounty, HP, salt).transact({"from": person, "gas": GAS}))
         )
 
+    chain.set_next_timestamp(deadlines[1])  # the test data opens the evaluation window
     tx = board.functions.revealTestData(bounty, test_digest, test_salt).transact({"from": owner, "gas": GAS})
     gas["revealTestData"] = _gas(w3, tx)
-    chain.set_next_timestamp(deadlines[1])
     scores = [600_000 + 1000 * i for i in range(len(people))]
     tx = board.functions.postScores(bounty, people, scores, b"\x44" * 32).transact(
         {"from": owner, "gas": GAS}

@@ -20,14 +20,16 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
     board = chain.open_board(conn, owner, deploy_if_never_deployed=True)  # dev chains' first start
     chain.deploy_board(conn, owner)                     # explicit (re)deploy, e.g. after a chain reset
 
-    s, r, e = board.deadlines_from_now(600, 600, 600)   # chain time, never the wall clock
+    s, r, e = board.deadlines_from_now(600, 600, 600)   # chain time, never the wall clock; each >= 300 s
     bounty_id, receipt = board.create_bounty(owner, manifest_digest=..., test_data_digest=...,
         reward=wei, min_accuracy_ppm=..., sequence_length=..., future_period=...,
         submission_deadline=s, reveal_deadline=r, evaluation_deadline=e, commit_bond=wei,
         test_data_cid="Qm...")                          # test-data salt stored before sending
+    # test_data_digest=None: a forward-test bounty (zero commitment, no salt; bounty.forward_test)
     secret, receipt = board.commit(sender, bounty_id, hp)   # hp: protocol.Hyperparameters; salt stored first
     board.reveal(sender, bounty_id)                     # salt + hp from the secret store
-    board.reveal_test_data(owner, bounty_id)            # digest + salt from the secret store
+    board.reveal_test_data(owner, bounty_id)            # from the reveal deadline; salt from the store
+    board.reveal_test_data(owner, bounty_id, digest)    # forward test: the built file's digest, salt 0
     board.post_scores(owner, bounty_id, {address: accuracy_ppm}, report_digest)
     board.finalize(anyone, bounty_id); board.claim_share(p, bounty_id)
     board.cancel(owner, bounty_id); board.withdraw(sender)

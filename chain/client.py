@@ -8,8 +8,12 @@ costs gas. Reads return dataclasses; lists (submissions, timeline) come from eve
 ``eth_getLogs`` per event kind, plus a call only where the contract keeps data in storage alone.
 
 Secrets: :meth:`commit` and :meth:`create_bounty` store the salt durably *before* sending;
-:meth:`reveal` and :meth:`reveal_test_data` find it again from what the chain holds.
-Amounts are wei (int) everywhere; deadlines are chain time (:meth:`deadlines_from_now`).
+:meth:`reveal` and :meth:`reveal_test_data` find it again from what the chain holds. A forward-test
+bounty (``create_bounty(test_data_digest=None)``) commits to no test file and stores no salt: its
+test data is built after the reveal deadline and revealed with salt 0.
+Amounts are wei (int) everywhere; deadlines are chain time (:meth:`deadlines_from_now`), each window
+at least :data:`MIN_WINDOW_SECONDS` long and the last deadline at most :data:`MAX_BOUNTY_DURATION`
+after creation, as the contract enforces.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ from protocol import Hyperparameters
 
 GAS_MARGIN = 1.2  # head-room over the estimate; unused gas is not charged
 GAS_FLOOR_MARGIN = 10_000
+# The contract's bounds on a bounty's windows (BountyBoard.MIN_WINDOW_SECONDS, MAX_BOUNTY_DURATION).
+MIN_WINDOW_SECONDS = 5 * 60
+MAX_BOUNTY_DURATION = 365 * 86400
+ZERO32 = bytes(32)
 
 
 class Phase(IntEnum):
@@ -105,6 +113,8 @@ class Bounty:
     leader: str
     best_accuracy_ppm: int
     first_revealer: str
+    # created with a zero test-data commitment: the test data is built after the reveal deadline
+    forward_test: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -230,11 +240,39 @@ class BountyBoardClient:
         """The chain's clock (latest block timestamp); never the wall clock."""
         return self.connection.latest_timestamp()
 
+    def next_block_time(self) -> int:
+        """When the next block will likely be mined, in chain time: the pending block's timestamp where
+        the node gives one (an idle dev chain's next block can come long after its latest), never
+        before :meth:`now`."""
+        now = self.now()
+        try:
+            pending = int(self.w3.eth.get_block("pending")["timestamp"])
+        except Exception:  # a node without a pending block: the latest one is the best guess
+            return now
+        return max(now, pending)
+
     def deadlines_from_now(self, submission_s: int, reveal_s: int, evaluation_s: int) -> tuple[int, int, int]:
-        """Three deadlines, each window's length in seconds after the previous one, from chain time."""
-        if min(submission_s, reveal_s, evaluation_s) < 1:
-            raise ChainError("Each window (submission, reveal, evaluation) must last at least one second.")
-        start = self.now()
+        """Three deadlines, each window's length in seconds after the previous one, counted from the
+        next block's time (:meth:`next_block_time`, where the creating transaction lands).
+
+        Refused here, as the contract would: a window shorter than ``MIN_WINDOW_SECONDS`` (5 minutes),
+        or windows adding up to more than ``MAX_BOUNTY_DURATION`` (365 days). A window of exactly the
+        minimum can still be refused if the transaction is mined later than the next block.
+        """
+        windows = {"submission": submission_s, "reveal": reveal_s, "evaluation": evaluation_s}
+        for name, seconds in windows.items():
+            if int(seconds) < MIN_WINDOW_SECONDS:
+                raise ChainError(
+                    f"The {name} window would last {int(seconds)} s; each window (submission, reveal, "
+                    f"evaluation) must last at least {MIN_WINDOW_SECONDS // 60} minutes. Choose a longer one."
+                )
+        total = sum(int(s) for s in windows.values())
+        if total > MAX_BOUNTY_DURATION:
+            raise ChainError(
+                f"The three windows add up to {total / 86400:.1f} days; a bounty must end within "
+                f"{MAX_BOUNTY_DURATION // 86400} days of its creation. Choose shorter windows."
+            )
+        start = self.next_block_time()
         submission = start + int(submission_s)
         reveal = submission + int(reveal_s)
         return submission, reveal, reveal + int(evaluation_s)
@@ -387,7 +425,7 @@ class BountyBoardClient:
         sender: Sender,
         *,
         manifest_digest: bytes,
-        test_data_digest: bytes,
+        test_data_digest: bytes | None = None,
         reward: int,
         min_accuracy_ppm: int,
         sequence_length: int,
@@ -399,18 +437,34 @@ class BountyBoardClient:
         test_data_cid: str = "",
         salt: bytes | None = None,
     ) -> tuple[int, TxReceipt]:
-        """Post a bounty; the test-data salt is stored before the transaction is sent."""
-        secret = TestDataSecret(
-            chain_id=self.chain_id,
-            contract=self.address,
-            owner=sender.address,
-            test_data_digest=_bytes(test_data_digest),
-            salt=salt or new_salt(),
-            test_data_cid=test_data_cid,
-        )
+        """Post a bounty; the test-data salt is stored before the transaction is sent.
+
+        ``test_data_digest`` is the digest of the owner's hidden test file, committed with a salt. With
+        ``None`` the bounty is a forward test: it sends a zero commitment and stores no secret (the
+        test data is built by the manifest's rule after the reveal deadline), so ``salt`` and
+        ``test_data_cid`` must not be given.
+        """
+        secret: TestDataSecret | None = None
+        if test_data_digest is None:
+            if salt is not None or test_data_cid:
+                raise ChainError(
+                    "A forward-test bounty commits to no test file: give a test-data digest to commit to "
+                    "the owner's own test file, or leave out the salt and the test file's CID."
+                )
+            commitment = ZERO32
+        else:
+            secret = TestDataSecret(
+                chain_id=self.chain_id,
+                contract=self.address,
+                owner=sender.address,
+                test_data_digest=_bytes(test_data_digest),
+                salt=salt or new_salt(),
+                test_data_cid=test_data_cid,
+            )
+            commitment = secret.commitment
         args = (
             _bytes(manifest_digest),
-            secret.commitment,
+            commitment,
             int(min_accuracy_ppm),
             int(sequence_length),
             int(future_period),
@@ -421,23 +475,45 @@ class BountyBoardClient:
         )
         # a refusal raises here, before anything is stored
         gas = self.estimate_gas("createBounty", args, reward, sender.address)
-        self.secrets.save(secret)
+        if secret is not None:
+            self.secrets.save(secret)
         receipt = self.transact(sender, "createBounty", args, value=int(reward), gas=gas)
         bounty_id = int(receipt.event("BountyCreated").args["bountyId"])
-        self.secrets.save(_with_bounty(secret, bounty_id))
+        if secret is not None:
+            self.secrets.save(_with_bounty(secret, bounty_id))
         return bounty_id, receipt
+
+    def test_data_opening(
+        self, bounty_id: int, test_data_digest: bytes | None = None, salt: bytes | None = None
+    ) -> tuple[bytes, bytes]:
+        """The (digest, salt) that ``revealTestData`` takes for this bounty.
+
+        Committed bounty: from the secret store unless both are given. Forward-test bounty: the
+        digest of the test file the owner built by the manifest's rule (required), and salt 0.
+        """
+        bounty = self.bounty(bounty_id)
+        if bounty.forward_test:
+            if test_data_digest is None:
+                raise ChainError(
+                    f"Bounty {bounty_id} is a forward test: build its test file by the manifest's rule "
+                    "(after the reveal deadline), add it to IPFS and reveal the digest of its CID."
+                )
+            return _bytes(test_data_digest), ZERO32 if salt is None else _bytes(salt)
+        if test_data_digest is None or salt is None:
+            stored = self.secrets.test_data(self.chain_id, self.address, bounty.test_data_commitment)
+            return stored.test_data_digest, stored.salt
+        return _bytes(test_data_digest), _bytes(salt)
 
     def reveal_test_data(
         self, sender: Sender, bounty_id: int, test_data_digest: bytes | None = None, salt: bytes | None = None
     ) -> TxReceipt:
-        """Open the hidden test data; digest and salt come from the secret store unless given."""
-        if test_data_digest is None or salt is None:
-            bounty = self.bounty(bounty_id)
-            stored = self.secrets.test_data(self.chain_id, self.address, bounty.test_data_commitment)
-            test_data_digest, salt = stored.test_data_digest, stored.salt
-        return self.transact(
-            sender, "revealTestData", (int(bounty_id), _bytes(test_data_digest), _bytes(salt))
-        )
+        """Publish the test data's digest (evaluation window only, from the reveal deadline).
+
+        Committed bounty: digest and salt come from the secret store unless given. Forward-test
+        bounty: pass the digest of the test file built by the manifest's rule; salt 0 is sent.
+        """
+        digest, opening_salt = self.test_data_opening(bounty_id, test_data_digest, salt)
+        return self.transact(sender, "revealTestData", (int(bounty_id), digest, opening_salt))
 
     def post_scores(
         self,
@@ -565,6 +641,7 @@ class BountyBoardClient:
             leader=v[19],
             best_accuracy_ppm=int(v[20]),
             first_revealer=v[21],
+            forward_test=bool(v[22]),
         )
 
     def bounties(self) -> list[Bounty]:
@@ -736,6 +813,8 @@ def _with_bounty(secret: TestDataSecret, bounty_id: int) -> TestDataSecret:
 
 
 __all__ = [
+    "MAX_BOUNTY_DURATION",
+    "MIN_WINDOW_SECONDS",
     "Bounty",
     "BountyBoardClient",
     "Event",

@@ -31,6 +31,7 @@ from typing import IO, Any
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
 from eth_tester import EthereumTester, PyEVMBackend
+from eth_tester.exceptions import TransactionFailed
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
 
@@ -193,6 +194,12 @@ class _LockedTesterProvider(EthereumTesterProvider):
             head = self._chain._head_number()
             try:
                 response = super().make_request(method, params)
+            except TransactionFailed as exc:
+                replayed = self._estimate_revert(params, exc) if method == "eth_estimateGas" else exc
+                self._chain._after_request(head, durable=True)
+                if replayed is exc:
+                    raise
+                raise replayed from None
             except BaseException:
                 self._chain._after_request(head, durable=True)
                 raise
@@ -200,6 +207,23 @@ class _LockedTesterProvider(EthereumTesterProvider):
                 head, durable=method in _MUTATING or self._chain._head_number() != head
             )
             return response
+
+    def _estimate_revert(self, params: Any, failed: TransactionFailed) -> TransactionFailed:
+        """The refusal of an estimate with its raw revert data.
+
+        web3's tester provider reads the revert data of an estimate as ``Error(string)`` whatever its
+        selector, so a custom error whose first argument is a string (``WindowTooShort("reveal", ..)``)
+        arrives as that string alone and the error is lost. A call on the same (pending) block keeps
+        the data as bytes; replay the estimate as one.
+        """
+        tx, block = params[0], params[1] if len(params) > 1 else "pending"
+        try:
+            super().make_request("eth_call", [tx, block])
+        except TransactionFailed as again:
+            return again
+        except Exception:  # the replay itself failed some other way: keep what the estimate said
+            return failed
+        return failed
 
 
 class EmbeddedChain(DevChain):

@@ -247,6 +247,16 @@ _WINDOWS = {"submission", "reveal", "evaluation"}
 _WAIT = "wait until then (on a dev chain, advance its clock)."
 
 
+def _seconds(value: Any) -> str:
+    """A window's length for a sentence: seconds, with minutes or days beside when they are whole."""
+    seconds = int(value)
+    for unit, size in (("day", 86400), ("minute", 60)):
+        if seconds and seconds % size == 0:
+            count = seconds // size
+            return f"{seconds:,} s ({count} {unit}{'' if count == 1 else 's'})"
+    return f"{seconds:,} s"
+
+
 def _range(what: str) -> Explainer:
     return lambda a: (
         f"{what} {a['name']} = {a['value']} is out of range; it must be between {a['min']} and {a['max']}."
@@ -271,6 +281,15 @@ EXPLAINERS: dict[str, Explainer] = {
     "DeadlineTooEarly": lambda a: (
         f"The {a['name']} ({utc(a['deadline'])}) must come after {utc(a['mustBeAfter'])}; choose a later "
         "time (deadlines count in chain time, not on your clock)."
+    ),
+    "WindowTooShort": lambda a: (
+        f"The {a['window']} window would last only {_seconds(a['length'])}; each window (submission, "
+        f"reveal, evaluation) must last at least {_seconds(a['minimum'])}. Choose longer windows (the "
+        "submission window counts from the block that creates the bounty)."
+    ),
+    "DeadlineTooLate": lambda a: (
+        f"The {a['name']} ({utc(a['deadline'])}) is too far ahead: a bounty must end by {utc(a['latest'])}, "
+        "365 days after it is created. Choose shorter windows."
     ),
     "EmptyCommitment": lambda a: (
         f"The commitment for {_id(a)} is empty (all zeros); compute it from your hyperparameters and a salt."
@@ -302,8 +321,8 @@ EXPLAINERS: dict[str, Explainer] = {
     ),
     "HyperparameterOutOfRange": _range("The hyperparameter"),
     "TestDataRevealNotOpen": lambda a: (
-        f"The test data of {_id(a)} can be revealed from {_at(a, 'opensAt')}, when the submission window "
-        f"closes; {_WAIT}"
+        f"The test data of {_id(a)} can be revealed from {_at(a, 'opensAt')}, when the reveal window "
+        f"closes (no participant may see it while it can still choose what to reveal); {_WAIT}"
     ),
     "TestDataRevealClosed": lambda a: (
         f"The evaluation window of {_id(a)} closed at {_at(a, 'deadline')}, so its test data can no longer "
@@ -315,6 +334,15 @@ EXPLAINERS: dict[str, Explainer] = {
     "TestDataMismatch": lambda a: (
         f"This test-data digest and salt do not match what {_id(a)} committed to when it was created; use "
         "the secret stored when the bounty was created (or import it)."
+    ),
+    "EmptyTestDataDigest": lambda a: (
+        f"{_id(a).capitalize()} is a forward-test bounty, and its test data was revealed with an empty "
+        "(all-zero) digest; build the test file by the manifest's rule, add it to IPFS and reveal the "
+        "digest of its CID."
+    ),
+    "ForwardTestSaltNotZero": lambda a: (
+        f"{_id(a).capitalize()} is a forward-test bounty: it committed to no salt, so its test data is "
+        "revealed with salt 0; send the test file's digest with a zero salt."
     ),
     "TestDataNotRevealed": lambda a: f"Reveal the test data of {_id(a)} before posting its scores.",
     "EvaluationWindowNotOpen": lambda a: (

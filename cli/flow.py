@@ -264,12 +264,12 @@ class Flow:
         self.advance_past(bounty.submission_deadline, "reveal window")
         for sender in self.participants:
             self.send(participant.plan_reveal(self.backend, sender, self.record.bounty_id))
-        self.send(owner.plan_reveal_test_data(self.backend, self.owner, self.record.bounty_id))
 
     def evaluate(self) -> None:
         self.out.step("Owner evaluates every revealed submission (Evaluate page)")
         bounty = self.backend.client.bounty(self.record.bounty_id)
         self.advance_past(bounty.reveal_deadline, "evaluation window")
+        self.send(owner.plan_reveal_test_data(self.backend, self.owner, self.record.bounty_id))
         job = owner.start_evaluation(self.backend, self.record.bounty_id, workers=self.args.workers)
         view = self.out.follow_evaluation(self.backend.jobs, job.key, self.label)
         if view.state != "done":

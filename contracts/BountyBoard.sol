@@ -5,10 +5,15 @@ pragma solidity 0.8.37;
 
 /// @title BountyBoard: commit-reveal bounties for LSTM hyperparameter searches, settled in ETH.
 /// @notice One contract holds every bounty. An owner escrows a reward; participants commit a hash of
-/// their hyperparameters, reveal them after the submission deadline, the owner reveals the hidden test
-/// data and posts scores, and anyone finalizes. The best score that reaches the bar wins (ties go to the
+/// their hyperparameters, reveal them after the submission deadline, the owner reveals the test data once
+/// the reveal window has closed and posts scores, and anyone finalizes. The best score that reaches the bar wins (ties go to the
 /// earliest first commit); otherwise the owner is refunded, and if the owner stalls the reward is split
 /// among everyone who revealed. Only `withdraw` sends ETH (pull payments).
+/// Two kinds of test data: a committed bounty commits to a hidden test file at creation; a forward-test
+/// bounty (zero commitment) has test data that does not exist yet and is built by the manifest's rule
+/// after the reveal deadline. Each window (submission, reveal, evaluation) lasts at least
+/// `MIN_WINDOW_SECONDS`, and a bounty's evaluation deadline is at most `MAX_BOUNTY_DURATION` after its
+/// creation, so no owner can shut participants out with a one-second window.
 /// @dev Storage is packed for gas: participants pay for commit and reveal, so each submission lives in
 /// exactly one slot for its whole life, and each bounty keeps the fields one call needs in one slot.
 /// No function loops over a bounty's participants; `postScores` loops only over its own batch.
@@ -71,12 +76,14 @@ contract BountyBoard {
 
     /// Slot 2, written by reveal: the reveal count and the first revealer (who gets the indivisible
     /// remainder of a split) beside the task's terms, so the first reveal costs what every other does.
+    /// `forwardTest` fills the slot's last byte, so storing it costs nothing at creation.
     struct Terms {
         address firstRevealer;
         uint24 revealCount;
         uint32 minAccuracyPpm;
         uint16 sequenceLength;
         uint16 futurePeriod;
+        bool forwardTest; // created with a zero test-data commitment: test data built after the reveal window
     }
 
     /// Slot 3, read by commit and reveal: deadlines, bond, commit count and status, so a participant's
@@ -98,6 +105,7 @@ contract BountyBoard {
         Timeline timeline;
         bytes32 manifestDigest;
         // keccak256(abi.encode(testDataDigest, salt)) until `revealTestData`, then the digest itself.
+        // Zero until then exactly for a forward-test bounty.
         bytes32 testData;
     }
 
@@ -119,7 +127,7 @@ contract BountyBoard {
         address owner;
         uint256 reward;
         bytes32 manifestDigest;
-        bytes32 testDataCommitment; // zero once revealed
+        bytes32 testDataCommitment; // zero once revealed, and always for a forward-test bounty
         bytes32 testDataDigest; // zero until revealed
         uint32 minAccuracyPpm;
         uint16 sequenceLength;
@@ -137,6 +145,7 @@ contract BountyBoard {
         address leader;
         uint32 bestAccuracyPpm;
         address firstRevealer;
+        bool forwardTest; // true: created with a zero commitment, test data built after the reveal window
     }
 
     /// @notice One participant's submission as a client shows it.
@@ -158,6 +167,10 @@ contract BountyBoard {
     uint16 public constant MAX_SEQUENCE_LENGTH = 1024;
     /// @notice The furthest ahead a task may predict.
     uint16 public constant MAX_FUTURE_PERIOD = 1024;
+    /// @notice The shortest a submission, reveal or evaluation window may last, in seconds (5 minutes).
+    uint64 public constant MIN_WINDOW_SECONDS = 5 minutes;
+    /// @notice The latest an evaluation deadline may fall after the bounty's creation, in seconds (365 days).
+    uint64 public constant MAX_BOUNTY_DURATION = 365 days;
 
     // ------------------------------------------------------------------ state
 
@@ -206,6 +219,11 @@ contract BountyBoard {
     error NotBountyOwner(uint256 bountyId, address caller, address owner);
     error InvalidBountyParameter(string name, uint256 value, uint256 min, uint256 max);
     error DeadlineTooEarly(string name, uint64 deadline, uint64 mustBeAfter);
+    /// @notice A window ("submission", "reveal" or "evaluation") would last `length` seconds, fewer than
+    /// `minimum` (`MIN_WINDOW_SECONDS`). The submission window runs from the creating block.
+    error WindowTooShort(string window, uint64 length, uint64 minimum);
+    /// @notice A deadline falls after `latest`, `MAX_BOUNTY_DURATION` after the creating block.
+    error DeadlineTooLate(string name, uint64 deadline, uint64 latest);
     error EmptyCommitment(uint256 bountyId);
     error SubmissionWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
     error WrongBond(uint256 bountyId, uint256 expected, uint256 sent);
@@ -219,6 +237,10 @@ contract BountyBoard {
     error TestDataRevealClosed(uint256 bountyId, uint64 deadline, uint64 now);
     error TestDataAlreadyRevealed(uint256 bountyId);
     error TestDataMismatch(uint256 bountyId);
+    /// @notice A forward-test bounty's test data was revealed with a zero digest (no file has that digest).
+    error EmptyTestDataDigest(uint256 bountyId);
+    /// @notice A forward-test bounty committed to no salt, so its test data is revealed with salt 0.
+    error ForwardTestSaltNotZero(uint256 bountyId, bytes32 salt);
     error TestDataNotRevealed(uint256 bountyId);
     error EvaluationWindowNotOpen(uint256 bountyId, uint64 opensAt, uint64 now);
     error EvaluationWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
@@ -240,15 +262,18 @@ contract BountyBoard {
 
     // ---------------------------------------------------------- owner actions
 
-    /// @notice Posts a bounty; `msg.value` is the reward.
+    /// @notice Posts a bounty; `msg.value` is the reward. Each window lasts at least `MIN_WINDOW_SECONDS`
+    /// (the submission window from this block), and the evaluation deadline is at most
+    /// `MAX_BOUNTY_DURATION` after this block.
     /// @param manifestDigest sha256 digest inside the task manifest's CIDv0.
-    /// @param testDataCommitment keccak256(abi.encode(testDataDigest, salt)) of the hidden test split.
+    /// @param testDataCommitment keccak256(abi.encode(testDataDigest, salt)) of the hidden test split, or
+    /// zero for a forward-test bounty (test data built by the manifest's rule after the reveal deadline).
     /// @param minAccuracyPpm the bar a winner must reach, 1..1_000_000 parts per million.
     /// @param sequenceLength input window of the task, 1..1024.
     /// @param futurePeriod how far ahead the task predicts, 1..1024.
     /// @param submissionDeadline commits are accepted while block.timestamp is below it.
     /// @param revealDeadline reveals are accepted from submissionDeadline until it.
-    /// @param evaluationDeadline scores are accepted from revealDeadline until it.
+    /// @param evaluationDeadline test data and scores are accepted from revealDeadline until it.
     /// @param commitBond wei each participant deposits with its first commit (may be 0).
     /// @return bountyId the new bounty's id (ids start at 1).
     function createBounty(
@@ -264,12 +289,10 @@ contract BountyBoard {
     ) external payable returns (uint256 bountyId) {
         _checkRange("reward", msg.value, 1, type(uint96).max);
         _checkRange("manifestDigest", uint256(manifestDigest), 1, type(uint256).max);
-        _checkRange("testDataCommitment", uint256(testDataCommitment), 1, type(uint256).max);
         _checkRange("minAccuracyPpm", minAccuracyPpm, 1, MAX_ACCURACY_PPM);
         _checkRange("sequenceLength", sequenceLength, 1, MAX_SEQUENCE_LENGTH);
         _checkRange("futurePeriod", futurePeriod, 1, MAX_FUTURE_PERIOD);
         _checkRange("commitBond", commitBond, 0, type(uint80).max);
-        _checkRange("evaluationDeadline", evaluationDeadline, 0, type(uint40).max);
         _checkDeadlines(submissionDeadline, revealDeadline, evaluationDeadline);
 
         bountyId = _nextBountyId;
@@ -278,7 +301,14 @@ contract BountyBoard {
         }
         Bounty storage b = _bounties[bountyId];
         b.prize = Prize(msg.sender, uint96(msg.value));
-        b.terms = Terms(address(0), 0, minAccuracyPpm, sequenceLength, futurePeriod);
+        b.terms = Terms(
+            address(0),
+            0,
+            minAccuracyPpm,
+            sequenceLength,
+            futurePeriod,
+            testDataCommitment == bytes32(0)
+        );
         b.timeline = Timeline(
             uint40(submissionDeadline),
             uint40(revealDeadline),
@@ -318,23 +348,33 @@ contract BountyBoard {
         emit Cancelled(bountyId, msg.sender, refund);
     }
 
-    /// @notice Opens the hidden test data once submissions have closed (reveal or evaluation window), so
-    /// anyone can re-run the evaluation. Required before `postScores`.
+    /// @notice Publishes the test data's digest in the evaluation window (from the reveal deadline), so
+    /// anyone can re-run the evaluation; no participant sees test data while it can still choose what
+    /// to reveal. Required before `postScores`.
+    /// @dev A committed bounty must open its commitment; a forward-test bounty takes any non-zero digest
+    /// with salt 0. `testData` is zero before the reveal exactly for a forward-test bounty (a committed one
+    /// holds its non-zero commitment), so the kind is read from the slot this call reads anyway.
     /// @param bountyId the bounty.
-    /// @param testDataDigest sha256 digest inside the test split's CIDv0.
-    /// @param salt the salt used in the commitment given to `createBounty`.
+    /// @param testDataDigest sha256 digest inside the test file's CIDv0.
+    /// @param salt the salt used in the commitment given to `createBounty` (0 for a forward-test bounty).
     function revealTestData(uint256 bountyId, bytes32 testDataDigest, bytes32 salt) external {
         Bounty storage b = _openBounty(bountyId);
         _onlyOwner(bountyId, b.prize.owner);
         Timeline memory t = b.timeline;
-        if (block.timestamp < t.submissionDeadline) {
-            revert TestDataRevealNotOpen(bountyId, t.submissionDeadline, _now());
+        if (block.timestamp < t.revealDeadline) {
+            revert TestDataRevealNotOpen(bountyId, t.revealDeadline, _now());
         }
         if (block.timestamp >= t.evaluationDeadline) {
             revert TestDataRevealClosed(bountyId, t.evaluationDeadline, _now());
         }
         if (b.control.testDataRevealed) revert TestDataAlreadyRevealed(bountyId);
-        if (keccak256(abi.encode(testDataDigest, salt)) != b.testData) revert TestDataMismatch(bountyId);
+        bytes32 committed = b.testData;
+        if (committed == bytes32(0)) {
+            if (testDataDigest == bytes32(0)) revert EmptyTestDataDigest(bountyId);
+            if (salt != bytes32(0)) revert ForwardTestSaltNotZero(bountyId, salt);
+        } else if (keccak256(abi.encode(testDataDigest, salt)) != committed) {
+            revert TestDataMismatch(bountyId);
+        }
 
         b.control.testDataRevealed = true;
         b.testData = testDataDigest;
@@ -551,7 +591,7 @@ contract BountyBoard {
         return _phase(b.timeline, b.control, b.terms.revealCount);
     }
 
-    /// @notice Every field of a bounty, its phase, counts and the best score so far.
+    /// @notice Every field of a bounty, its phase, counts, the best score so far and its test-data kind.
     /// @param bountyId the bounty.
     /// @return v the bounty.
     function getBounty(uint256 bountyId) external view returns (BountyView memory v) {
@@ -581,6 +621,7 @@ contract BountyBoard {
         v.leader = c.leader;
         v.bestAccuracyPpm = c.bestAccuracyPpm;
         v.firstRevealer = terms.firstRevealer;
+        v.forwardTest = terms.forwardTest;
     }
 
     /// @notice A participant's submission: commitment, order, reveal and score.
@@ -671,10 +712,25 @@ contract BountyBoard {
         if (value < min || value > max) revert InvalidBountyParameter(name, value, min, max);
     }
 
+    /// @dev Order first (each deadline after the previous one), then each window's length, then the
+    /// furthest deadline. The cap also keeps every deadline within uint40 (until the year 36812).
     function _checkDeadlines(uint64 submission, uint64 revealAt, uint64 evaluation) private view {
-        if (submission <= block.timestamp) revert DeadlineTooEarly("submissionDeadline", submission, _now());
+        uint64 created = _now();
+        if (submission <= created) revert DeadlineTooEarly("submissionDeadline", submission, created);
         if (revealAt <= submission) revert DeadlineTooEarly("revealDeadline", revealAt, submission);
         if (evaluation <= revealAt) revert DeadlineTooEarly("evaluationDeadline", evaluation, revealAt);
+        unchecked {
+            // each difference is positive: checked just above
+            _checkWindow("submission", submission - created);
+            _checkWindow("reveal", revealAt - submission);
+            _checkWindow("evaluation", evaluation - revealAt);
+        }
+        uint64 latest = created + MAX_BOUNTY_DURATION; // checked: block.timestamp is far below 2^64
+        if (evaluation > latest) revert DeadlineTooLate("evaluationDeadline", evaluation, latest);
+    }
+
+    function _checkWindow(string memory window, uint64 length) private pure {
+        if (length < MIN_WINDOW_SECONDS) revert WindowTooShort(window, length, MIN_WINDOW_SECONDS);
     }
 
     function _checkHp(string memory name, uint256 value, uint256 min, uint256 max) private pure {

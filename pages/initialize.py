@@ -85,11 +85,11 @@ with st.container(border=True):
     )
     left, mid, right = st.columns(3)
     sub_min = left.number_input(
-        "Submission window (minutes)", 1, 525_600, value=60, key="init_submission_min"
+        "Submission window (minutes)", 5, 525_600, value=60, key="init_submission_min"
     )
-    rev_min = mid.number_input("Reveal window (minutes)", 1, 525_600, value=30, key="init_reveal_min")
+    rev_min = mid.number_input("Reveal window (minutes)", 5, 525_600, value=30, key="init_reveal_min")
     eva_min = right.number_input(
-        "Evaluation window (minutes)", 1, 525_600, value=60, key="init_evaluation_min"
+        "Evaluation window (minutes)", 5, 525_600, value=60, key="init_evaluation_min"
     )
     try:
         now = backend().now()

@@ -77,9 +77,9 @@ def scored_bounty(b: Backend) -> tuple[int, dict[str, Any]]:
     bounty_id = create_bounty(b)
     commit_two(b, bounty_id)
     reveal_two(b, bounty_id)
+    b.chain.advance_time(601)  # the test data is revealed, and scores posted, in the evaluation window
     reveal_test_data(b, bounty_id)
     report = evaluate(b, bounty_id)
-    b.chain.advance_time(601)  # scores are posted in the evaluation window
     outcome = owner.plan_post_scores(b, b.dev_senders()[0], bounty_id, report).execute()
     assert outcome.ok, outcome.error
     return bounty_id, report

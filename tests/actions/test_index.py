@@ -34,8 +34,8 @@ def test_index_matches_the_client_through_a_whole_bounty():
     assert all(s.revealed and s.hyperparameters is not None for s in rows)
     assert _comparable(rows) == _comparable(b.client.submissions(bounty_id))
     # scores come from postScores calldata
-    scenario.reveal_test_data(b, bounty_id)
     b.chain.advance_time(601)
+    scenario.reveal_test_data(b, bounty_id)
     from actions import owner
 
     report = {

@@ -184,21 +184,28 @@ class Board:
         windows: tuple[int, int, int] = (1000, 1000, 1000),
         owner: str | None = None,
         test_salt: bytes = b"\x5a" * 32,
+        forward: bool = False,
     ) -> Bounty:
-        """A bounty whose windows start a little after now; returns its id and deadlines."""
+        """A bounty whose windows start a little after now; returns its id and deadlines.
+
+        ``forward``: a forward-test bounty (zero commitment); its test data opens with salt 0.
+        """
         owner = owner or self.owner
         start = self.now() + 1  # pinned: after a revert the dev chain's clock may run ahead of its head
         sub = start + windows[0]
         rev = sub + windows[1]
         ev = rev + windows[2]
         test_digest = keccak(text=f"test data {start}")
-        commitment = keccak(Web3().codec.encode(["bytes32", "bytes32"], [test_digest, test_salt]))
+        if forward:
+            test_salt = commitment = bytes(32)
+        else:
+            commitment = keccak(Web3().codec.encode(["bytes32", "bytes32"], [test_digest, test_salt]))
         call = self.fn.createBounty(
             keccak(text="manifest"), commitment, min_accuracy, 60, 3, sub, rev, ev, bond
         )
         self.send(call, owner, value=reward, at=start)
         bounty_id = self.fn.bountyCount().call()
-        return Bounty(bounty_id, owner, reward, bond, sub, rev, ev, test_digest, test_salt)
+        return Bounty(bounty_id, owner, reward, bond, sub, rev, ev, test_digest, test_salt, forward)
 
     def commitment(self, bounty: Bounty, who: str, hp: tuple[int, ...] = HP, salt: bytes = b"") -> bytes:
         return self.fn.commitmentOf(bounty.id, who, hp, salt or salt_for(who)).call()
@@ -264,6 +271,7 @@ class Bounty:
     ev: int
     test_digest: bytes
     test_salt: bytes
+    forward: bool = False
 
 
 def salt_for(who: str) -> bytes:

@@ -8,8 +8,8 @@ import pytest
 
 from chain.accounts import Keystore
 from chain.anvil import anvil_binary, free_port
-from chain.client import Outcome, Phase
-from chain.errors import ContractRevert, InsufficientFunds, SecretsError
+from chain.client import MAX_BOUNTY_DURATION, MIN_WINDOW_SECONDS, Outcome, Phase
+from chain.errors import ChainError, ContractRevert, InsufficientFunds, SecretsError
 from chain.providers import DevChain, connect
 from chain.secrets import test_data_commitment
 from protocol import Hyperparameters
@@ -80,11 +80,14 @@ def test_full_flow_winner_paid(board: Board) -> None:
     go_to(board, bounty_id, "submission")
     client.reveal(p1, bounty_id)  # hyperparameters and salt from the secret store
     client.reveal(p2, bounty_id)
-    client.reveal_test_data(board.owner, bounty_id)
-    assert client.bounty(bounty_id).test_data_digest == digest("test split")
+    with pytest.raises(ContractRevert, match="when the reveal window closes") as info:
+        client.reveal_test_data(board.owner, bounty_id)  # participants may still choose to reveal
+    assert info.value.error_name == "TestDataRevealNotOpen"
 
     go_to(board, bounty_id, "reveal")
     assert client.phase(bounty_id) is Phase.EVALUATION
+    client.reveal_test_data(board.owner, bounty_id)
+    assert client.bounty(bounty_id).test_data_digest == digest("test split")
     client.post_scores(board.owner, bounty_id, {p1.address: 810_000, p2.address: 800_000}, digest("report"))
     assert client.best(bounty_id) == (p1.address, 810_000)
     board_rows = client.leaderboard(bounty_id)
@@ -276,3 +279,109 @@ def test_a_salt_from_elsewhere_is_named_not_sent(board: Board) -> None:
     with pytest.raises(SecretsError, match="do not match the commitment on chain"):
         client.reveal(p1, bounty_id)
     assert board.conn.latest_block() == block
+
+
+def _create(board: Board, deadlines: tuple[int, int, int], **changes) -> int:
+    s, r, e = deadlines
+    args = {
+        "manifest_digest": digest("manifest"),
+        "reward": REWARD,
+        "min_accuracy_ppm": 500_000,
+        "sequence_length": 60,
+        "future_period": 3,
+        "submission_deadline": s,
+        "reveal_deadline": r,
+        "evaluation_deadline": e,
+        "commit_bond": BOND,
+        **changes,
+    }
+    bounty_id, _ = board.client.create_bounty(board.owner, **args)
+    return bounty_id
+
+
+def test_forward_test_bounty_commits_to_nothing_and_reveals_the_built_digest(board: Board) -> None:
+    client, p1 = board.client, board.people[0]
+    secrets_before = sorted(client.secrets.folder.rglob("*.json"))
+    bounty_id = _create(board, client.deadlines_from_now(600, 600, 600), test_data_digest=None)
+    bounty = client.bounty(bounty_id)
+    assert bounty.forward_test and bounty.test_data_commitment == bytes(32) == bounty.test_data_digest
+    assert sorted(client.secrets.folder.rglob("*.json")) == secrets_before  # no salt to keep
+    committed = new_bounty(board)
+    assert client.bounty(committed).forward_test is False
+    client.commit(p1, bounty_id, HP_A)
+    go_to(board, bounty_id, "submission")
+    client.reveal(p1, bounty_id)
+    built = digest("test file built by the manifest's rule")
+    with pytest.raises(ContractRevert, match="when the reveal window closes"):
+        client.reveal_test_data(board.owner, bounty_id, built)
+    go_to(board, bounty_id, "reveal")
+    with pytest.raises(ChainError, match="is a forward test: build its test file"):
+        client.reveal_test_data(board.owner, bounty_id)  # nothing stored to reveal: the caller builds it
+    with pytest.raises(ContractRevert, match="revealed with salt 0") as info:
+        client.reveal_test_data(board.owner, bounty_id, built, b"\1" * 32)
+    assert info.value.error_name == "ForwardTestSaltNotZero"
+    with pytest.raises(ContractRevert, match=r"empty \(all-zero\) digest"):
+        client.reveal_test_data(board.owner, bounty_id, bytes(32))
+    receipt = client.reveal_test_data(board.owner, bounty_id, built)
+    assert receipt.event("TestDataRevealed").args == {
+        "bountyId": bounty_id,
+        "testDataDigest": built,
+        "salt": bytes(32),
+    }
+    bounty = client.bounty(bounty_id)
+    assert bounty.test_data_revealed and bounty.test_data_digest == built and bounty.forward_test
+    client.post_scores(board.owner, bounty_id, {p1.address: 600_000}, digest("report"))
+    client.finalize(p1, bounty_id)
+    assert client.bounty(bounty_id).outcome is Outcome.WINNER_PAID
+
+
+def test_forward_test_takes_no_salt_or_test_file(board: Board) -> None:
+    deadlines = board.client.deadlines_from_now(600, 600, 600)
+    block = board.conn.latest_block()
+    for extra in ({"salt": b"\1" * 32}, {"test_data_cid": "QmTestSplit"}):
+        with pytest.raises(ChainError, match="forward-test bounty commits to no test file"):
+            _create(board, deadlines, test_data_digest=None, **extra)
+    assert board.conn.latest_block() == block
+
+
+def test_window_bounds_match_the_contract_and_are_checked_before_sending(board: Board) -> None:
+    client = board.client
+    assert client.contract.functions.MIN_WINDOW_SECONDS().call() == MIN_WINDOW_SECONDS == 300
+    assert client.contract.functions.MAX_BOUNTY_DURATION().call() == MAX_BOUNTY_DURATION == 365 * 86400
+    with pytest.raises(ChainError, match=r"reveal window would last 299 s.*at least 5 minutes"):
+        client.deadlines_from_now(600, 299, 600)
+    with pytest.raises(ChainError, match="must end within 365 days"):
+        client.deadlines_from_now(600, 600, MAX_BOUNTY_DURATION - 1199)
+    s, r, e = client.deadlines_from_now(300, 300, MAX_BOUNTY_DURATION - 600)
+    assert (r - s, e - s) == (300, MAX_BOUNTY_DURATION - 300) and s >= client.now() + 300
+
+
+def test_window_refusals_of_the_contract_are_sentences(board: Board) -> None:
+    client = board.client
+    start = client.next_block_time()
+    block = board.conn.latest_block()
+    with pytest.raises(
+        ContractRevert, match=r"The evaluation window would last only 60 s \(1 minute\)"
+    ) as info:
+        _create(board, (start + 600, start + 1200, start + 1260), test_data_digest=digest("test split"))
+    assert info.value.error_name == "WindowTooShort"
+    assert "at least 300 s (5 minutes)" in str(info.value)
+    late = start + 10 * MAX_BOUNTY_DURATION
+    with pytest.raises(ContractRevert, match="too far ahead: a bounty must end by") as info:
+        _create(board, (start + 600, start + 1200, late), test_data_digest=digest("test split"))
+    assert info.value.error_name == "DeadlineTooLate" and info.value.error_args["deadline"] == late
+    # an error whose first argument is a string keeps its arguments through the embedded chain's estimate
+    with pytest.raises(ContractRevert, match="minAccuracyPpm = 0 is out of range"):
+        _create(board, (start + 600, start + 1200, start + 1800), min_accuracy_ppm=0)
+    assert board.conn.latest_block() == block  # refused at the estimate, nothing sent or stored
+
+
+def test_deadlines_count_from_the_next_block_on_an_idle_chain(board: Board) -> None:
+    """An idle dev chain's next block comes later than its latest one: a 5-minute window still fits."""
+    board.conn.set_next_timestamp(board.client.now() + 3600)  # the next block is an hour away
+    s, _, _ = board.client.deadlines_from_now(300, 300, 300)
+    assert s == board.client.now() + 3600 + 300
+    bounty_id = _create(board, board.client.deadlines_from_now(300, 300, 300), test_data_digest=None)
+    bounty = board.client.bounty(bounty_id)
+    created = board.client.events(bounty_id)[0].timestamp
+    assert bounty.submission_deadline - created == 300

@@ -15,15 +15,16 @@ from tests.chain.conftest import (
 
 
 def _full_round(board, b, people, scores=None, reveal=None):
-    """Commit everyone, reveal `reveal` (default everyone), reveal test data, post `scores`."""
+    """Commit everyone, reveal `reveal` (default everyone), reveal test data at the reveal deadline,
+    post `scores`."""
     for p in people:
         board.commit(b, p)
     revealers = people if reveal is None else reveal
     for i, p in enumerate(revealers):
         board.reveal(b, p, at=b.sub if i == 0 else None)
-    board.reveal_test_data(b)
+    board.reveal_test_data(b, at=b.rev)  # the evaluation window opens at the reveal deadline
     if scores:
-        board.post_scores(b, scores, at=b.rev)
+        board.post_scores(b, scores)
 
 
 def _finalized_event(board, receipt):
@@ -85,7 +86,7 @@ def test_stall_splits_the_reward_with_the_remainder_to_the_first_revealer(board)
     b = board.create(reward=reward)
     first, second, third = board.people[:3]
     _full_round(board, b, [third, second, first], reveal=[second, first, third])
-    board.post_scores(b, {first: 990_000}, at=b.rev)  # the owner scores one and then stalls
+    board.post_scores(b, {first: 990_000})  # the owner scores one and then stalls
     args = _finalized_event(board, board.finalize(b, at=b.ev))
     share, remainder = divmod(reward, 3)
     assert (args["outcome"], args["recipient"], args["amount"]) == (STALL_SPLIT, second, remainder)
@@ -129,8 +130,8 @@ def test_tie_goes_to_the_first_commit_even_after_a_replacement(board):
     assert board.submission(b, late)["commitOrder"] == 2
     board.reveal(b, late, at=b.sub)
     board.reveal(b, early)
-    board.reveal_test_data(b)
-    board.post_scores(b, {late: 800_000, early: 800_000}, at=b.rev)  # late is scored first
+    board.reveal_test_data(b, at=b.rev)
+    board.post_scores(b, {late: 800_000, early: 800_000})  # late is scored first
     assert tuple(board.fn.leaderOf(b.id).call()) == (early, 800_000)
     assert _finalized_event(board, board.finalize(b))["recipient"] == early
 
@@ -139,7 +140,7 @@ def test_tie_across_batches_keeps_the_earlier_committer(board):
     b = board.create()
     early, late = board.people[:2]
     _full_round(board, b, [early, late])
-    board.post_scores(b, {early: 700_000}, at=b.rev)
+    board.post_scores(b, {early: 700_000})
     board.post_scores(b, {late: 700_000})
     assert tuple(board.fn.leaderOf(b.id).call()) == (early, 700_000)
 
@@ -170,8 +171,8 @@ def test_bonds_back_at_reveal_and_unrevealed_to_the_owner(board):
     assert board.balance() == start + 3 * bond
     board.reveal(b, revealer, at=b.sub)
     assert board.pending(revealer) == bond
-    board.reveal_test_data(b)
-    board.post_scores(b, {revealer: 900_000}, at=b.rev)
+    board.reveal_test_data(b, at=b.rev)
+    board.post_scores(b, {revealer: 900_000})
     args = _finalized_event(board, board.finalize(b))
     assert args["unrevealedBonds"] == 2 * bond
     assert board.pending(b.owner) == 2 * bond

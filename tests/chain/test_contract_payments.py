@@ -26,8 +26,8 @@ def test_reentrant_withdraw_gets_its_credit_exactly_once(board, test_artifacts):
     b = board.create(reward=ETH)
     _enter(board, b, attacker, funder)
     _reveal(board, attacker, b, funder, at=b.sub)
-    board.reveal_test_data(b)
-    board.post_scores(b, {attacker.address: 999_000}, at=b.rev)
+    board.reveal_test_data(b, at=b.rev)
+    board.post_scores(b, {attacker.address: 999_000})
     board.finalize(b)
     assert board.pending(attacker.address) == ETH
 
@@ -54,8 +54,8 @@ def test_reverting_winner_blocks_no_one_else(board, test_artifacts):
     _enter(board, b, refuser, funder, bond=bond)
     board.commit(b, other)  # never reveals: its bond goes to the owner
     _reveal(board, refuser, b, funder, at=b.sub)
-    board.reveal_test_data(b)
-    board.post_scores(b, {refuser.address: 900_000}, at=b.rev)
+    board.reveal_test_data(b, at=b.rev)
+    board.post_scores(b, {refuser.address: 900_000})
     board.finalize(b, sender=other)  # finalize credits, it sends nothing, so it cannot be blocked
     assert board.pending(refuser.address) == 2 * ETH + bond
 

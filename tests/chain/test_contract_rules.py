@@ -108,8 +108,10 @@ def test_range_edges_are_accepted(board, index, name, low, high):
 def test_test_data_must_match_its_commitment_and_is_revealed_once(board):
     b = board.create()
     call = board.fn.revealTestData(b.id, b.test_digest, b"\x00" * 32)
-    board.expect("TestDataMismatch", call, b.owner, at=b.sub)
+    board.expect("TestDataMismatch", call, b.owner, at=b.rev)
     board.expect("TestDataMismatch", board.fn.revealTestData(b.id, b"\x01" * 32, b.test_salt), b.owner)
+    # the forward-test rules do not apply to a committed bounty: a zero digest just fails to open it
+    board.expect("TestDataMismatch", board.fn.revealTestData(b.id, b"\x00" * 32, b.test_salt), b.owner)
     board.expect("NotBountyOwner", board.fn.revealTestData(b.id, b.test_digest, b.test_salt), board.people[0])
     board.reveal_test_data(b)
     board.expect(
@@ -132,9 +134,7 @@ def test_scores_only_for_revealed_unscored_participants_and_only_by_the_owner(bo
     board.commit(b, revealed)
     board.commit(b, silent)
     board.reveal(b, revealed, at=b.sub)
-    board.reveal_test_data(b)
-    board.chain.set_next_timestamp(b.rev)
-    board.chain.mine()
+    board.reveal_test_data(b, at=b.rev)
 
     def scores(who, acc):
         return board.fn.postScores(b.id, who, acc, b"\x01" * 32)
@@ -158,8 +158,8 @@ def test_report_digest_is_logged_with_every_batch(board):
     p = board.people[0]
     board.commit(b, p)
     board.reveal(b, p, at=b.sub)
-    board.reveal_test_data(b)
-    receipt = board.post_scores(b, {p: 5}, at=b.rev, report=b"\x42" * 32)
+    board.reveal_test_data(b, at=b.rev)
+    receipt = board.post_scores(b, {p: 5}, report=b"\x42" * 32)
     (event,) = board.contract.events.ScoresPosted().process_receipt(receipt)
     assert event["args"]["reportDigest"] == b"\x42" * 32 and event["args"]["bountyId"] == b.id
 
@@ -173,7 +173,6 @@ def test_report_digest_is_logged_with_every_batch(board):
         ("sequenceLength", {"sequence_length": 0}),
         ("futurePeriod", {"future_period": 1025}),
         ("commitBond", {"bond": 2**80}),
-        ("testDataCommitment", {"test_commitment": b"\x00" * 32}),
     ],
 )
 def test_create_refuses_bad_parameters(board, field, kwargs):
@@ -185,7 +184,7 @@ def test_create_refuses_bad_parameters(board, field, kwargs):
     args.update(kwargs)
     call = board.fn.createBounty(
         args["manifest"], args["test_commitment"], args["min_accuracy"], args["sequence_length"],
-        args["future_period"], now + 10, now + 20, now + 30, args["bond"],
+        args["future_period"], now + 300, now + 600, now + 900, args["bond"],
     )  # fmt: skip
     err = board.expect("InvalidBountyParameter", call, board.owner, value=args["value"], at=now)
     assert err.args["name"] == field
@@ -216,3 +215,48 @@ def test_create_refuses_deadlines_out_of_order(board):
 def test_empty_commitment_is_refused(board):
     b = board.create()
     board.expect("EmptyCommitment", board.fn.commit(b.id, b"\x00" * 32), board.people[0])
+
+
+# ---------------------------------------------------------------- forward-test bounties
+
+
+def test_zero_commitment_creates_a_forward_test_bounty(board):
+    committed, forward = board.create(), board.create(forward=True)
+    assert board.bounty(committed)["forwardTest"] is False
+    view = board.bounty(forward)
+    assert view["forwardTest"] is True and not view["testDataRevealed"]
+    assert view["testDataCommitment"] == view["testDataDigest"] == b"\x00" * 32
+    (event,) = board.contract.events.BountyCreated().get_logs(
+        from_block=0, argument_filters={"bountyId": forward.id}
+    )
+    assert event["args"]["owner"] == forward.owner
+
+
+def test_forward_test_data_is_any_non_zero_digest_with_salt_zero(board):
+    b = board.create(forward=True)
+    zero, digest = b"\x00" * 32, keccak(text="test file built after the reveal deadline")
+    err = board.expect("EmptyTestDataDigest", board.fn.revealTestData(b.id, zero, zero), b.owner, at=b.rev)
+    assert err.args == {"bountyId": b.id}
+    err = board.expect("ForwardTestSaltNotZero", board.fn.revealTestData(b.id, digest, b"\x01" * 32), b.owner)
+    assert err.args == {"bountyId": b.id, "salt": b"\x01" * 32}
+    board.expect("NotBountyOwner", board.fn.revealTestData(b.id, digest, zero), board.people[0])
+    receipt = board.send(board.fn.revealTestData(b.id, digest, zero), b.owner)
+    (event,) = board.contract.events.TestDataRevealed().process_receipt(receipt)
+    assert event["args"]["testDataDigest"] == digest and event["args"]["salt"] == zero
+    view = board.bounty(b)
+    assert view["testDataRevealed"] and view["testDataDigest"] == digest and view["forwardTest"] is True
+    board.expect("TestDataAlreadyRevealed", board.fn.revealTestData(b.id, digest, zero), b.owner)
+
+
+def test_forward_test_bounty_pays_its_winner(board):
+    b = board.create(forward=True, min_accuracy=600_000)
+    p, q = board.people[:2]
+    board.commit(b, p)
+    board.commit(b, q)
+    board.reveal(b, p, at=b.sub)
+    board.reveal(b, q)
+    board.expect("TestDataNotRevealed", board.fn.postScores(b.id, [p], [1], b"\x01" * 32), b.owner, at=b.rev)
+    board.send(board.fn.revealTestData(b.id, keccak(text="built"), b"\x00" * 32), b.owner)
+    board.post_scores(b, {p: 700_000, q: 650_000})
+    board.finalize(b)
+    assert board.pending(p) == b.reward

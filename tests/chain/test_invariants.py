@@ -44,7 +44,8 @@ from tests.chain.conftest import (
 pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
 
 HPS = [(1, 8, 0, 0, 0, 0, 10), (2, 64, 1, 1, 3, 200, 1000), (4, 512, 4, 7, 4, 800, 100_000)]
-WINDOW = 100  # seconds per window; time jumps are drawn on this scale
+WINDOW = 300  # the shortest window the contract accepts; windows and time jumps are drawn on this scale
+MAX_DURATION = 365 * 86400  # the latest evaluation deadline after creation
 
 
 @dataclass
@@ -183,20 +184,45 @@ class BountyMachine(RuleBasedStateMachine):
         reward=st.integers(1, 10**18),
         bond=st.sampled_from([0, 0, 1, 10**15]),
         min_acc=st.integers(1, 1_000_000),
-        windows=st.tuples(*[st.integers(1, WINDOW)] * 3),
+        windows=st.tuples(*[st.integers(WINDOW, WINDOW + 100)] * 3),
+        forward=st.booleans(),
     )
-    def create(self, owner, reward, bond, min_acc, windows):
+    def create(self, owner, reward, bond, min_acc, windows, forward=False):
         who = self.owners[owner]
         at = self._next()
         sub = at + windows[0]
         rev, ev = sub + windows[1], sub + windows[1] + windows[2]
-        opening = (keccak(text=f"test split {at}"), keccak(text=f"salt {at}"))
-        commitment = keccak(self.board.w3.codec.encode(["bytes32", "bytes32"], list(opening)))
+        if forward:  # a forward test commits to nothing; its test data opens with salt 0
+            opening, commitment = (keccak(text=f"test split {at}"), bytes(32)), bytes(32)
+        else:
+            opening = (keccak(text=f"test split {at}"), keccak(text=f"salt {at}"))
+            commitment = keccak(self.board.w3.codec.encode(["bytes32", "bytes32"], list(opening)))
         call = self.board.fn.createBounty(b"\x01" * 32, commitment, min_acc, 10, 1, sub, rev, ev, bond)
         self.board.send(call, who, reward, at=at)
         bounty_id = self.board.fn.bountyCount().call()
         self.bounties.append(GhostBounty(bounty_id, who, reward, bond, min_acc, sub, rev, ev, opening))
         self.paid_in += reward
+
+    @rule(
+        which=st.sampled_from(["submission", "reveal", "evaluation", "too late"]),
+        short=st.integers(0, WINDOW - 1),
+        forward=st.booleans(),
+    )
+    def create_with_bad_windows(self, which, short, forward):
+        """A window under five minutes, or an end beyond 365 days, is refused and moves no ETH."""
+        windows = {"submission": WINDOW, "reveal": WINDOW, "evaluation": WINDOW}
+        if which == "too late":
+            windows["evaluation"] = MAX_DURATION - 2 * WINDOW + 1 + short
+        else:
+            windows[which] = short
+        at = self._next()
+        sub = at + windows["submission"]
+        rev = sub + windows["reveal"]
+        commitment = bytes(32) if forward else b"\x02" * 32
+        call = self.board.fn.createBounty(
+            b"\x01" * 32, commitment, 1, 10, 1, sub, rev, rev + windows["evaluation"], 0
+        )
+        self._try(False, call, self.owners[0], 1)
 
     @precondition(lambda self: self.bounties)
     @rule(
@@ -235,16 +261,19 @@ class BountyMachine(RuleBasedStateMachine):
             self.credits[who] += g.bond
 
     @precondition(lambda self: self.bounties)
-    @rule(index=st.integers(0, 3), tamper=st.booleans())
-    def reveal_test_data(self, index, tamper):
+    @rule(index=st.integers(0, 3), tamper=st.sampled_from(["", "", "digest", "salt"]), wait=st.booleans())
+    def reveal_test_data(self, index, tamper, wait):
+        """Only in the evaluation window; a zero digest or another salt opens neither kind."""
         g = self._pick(index)
-        if not tamper:
-            self._reach(g.sub)
+        if wait:
+            self._reach(g.rev)
         now = self._next()
         digest, salt = g.test_opening
-        if tamper:
+        if tamper == "digest":
             digest = bytes(32)
-        ok = g.status == "open" and g.sub <= now < g.ev and not g.test_revealed and not tamper
+        elif tamper == "salt":
+            salt = bytes(b ^ 1 for b in salt)
+        ok = g.status == "open" and g.rev <= now < g.ev and not g.test_revealed and not tamper
         self._try(ok, self.board.fn.revealTestData(g.id, digest, salt), g.owner)
         if ok:
             g.test_revealed = True
@@ -325,11 +354,12 @@ class BountyMachine(RuleBasedStateMachine):
         min_acc=st.integers(1, 1_000_000),
         committers=st.lists(st.integers(0, 3), min_size=1, max_size=4, unique=True),
         revealers=st.integers(0, 4),
+        forward=st.booleans(),
     )
-    def first_bounty(self, owner, reward, bond, min_acc, committers, revealers):
+    def first_bounty(self, owner, reward, bond, min_acc, committers, revealers, forward):
         """Start from a bounty with commitments and maybe reveals, so runs spend their steps on the
         later phases (splits among several revealers, scoring, ties)."""
-        self.create(owner, reward, bond, min_acc, (WINDOW, WINDOW, WINDOW))
+        self.create(owner, reward, bond, min_acc, (WINDOW, WINDOW, WINDOW), forward)
         for person in committers:
             self.commit(0, person, HPS[person % len(HPS)], bytes([person + 1]) * 32)
         for person in committers[:revealers]:

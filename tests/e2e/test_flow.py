@@ -117,10 +117,10 @@ def reveal(page: Any, label: str) -> None:
 def evaluate_and_post(page: Any) -> None:
     use_account(page, "Owner")
     goto_page(page, "Evaluate")
+    advance_clock(page, 11)  # into the evaluation window: the test data is revealed, scores posted
     click(page, "eval_reveal_test")
     confirm_transaction(page)
     page.get_by_text(re.compile("^Revealed: ")).wait_for()
-    advance_clock(page, 11)  # into the evaluation window, where scores may be posted
     fill_number(page, "eval_workers", 1)  # one spawned worker trains both, one after the other
     click(page, "eval_run")
     keyed(page, "eval_post").wait_for(timeout=TRAINING_TIMEOUT_MS)
