@@ -72,7 +72,7 @@ class DatasetParameters:
     future_period: int = 3
     split_permille: tuple[int, int, int] = (800, 100, 100)
     last_rows: int | None = None  # keep only the most recent rows of the merged candles
-    epochs: int = 3
+    epochs: int = 6
     batch_size: int = 64
     seed: int = 2018
     seeds: int = 3
@@ -80,17 +80,22 @@ class DatasetParameters:
     seed_rule: str = "reveal_block"
     max_train_sequences: int | None = 6400
     clip: int = 10
-    test_kind: str = "forward"  # bundled data: a forward-test rehearsal on public candles
+    # "forward": bundled data -> a forward-test rehearsal on public candles; coinpaprika -> a live
+    # forward test (no test split: the test file is the window after the reveal deadline).
+    # "private": the last test_permille of the candles, committed by digest. Uploads are private.
+    test_kind: str = "forward"
+    forward_duration_s: int = 24 * 3600  # a live forward test's window
 
 
 def demo_parameters() -> DatasetParameters:
-    """The default demo protocol, sized so that 3 typical submissions evaluate in well under 3 minutes here.
+    """The default demo protocol, sized so that 3 typical submissions evaluate in about 3 minutes here.
 
     5-minute candles of 4 coins (8 features), sequences of 24 steps (2 hours); the target is
     whether LTC's volatility over the next 15 minutes exceeds that of the last 15 minutes (the
     direction of the price is a coin flip on this data, volatility is not: see the README and
-    bench/skill.py); 3 epochs over at most 6400 balanced training sequences (100 batches of 64),
-    scored over 3 seeds x 3 walk-forward eras.
+    bench/skill.py); 6 epochs over at most 6400 balanced training sequences (100 batches of 64),
+    scored over 3 seeds x 3 walk-forward eras. Six epochs, not three: measured on this data, the
+    2x64 model gains 6 points of accuracy from them (56.8 % -> 62.8 %) and the 1x16 2 points.
     """
     return DatasetParameters()
 
@@ -175,9 +180,19 @@ def build_dataset(
     merged = merge_coins({c: resample(frames[c], params.interval) for c in coins})
     if params.last_rows is not None:
         merged = merged.iloc[-params.last_rows :]
-    bounds = _split_bounds(len(merged), params.split_permille)
-    parts = {name: merged.iloc[lo:hi] for name, (lo, hi) in zip(SPLITS, bounds, strict=True)}
+    live = _live_forward(params)
+    if live:
+        # a live forward test: the history is train + validation only (in the ratio of their
+        # permille); the test rows are the window after the reveal deadline, which do not exist yet
+        train_end = len(merged) * params.split_permille[0] // sum(params.split_permille[:2])
+        parts = {"train": merged.iloc[:train_end], "validation": merged.iloc[train_end:]}
+    else:
+        bounds = _split_bounds(len(merged), params.split_permille)
+        parts = {name: merged.iloc[lo:hi] for name, (lo, hi) in zip(SPLITS, bounds, strict=True)}
     files = {name: split_to_csv(part, coins) for name, part in parts.items()}
+    rows = {name: len(part) for name, part in parts.items()}
+    if live:
+        rows["test"] = params.forward_duration_s // INTERVALS[params.interval]  # nominal
     manifest = _manifest(
         title=params.title,
         data=dict(
@@ -187,7 +202,7 @@ def build_dataset(
             validation_cid=storage.ipfs_cid(files["validation"]),
             first_time=int(merged.index[0]),
             last_time=int(merged.index[-1]),
-            rows={name: len(part) for name, part in parts.items()},
+            rows=rows,
         ),
         coins=coins,
         interval=params.interval,
@@ -201,7 +216,7 @@ def build_dataset(
             validation_permille=params.split_permille[1],
             test_permille=params.split_permille[2],
         ),
-        test=_test_rule(params, parts["test"]),
+        test=_test_rule(params, parts.get("test")),
         evaluation=dict(
             epochs=params.epochs,
             batch_size=params.batch_size,
@@ -218,9 +233,22 @@ def build_dataset(
     return manifest, files
 
 
-def _test_rule(params: DatasetParameters, test_part: pd.DataFrame) -> dict:
-    """Bundled candles: a forward-test rehearsal over the test split's window (public data)."""
-    if params.test_kind != "forward" or params.source != "bundled" or test_part.empty:
+def _live_forward(params: DatasetParameters) -> bool:
+    return params.test_kind == "forward" and params.source == "coinpaprika"
+
+
+def _test_rule(params: DatasetParameters, test_part: pd.DataFrame | None) -> dict:
+    """The manifest's test rule.
+
+    coinpaprika with ``test_kind="forward"``: a live forward test over the ``forward_duration_s``
+    after the first interval boundary at or after the reveal deadline (``start_time`` None).
+    Bundled candles: a forward-test rehearsal over the test split's window (public data).
+    Anything else: the private test split.
+    """
+    if _live_forward(params):
+        duration = params.forward_duration_s
+        return dict(kind="forward", source="coinpaprika", start_time=None, duration_s=duration)
+    if params.test_kind != "forward" or params.source != "bundled" or test_part is None or test_part.empty:
         return {}
     step = INTERVALS[params.interval]
     start = int(test_part.index[0])
@@ -249,9 +277,40 @@ def _check_parameters(params: DatasetParameters) -> None:
         raise DataError(f"The target must be direction or volatility, got {params.target!r}.")
     if not 1 <= params.seeds <= 32 or not 1 <= params.eras <= 16:
         raise DataError("Seeds must be 1..32 and eras 1..16.")
+    if params.test_kind not in ("forward", "private"):
+        raise DataError(f"The test data is a forward test or a private split, got {params.test_kind!r}.")
+    if _live_forward(params):
+        _check_forward_window(params)
     if params.last_rows is not None and params.last_rows < 10:
         raise DataError(
             f"last_rows = {params.last_rows} keeps too little data; use at least a few hundred rows."
+        )
+
+
+def _check_forward_window(params: DatasetParameters) -> None:
+    """A live forward test's window: whole intervals, and enough rows for a sequence in every era."""
+    from ml.data import PAPRIKA_INTERVALS
+
+    if params.interval not in PAPRIKA_INTERVALS:
+        raise DataError(
+            f"coinpaprika has no {params.interval} ticks for a forward test: choose one of "
+            f"{', '.join(PAPRIKA_INTERVALS)}."
+        )
+    step = INTERVALS[params.interval]
+    duration = params.forward_duration_s
+    if duration <= 0 or duration % step:
+        raise DataError(
+            f"The forward-test window must be a whole number of {params.interval} intervals, "
+            f"got {duration} s."
+        )
+    # each era tests on a slice of its own: one row without features, a sequence, a future period
+    needed = params.eras * (params.sequence_length + params.future_period + 1)
+    if duration // step < needed:
+        hours = -(-needed * step // 3600)
+        raise DataError(
+            f"A forward-test window of {duration // step} {params.interval} candles is too short: each of "
+            f"the {params.eras} eras needs {params.sequence_length + params.future_period + 1} rows for one "
+            f"sequence; make it at least {hours} hours (better several times that)."
         )
 
 
