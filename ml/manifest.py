@@ -114,6 +114,8 @@ class EvaluationSpec(_Strict):
     eras: int = Field(default=1, ge=1, le=16)
     seed_rule: Literal["fixed", "reveal_block"] = "fixed"
     max_train_sequences: int | None = Field(default=None, ge=2)
+    # the compute budget: a model with more trainable parameters is scored 0, not trained
+    max_parameters: int | None = Field(default=None, ge=1)
     balance: Literal["train"] = "train"  # training classes balanced by deterministic undersampling
     metric: Literal["test_accuracy_ppm"] = "test_accuracy_ppm"
     rounding: Literal["half_even"] = "half_even"

@@ -79,6 +79,21 @@ def build_model(hp: Hyperparameters | Mapping[str, Any] | Sequence[int], sequenc
     return model
 
 
+def trainable_parameters(hp: Hyperparameters, sequence_length: int, features: int) -> int:
+    """Exactly what Keras counts as trainable for :func:`build_model` (a test checks it), known
+    without building anything: the manifest's compute budget is checked against it."""
+    count = 0
+    width = int(features)
+    for _ in range(hp.lstm_layers):
+        count += 4 * hp.lstm_units * (width + hp.lstm_units + 1)  # kernel, recurrent kernel, bias
+        count += 2 * hp.lstm_units  # batch normalization's gamma and beta
+        width = hp.lstm_units
+    for _ in range(hp.dense_layers):
+        count += width * DENSE_UNITS + DENSE_UNITS
+        width = DENSE_UNITS
+    return count + width * CLASSES + CLASSES
+
+
 def forward_flops(hp: Hyperparameters, sequence_length: int, features: int) -> int:
     """Multiply-adds x2 of one sequence's forward pass (LSTM gates and dense layers).
 

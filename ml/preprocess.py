@@ -79,6 +79,7 @@ class DatasetParameters:
     eras: int = 3
     seed_rule: str = "reveal_block"
     max_train_sequences: int | None = 6400
+    max_parameters: int | None = 1_000_000  # e.g. 3x128 has 336k, 2x256 802k, 4x512 7.4M
     clip: int = 10
     # "forward": bundled data -> a forward-test rehearsal on public candles; coinpaprika -> a live
     # forward test (no test split: the test file is the window after the reveal deadline).
@@ -222,6 +223,7 @@ def build_dataset(
             batch_size=params.batch_size,
             seed=params.seed,
             max_train_sequences=params.max_train_sequences,
+            max_parameters=params.max_parameters,
             seeds=params.seeds,
             eras=params.eras,
             seed_rule=params.seed_rule,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ml.manifest import TaskManifest
-from ml.model import as_hyperparameters, build_model, encode_targets, forward_flops
+from ml.model import as_hyperparameters, build_model, encode_targets, forward_flops, trainable_parameters
 from ml.preprocess import Prepared
 from ml.scoring import accuracy_ppm
 from protocol import Hyperparameters
@@ -134,9 +134,15 @@ def train_submission(
 
     protocol = manifest.evaluation
     seed = protocol.seed if seed is None else int(seed)
+    x_train, y_train = prepared.x_train, prepared.y_train
+    size = trainable_parameters(hp, x_train.shape[1], x_train.shape[2])
+    if protocol.max_parameters is not None and size > protocol.max_parameters:
+        raise TrainingFailed(
+            f"the model has {size:,} trainable parameters, above the manifest's compute budget of "
+            f"{protocol.max_parameters:,}; use fewer or smaller layers"
+        )
     use_compilation_cache()
     seed_everything(seed)
-    x_train, y_train = prepared.x_train, prepared.y_train
     model = build_model(hp, x_train.shape[1], x_train.shape[2])
     built = time.perf_counter()
     callback = _ProgressCallback(keras, progress, protocol.epochs, len(x_train), protocol.batch_size)

@@ -77,3 +77,33 @@ def test_forward_flops_counts_lstm_gates_and_dense_layers():
     assert forward_flops(hp, 5, 3) == 2 * 4 * 10 * 13 * 5 + 2 * 10 * 32 + 2 * 32 * 2
     bigger = Hyperparameters(lstm_layers=2, lstm_units=10, dense_layers=1)
     assert forward_flops(bigger, 5, 3) == forward_flops(hp, 5, 3) + 2 * 4 * 10 * 20 * 5
+
+
+@pytest.mark.parametrize(
+    "hp",
+    [
+        Hyperparameters(),
+        Hyperparameters(lstm_layers=3, lstm_units=128, dense_layers=0),
+        Hyperparameters(lstm_layers=1, lstm_units=4, dense_layers=4, activation=7),
+    ],
+)
+def test_trainable_parameters_match_what_keras_counts(hp):
+    from ml.model import trainable_parameters
+
+    model = build_model(hp, 12, 8)
+    keras_count = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable_parameters(hp, 12, 8) == keras_count
+
+
+def test_a_model_over_the_compute_budget_is_refused_before_training(tiny_task):
+    from ml.manifest import TaskManifest
+    from ml.preprocess import prepare
+    from ml.train import TrainingFailed, train_submission
+
+    manifest, files = tiny_task
+    data = manifest.model_dump()
+    data["evaluation"]["max_parameters"] = 10_000
+    tight = TaskManifest.model_validate(data)
+    prepared = prepare(tight, {k: files[k] for k in ("train", "validation")})
+    with pytest.raises(TrainingFailed, match="compute budget of 10,000"):
+        train_submission(tight, prepared, Hyperparameters(lstm_layers=2, lstm_units=64))
