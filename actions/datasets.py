@@ -58,7 +58,12 @@ def load_candles(
 
 @dataclass
 class BuiltDataset:
-    """A built (not yet published) dataset: the manifest, the split files and where they are kept."""
+    """A built (not yet published) dataset: the manifest, the split files and where they are kept.
+
+    A live forward test (coinpaprika, ``manifest.test.kind == "forward"`` and not a rehearsal) has
+    no test file here: ``files`` holds train and validation only and ``test_cid`` is None; its
+    test file is built by the manifest's rule after the window (``ml.forward``).
+    """
 
     manifest: Any  # ml.manifest.TaskManifest
     files: dict[str, bytes]
@@ -70,19 +75,25 @@ class BuiltDataset:
         return self.folder.name
 
     @property
-    def test_cid(self) -> str:
+    def test_cid(self) -> str | None:
+        """The kept test file's CID; None for a live forward test (built after its window)."""
         import storage
 
-        return storage.ipfs_cid(self.files["test"])
+        test = self.files.get("test")
+        return storage.ipfs_cid(test) if test is not None else None
 
     @property
     def cids(self) -> dict[str, str]:
-        return {
+        cids = {
             "manifest": self.manifest.cid(),
             "train": self.manifest.data.train_cid,
             "validation": self.manifest.data.validation_cid,
-            "test (kept private)": self.test_cid,
         }
+        if self.test_cid is not None:
+            cids["test (kept private)"] = self.test_cid
+        else:
+            cids["test (forward test)"] = "built after the window by the manifest's rule"
+        return cids
 
 
 def default_parameters(protocol: str = "demo") -> Any:
@@ -98,7 +109,8 @@ def build(frames: dict[str, pd.DataFrame], params: Any) -> BuiltDataset:
 
     manifest, files = preprocess.build_dataset(frames, params)
     built = BuiltDataset(manifest=manifest, files=files, folder=Path(), params=_params_dict(params))
-    built.folder = _folder_for(manifest.data.train_cid, built.test_cid)
+    # a live forward test has no test file: its manifest (with the window rule) names the folder
+    built.folder = _folder_for(manifest.data.train_cid, built.test_cid or manifest.cid())
     save(built)
     return built
 
@@ -127,11 +139,17 @@ def save(built: BuiltDataset) -> None:
 def load(folder: Path) -> BuiltDataset:
     from ml.manifest import TaskManifest
 
-    files = {name: (folder / f"{name}.csv").read_bytes() for name in ("train", "validation", "test")}
     manifest = TaskManifest.from_bytes((folder / "manifest.json").read_bytes())
+    names = ("train", "validation") if is_live_forward(manifest) else ("train", "validation", "test")
+    files = {name: (folder / f"{name}.csv").read_bytes() for name in names}
     params_path = folder / "params.json"
     params = json.loads(params_path.read_text()) if params_path.exists() else {}
     return BuiltDataset(manifest=manifest, files=files, folder=folder, params=params)
+
+
+def is_live_forward(manifest: Any) -> bool:
+    """A forward test on data that does not exist yet (not a rehearsal): no test file is kept."""
+    return manifest.test.kind == "forward" and not manifest.test.rehearsal
 
 
 def saved() -> list[BuiltDataset]:
@@ -150,7 +168,7 @@ def saved() -> list[BuiltDataset]:
 def find_by_test_cid(test_cid: str) -> BuiltDataset | None:
     """The kept dataset whose hidden test file has ``test_cid`` (the Evaluate page needs its bytes)."""
     for built in saved():
-        if built.test_cid == test_cid:
+        if built.test_cid is not None and built.test_cid == test_cid:
             return built
     return None
 
@@ -229,6 +247,8 @@ def class_balance(built: BuiltDataset) -> pd.DataFrame:
 
     rows = []
     for name in preprocess.SPLITS:
+        if name not in built.files:
+            continue  # a live forward test's test file does not exist yet
         frame = preprocess.parse_split(built.files[name], built.manifest, name)
         _, target, _ = preprocess.split_features(frame, built.manifest)
         rows.append({"split": name, "down": int((target == 0).sum()), "up": int((target == 1).sum())})

@@ -5,6 +5,7 @@ Examples::
     python -m cli flow                          # three participants, the demo protocol
     python -m cli flow --protocol tiny          # seconds, for tests and smoke checks
     python -m cli flow --participants 5 --data-dir /tmp/hb-demo --summary-json out.json
+    python -m cli verify-test-data --bounty 1 --data-dir /tmp/hb-demo   # see cli/verify_data.py
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+from cli import verify_data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the outcome (winner, scores, balances, transactions) as JSON",
     )
+    verify_data.add_parser(commands)
     return parser
 
 
@@ -116,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         from cli.flow import run_flow
 
         return run_flow(args)
+    if args.command == "verify-test-data":
+        return verify_data.run(args)
     return 2
 
 

@@ -281,6 +281,14 @@ PRO_API = "https://api-pro.coinpaprika.com/v1"
 HISTORICAL_LIMIT = 5000
 # coinpaprika's interval names that match ours (it has no 1-minute ticks).
 PAPRIKA_INTERVALS = {"5m": "5m", "15m": "15m", "1h": "1h"}
+# Ticks of the last minutes may still be filled in: a range is final (and cached) only once its
+# end is this far in the past by the wall clock, and a forward test's window is read only then.
+SETTLE_S = 600
+
+
+def wall_clock() -> float:
+    """Unix seconds now by this machine's clock (what coinpaprika's data exists up to)."""
+    return time_module.time()
 
 
 class CoinpaprikaClient:
@@ -288,7 +296,8 @@ class CoinpaprikaClient:
 
     Free API without a key, the pro API (``api-pro``) with one. Every successful answer is
     cached under the data dir by its URL and query, so nothing is fetched twice; the key is
-    not part of the cache key and never written to disk.
+    not part of the cache key and never written to disk. A page of ticks that ends less than
+    ``SETTLE_S`` ago (or in the future) is not cached: it may still grow.
     """
 
     def __init__(
@@ -355,9 +364,21 @@ class CoinpaprikaClient:
         return _ticks_to_frame(ticks, coin_id)
 
     def load(
-        self, symbols: Iterable[str], start: int, end: int, interval: str = "5m"
+        self, symbols: Iterable[str], start: int, end: int, interval: str = "5m", settled: bool = False
     ) -> dict[str, pd.DataFrame]:
-        """Frames per coin symbol, ready for :func:`merge_coins`."""
+        """Frames per coin symbol, ready for :func:`merge_coins`.
+
+        ``settled`` (a forward test's window): refused until the range's end is ``SETTLE_S`` in
+        the past by the wall clock, so that owner and verifiers read the same, final ticks, even
+        where a dev chain's clock runs ahead of the world's.
+        """
+        if settled:
+            final_at = int(end) + SETTLE_S
+            if wall_clock() < final_at:
+                raise DataError(
+                    f"coinpaprika's ticks up to {_iso(int(end))} are final only from {_iso(final_at)} "
+                    "(the world's clock, not the chain's); build the test file after that."
+                )
         return {s.upper(): self.historical(self.coin_id(s), start, end, interval) for s in symbols}
 
     # -- transport
@@ -371,7 +392,8 @@ class CoinpaprikaClient:
         if cached.exists():
             return json.loads(cached.read_text())
         body = self._fetch(path, params)
-        durable.atomic_write_json(cached, body, indent=None, sort_keys=False)
+        if "end" not in params or int(params["end"]) + SETTLE_S <= wall_clock():
+            durable.atomic_write_json(cached, body, indent=None, sort_keys=False)
         return body
 
     def _fetch(self, path: str, params: Mapping[str, Any]) -> Any:

@@ -68,12 +68,14 @@ def coinpaprika_candles(api_key: str | None = None, base_url: str | None = None)
         from ml.data import CoinpaprikaClient
 
         client = CoinpaprikaClient(api_key=api_key, base_url=base_url)
-        return client.load(manifest.coins, start, end, manifest.interval)
+        return client.load(manifest.coins, start, end, manifest.interval, settled=True)
 
     return load
 
 
-def source_for(manifest: TaskManifest, api_key: str | None = None, base_url: str | None = None) -> CandleSource:
+def source_for(
+    manifest: TaskManifest, api_key: str | None = None, base_url: str | None = None
+) -> CandleSource:
     if manifest.test.source == "bundled":
         return bundled_candles
     if manifest.test.source == "coinpaprika":

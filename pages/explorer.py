@@ -13,7 +13,7 @@ import streamlit as st
 from actions import anyone
 from actions.display import eth, percent_ppm, short_address, utc
 from actions.jobs import DONE
-from ui import charts, jobs, tx
+from ui import charts, jobs, testdata, tx
 from ui.common import (
     backend,
     block_key,
@@ -117,6 +117,8 @@ with tab_board:
                     charts.training_curves(curves, f"Curves from the report: {short_address(shown)}"),
                     key="exp_curves",
                 )
+
+testdata.panel(chosen)
 
 with st.container(border=True):
     st.subheader(":material/fact_check: Verify a posted score")

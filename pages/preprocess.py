@@ -2,7 +2,8 @@
 
 Widget keys: ``pp_protocol`` (demo / tiny preset), ``pp_source``, ``pp_coins``, ``pp_interval``,
 ``pp_target``, ``pp_future``, ``pp_seq``, ``pp_train``, ``pp_val``, ``pp_test`` (percent),
-``pp_last_rows`` (0 = all), ``pp_upload``, ``pp_api_key``, ``pp_start``/``pp_end`` (coinpaprika dates);
+``pp_last_rows`` (0 = all), ``pp_upload``, ``pp_api_key``, ``pp_start``/``pp_end`` (coinpaprika dates),
+``pp_test_kind`` (coinpaprika: forward / private) and ``pp_forward_hours`` (forward-test window);
 buttons ``pp_load`` ("Load data"), ``pp_build`` ("Build dataset"), ``pp_publish`` ("Publish to IPFS").
 The built dataset's folder name goes to ``st.session_state["dataset_id"]`` for the Initialize page.
 """
@@ -25,6 +26,10 @@ st.caption("Owner: choose the price data, see how it splits, then build and publ
 PRESETS = {"demo": "Demo (about a minute per submission)", "tiny": "Tiny (seconds; for tests)"}
 BUNDLED_COINS = ["BTC", "LTC", "ETH", "BCH"]
 INTERVALS = ["1m", "5m", "15m", "1h"]
+TEST_KINDS = {
+    "forward": "Forward test: the candles after the reveal deadline (they do not exist yet)",
+    "private": "Private: the last part of the loaded history, committed by digest",
+}
 
 
 def _apply_preset() -> None:
@@ -133,6 +138,18 @@ with st.container(border=True):
             if isinstance(end_day, date)
             else 0
         )
+        test_kind = st.radio("Test data", list(TEST_KINDS), format_func=TEST_KINDS.get, key="pp_test_kind")
+        if test_kind == "forward":
+            st.number_input(
+                "Forward-test window (hours)",
+                1,
+                720,
+                value=24,
+                key="pp_forward_hours",
+                help="The test file is the candles of this many hours from the reveal deadline on, built "
+                "after they exist; the history above is split into train and validation only. Make the "
+                "evaluation window (Initialize) longer than this window plus the training time.",
+            )
     coin_choices = sorted(set(BUNDLED_COINS) | set(st.session_state.get("pp_coins", [])))
     if st.button("Load data", key="pp_load", icon=":material/download:"):
         coins = tuple(st.session_state["pp_coins"]) if source != "upload" else ()
@@ -250,6 +267,10 @@ if st.button(
             if load_args[0] == "bundled"
             else f"{datasets.SOURCES[load_args[0]]}: {', '.join(coins)} {interval}",
         )
+        if load_args[0] == "coinpaprika":  # a live forward test, or a private split of the history
+            kind = st.session_state.get("pp_test_kind", "forward")
+            hours = int(st.session_state.get("pp_forward_hours", 24))
+            params = replace(params, test_kind=kind, forward_duration_s=hours * 3600)
         with st.spinner("Building split files and manifest…"):
             built = datasets.build(_load(*load_args), params)
     except Exception as exc:
@@ -295,6 +316,9 @@ if built is not None:
         st.caption(
             "The test file stays on this machine; only its digest goes on chain, until the owner "
             "reveals it on the Evaluate page."
+            if built.test_cid
+            else "No test file yet: it is built by the manifest's rule from the candles after the "
+            "reveal deadline, once they exist, and revealed on the Evaluate page."
         )
         if st.button("Publish to IPFS", key="pp_publish", icon=":material/cloud_upload:"):
             try:

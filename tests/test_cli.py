@@ -111,3 +111,62 @@ def test_a_chain_held_by_another_program_ends_the_flow_with_a_sentence(tmp_path,
     assert result.returncode == 1, output[-3000:]
     assert "✗" in output and "Traceback" not in output
     assert "already open" in output or "read-only" in output
+
+
+def _forward_bounties(data_dir: Path) -> dict[str, int]:
+    """Bounties in ``data_dir``: a forward test revealed by its rule, one revealed with a tampered
+    file (row 5 changed), and one with a private test split."""
+    from dataclasses import replace
+
+    import storage
+    from actions import datasets, session
+    from tests.actions import scenario
+
+    try:
+        b = scenario.backend()
+        assert b.settings.data_dir == data_dir
+        honest, tampered = scenario.create_bounty(b), scenario.create_bounty(b)
+        params = replace(datasets.default_parameters("tiny"), test_kind="private")
+        private = scenario.create_bounty(
+            b, datasets.build(datasets.load_candles("bundled", list(params.coins)), params)
+        )
+        b.chain.advance_time(1201)  # past the reveal deadlines
+        scenario.reveal_test_data(b, honest)
+        from actions.owner import build_forward_test_file
+
+        lines = build_forward_test_file(b, tampered).splitlines(keepends=True)
+        lines[5] = lines[5].replace(b",", b",1", 1)
+        cid = b.store.add(b"".join(lines))
+        b.client.reveal_test_data(b.dev_senders()[0], tampered, test_data_digest=storage.cid_to_digest(cid))
+        return {"honest": honest, "tampered": tampered, "private": private}
+    finally:
+        session.close_all()  # the CLI opens the embedded chain of this data dir itself
+
+
+def test_verify_test_data_exit_codes(isolated_data_dir):
+    ids = _forward_bounties(isolated_data_dir)
+    where = ("--data-dir", str(isolated_data_dir))
+
+    matches = run_cli("verify-test-data", "--bounty", str(ids["honest"]), *where, timeout=300)
+    assert matches.returncode == 0, matches.stdout + matches.stderr
+    assert f"Bounty {ids['honest']}: matches" in matches.stdout
+
+    differs = run_cli("verify-test-data", "--bounty", str(ids["tampered"]), *where, timeout=300)
+    assert differs.returncode == 1, differs.stdout + differs.stderr
+    assert "does NOT match" in differs.stdout and "First difference at row 5 (time " in differs.stdout
+
+    private = run_cli("verify-test-data", "--bounty", str(ids["private"]), *where, timeout=300)
+    assert private.returncode == 2 and "no public rule" in private.stderr
+    unknown = run_cli("verify-test-data", "--bounty", "99", *where, timeout=300)
+    assert unknown.returncode == 2 and "There is no bounty #99" in unknown.stderr
+    for result in (private, unknown):
+        assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_verify_test_data_refuses_bad_arguments_before_opening_anything(tmp_path):
+    from cli.__main__ import main
+
+    assert main(["verify-test-data", "--bounty", "0", "--data-dir", str(tmp_path / "x")]) == 2
+    assert not (tmp_path / "x").exists()
+    missing = run_cli("verify-test-data")
+    assert missing.returncode == 2 and "--bounty" in missing.stderr
