@@ -22,8 +22,12 @@ def backend() -> Backend:
     return get_backend()
 
 
-def tiny_dataset() -> datasets.BuiltDataset:
-    params = datasets.default_parameters("tiny")
+def tiny_dataset(test_kind: str = "forward") -> datasets.BuiltDataset:
+    """The tiny task on the bundled candles: a forward-test rehearsal, or (``"private"``) with
+    the test split kept by the owner and committed on chain."""
+    from dataclasses import replace
+
+    params = replace(datasets.default_parameters("tiny"), test_kind=test_kind)
     return datasets.build(datasets.load_candles("bundled", list(params.coins)), params)
 
 

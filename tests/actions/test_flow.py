@@ -10,11 +10,24 @@ from chain.client import Phase
 from tests.actions import scenario
 
 
-def test_create_bounty_publishes_files_and_keeps_the_test_secret():
+def test_a_forward_test_bounty_commits_to_no_test_file():
     b = scenario.backend()
     built = scenario.tiny_dataset()
+    assert built.manifest.forward_test and built.manifest.test.rehearsal
     bounty_id = scenario.create_bounty(b, built)
     bounty = b.client.bounty(bounty_id)
+    assert bounty.forward_test and bounty.test_data_commitment == b"\x00" * 32
+    assert not b.store.has(built.test_cid)
+    assert "rehearsal" in owner.test_data_kind(built.manifest)
+
+
+def test_create_bounty_publishes_files_and_keeps_the_test_secret():
+    b = scenario.backend()
+    built = scenario.tiny_dataset("private")
+    assert not built.manifest.forward_test
+    bounty_id = scenario.create_bounty(b, built)
+    bounty = b.client.bounty(bounty_id)
+    assert not bounty.forward_test
     assert bounty.reward == scenario.REWARD and bounty.commit_bond == scenario.BOND
     assert bounty.phase == Phase.SUBMISSION
     assert anyone.manifest_cid(bounty) == built.manifest.cid()
