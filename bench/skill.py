@@ -190,6 +190,15 @@ def _reset_settings() -> None:
         cached()
 
 
+def _code_version() -> tuple[str, bool]:
+    """The commit this run imports, and whether ml/ or protocol.py differ from it."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return git("rev-parse", "HEAD"), bool(git("status", "--porcelain", "--", "ml", "protocol.py"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny protocol, a smoke run")
@@ -210,18 +219,17 @@ def main() -> None:
             "volatility (default)": preprocess.demo_parameters(),
             "direction": preprocess.direction_parameters(),
         }
+    commit, dirty = _code_version()  # read now: commits may land while the run goes on
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         os.environ["HYPERBOUNTY_DATA_DIR"] = folder
         _reset_settings()
         results = {label: task_figures(label, params, args.workers) for label, params in tasks.items()}
     timing = typical_timing(next(iter(tasks.values())), args.workers)
-    commit = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     document = {
         "benchmark": "skill",
         "commit": commit,
+        "uncommitted_ml_changes": dirty,
         "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "load": os.getloadavg()},
         "workers": args.workers,
         "targets": {
