@@ -52,6 +52,26 @@ class BountyTerms:
             raise ActionError("The commit bond must be between 0 and 79 billion ETH.")
 
 
+TRAINING_MARGIN_S = 30 * 60  # time left to evaluate once a live forward test's candles exist
+
+
+def _check_forward_window(manifest: Any, terms: BountyTerms) -> None:
+    """A live forward test's window opens at the reveal deadline: its candles must exist (and
+    settle) before the evaluation deadline, with time left to train, or nobody can be scored."""
+    from ml.data import SETTLE_S
+
+    rule = manifest.test
+    if rule.kind != "forward" or rule.rehearsal or rule.start_time is not None:
+        return
+    needed = int(rule.duration_s or 0) + SETTLE_S + TRAINING_MARGIN_S
+    if terms.evaluation_s < needed:
+        raise ActionError(
+            f"This forward test scores the {duration(rule.duration_s or 0)} of candles after the reveal "
+            f"deadline, which settle {duration(SETTLE_S)} later; the evaluation window must outlast them "
+            f"with time to train: make it at least {duration(needed)}."
+        )
+
+
 def accuracy_to_ppm(percent: float | Decimal | str) -> int:
     value = Decimal(str(percent))
     if not Decimal(0) < value <= Decimal(100):
@@ -68,6 +88,7 @@ def plan_create_bounty(
     them as of now); the files are published first, the salt stored by the client before sending.
     """
     terms.check()
+    _check_forward_window(manifest, terms)
     import storage
 
     client = backend.client

@@ -113,6 +113,9 @@ def test_live_coinpaprika_forward_test_on_chain(monkeypatch):
         assert kept.files == built.files and kept.manifest.cid() == built.manifest.cid()
         assert datasets.class_balance(kept)["split"].tolist() == ["train", "validation"]
 
+        short = scenario.terms(evaluation_s=3600)  # ends before the window's candles even exist
+        with pytest.raises(ActionError, match="evaluation window must outlast them"):
+            owner.plan_create_bounty(b, b.dev_senders()[0], built, built.manifest, short)
         terms = scenario.terms(evaluation_s=6 * 3600 + 7200)  # room for the window, then the scoring
         bounty_id, _ = owner.create_bounty(b, b.dev_senders()[0], built, built.manifest, terms)
         bounty = b.client.bounty(bounty_id)
