@@ -10,7 +10,8 @@ import pytest
 import storage
 from actions import anyone, datasets, owner, verify_data
 from actions.errors import ActionError
-from ml import forward, preprocess
+from chain.blocks import first_block_at_or_after
+from ml import forward, preprocess, scoring
 from ml.data import SETTLE_S
 from tests.actions import scenario
 from tests.ml import fake_paprika
@@ -40,6 +41,12 @@ def test_forward_test_flow_end_to_end_and_a_verifier_rebuilds_the_file_and_a_sco
     assert by_rule == built.files["test"]  # the rehearsal's window is exactly the bundled test split
 
     report = scenario.evaluate(b, bounty_id)
+    # the seeds come from the first block at or after the reveal deadline, read from the chain
+    block = first_block_at_or_after(b.client.w3, bounty.reveal_deadline)
+    expected = scoring.derive_seeds(block.hash, built.manifest.evaluation.seeds)
+    assert report["seeds"]["values"] == expected and report["seeds"]["block_number"] == block.number
+    assert anyone.training_seeds(b, bounty_id, built.manifest)[0] == expected  # what a verifier uses
+    assert {c["seed"] for c in report["submissions"][0]["cells"]} == set(expected)
     posted = owner.plan_post_scores(b, b.dev_senders()[0], bounty_id, report).execute()
     assert posted.ok, posted.error
 
