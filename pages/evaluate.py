@@ -3,6 +3,11 @@
 Widget keys: ``eval_bounty`` (bounty picker); ``eval_reveal_test`` ("Reveal test data");
 ``eval_workers`` (worker processes, at least 1); ``eval_run`` ("Run evaluation");
 ``eval_curves_of`` (whose curves to plot), ``eval_post`` ("Publish report and post scores").
+While the evaluation runs, a progress table per submission (state, cells done of seeds × eras,
+epoch); when done, the leaderboard (ui.evaluation): ``eval_chart`` (scores with 95 % intervals,
+the baselines and the bar as lines, the group tied with the leader in its own colour),
+``eval_leaderboard`` (score ± standard error, interval, AUC, tie, a failed one's 0 and reason)
+and ``eval_baselines``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import streamlit as st
 from actions import owner
 from actions.display import percent_ppm, short_address, utc
 from actions.jobs import DONE
-from ui import charts, jobs, tx
+from ui import charts, evaluation, jobs, tx
 from ui.common import backend, bounty_picker, current_sender, show_error, submissions
 
 st.title(":material/leaderboard: Evaluate")
@@ -66,6 +71,14 @@ with st.container(border=True):
 
 # ---------------------------------------------------------------- evaluation
 key = owner.evaluation_key(bid)
+
+
+def _sub_order(name: str) -> tuple[int, str]:
+    """The progress rows in submission order (sub:10 after sub:9)."""
+    tail = name.removeprefix("sub:")
+    return (int(tail), "") if tail.isdigit() else (1 << 30, name)
+
+
 with st.container(border=True):
     st.subheader(":material/model_training: Evaluation")
     if revealed:
@@ -103,14 +116,18 @@ with st.container(border=True):
             show_error(exc)
 
     def _body(view) -> None:
-        rows = [view.detail[k] for k in sorted(view.detail) if k.startswith("sub:")]
-        if rows:
+        raw = [view.detail[k] for k in sorted(view.detail, key=_sub_order) if k.startswith("sub:")]
+        if raw:
+            result = view.result if view.state == DONE else None
             st.dataframe(
-                pd.DataFrame(rows),
+                pd.DataFrame(evaluation.progress_rows(raw, backend().label_of, result)),
                 hide_index=True,
                 key=f"eval_progress_{view.id}_{len(view.curves)}",
                 column_config={
-                    "fraction": st.column_config.ProgressColumn("progress", min_value=0, max_value=1)
+                    "cells": st.column_config.TextColumn(
+                        "cells", help="Trainings done of this submission's seeds × eras"
+                    ),
+                    "fraction": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
                 },
             )
         if view.curves:
@@ -130,24 +147,7 @@ report = view.result if view is not None and view.state == DONE else None
 if report is not None:
     with st.container(border=True):
         st.subheader(":material/emoji_events: Leaderboard")
-        board = owner.leaderboard_from_report(report)
-        table = pd.DataFrame(
-            [
-                {
-                    "rank": n,
-                    "participant": r["participant"],
-                    "label": backend().label_of(r["participant"]),
-                    "accuracy %": (r["score_ppm"] or 0) / 10_000,
-                    "status": r["status"],
-                    "error": r["error"],
-                }
-                for n, r in enumerate(board, start=1)
-            ]
-        )
-        st.dataframe(table, hide_index=True, key="eval_leaderboard")
-        scored = table[table["status"] == "scored"].assign(participant=lambda t: t["label"])
-        if not scored.empty:
-            st.plotly_chart(charts.leaderboard(scored, chosen.min_accuracy_ppm / 10_000), key="eval_chart")
+        evaluation.show_leaderboard(report, chosen.min_accuracy_ppm, "eval", backend().label_of)
         with_curves = {
             r["participant"]: r for r in report["submissions"] if (r.get("training") or {}).get("curves")
         }

@@ -1,6 +1,8 @@
 """Explorer / Verify (anyone): every bounty, its windows and events, the leaderboard, and a re-run check.
 
-Widget keys: ``exp_bounty`` (bounty picker); ``exp_curves_of`` (whose report curves to plot);
+Widget keys: ``exp_bounty`` (bounty picker); ``exp_chart`` / ``exp_leaderboard`` / ``exp_baselines``
+(the report's scores with their 95 % intervals, the baselines and the bar; ``exp_board`` the
+submissions on chain); ``exp_curves_of`` (whose report curves to plot);
 ``exp_participant`` (a scored participant) and ``exp_verify`` ("Verify"), which re-trains that
 submission from the published files and says whether the posted score is reproduced.
 """
@@ -13,7 +15,7 @@ import streamlit as st
 from actions import anyone
 from actions.display import eth, percent_ppm, short_address, utc
 from actions.jobs import DONE
-from ui import charts, jobs, testdata, tx
+from ui import charts, evaluation, jobs, testdata, tx
 from ui.common import (
     backend,
     block_key,
@@ -67,6 +69,33 @@ with tab_events:
 with tab_board:
     subs = submissions(bid)
     scored = [s for s in subs if s.scored]
+    report = None
+    if scored:
+        try:
+            report = _report(settings_key(), block_key(), bid)
+        except Exception as exc:
+            show_error(exc)
+    if report is not None:
+        st.caption(f"Evaluation report `{report['cid']}`")
+        # the report's scores with their intervals and baselines, beside the scores posted on chain
+        evaluation.show_leaderboard(
+            report,
+            chosen.min_accuracy_ppm,
+            "exp",
+            backend().label_of,
+            posted={s.participant: s.accuracy_ppm or 0 for s in scored},
+        )
+    elif scored:  # no report to read: the posted scores alone, without intervals
+        posted_rows = [
+            {
+                "participant": s.participant,
+                "label": backend().label_of(s.participant),
+                "status": "scored",
+                "score_ppm": s.accuracy_ppm or 0,
+            }
+            for s in sorted(scored, key=lambda s: -(s.accuracy_ppm or 0))
+        ]
+        st.plotly_chart(charts.leaderboard(posted_rows, chosen.min_accuracy_ppm), key="exp_chart")
     table = pd.DataFrame(
         [
             {
@@ -84,39 +113,31 @@ with tab_board:
     if table.empty:
         st.caption("No submissions yet.")
     else:
+        st.markdown("**Submissions on chain** (posted scores)")
         st.dataframe(
             table.sort_values("accuracy %", ascending=False, na_position="last"),
             hide_index=True,
             key="exp_board",
         )
-    if scored:
-        plot = table[table["accuracy %"].notna()]
-        st.plotly_chart(charts.leaderboard(plot, chosen.min_accuracy_ppm / 10_000), key="exp_chart")
-        try:
-            report = _report(settings_key(), block_key(), bid)
-        except Exception as exc:
-            show_error(exc)
-            report = None
-        if report is not None:
-            st.caption(f"Evaluation report `{report['cid']}`")
-            with_curves = {
-                r["participant"]: r
-                for r in report.get("submissions", [])
-                if (r.get("training") or {}).get("curves")
-            }
-            if with_curves:
-                # one chart at a time: a figure per submission would cost seconds with hundreds of them
-                shown = st.selectbox(
-                    "Training curves of",
-                    list(with_curves),
-                    key="exp_curves_of",
-                    format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
-                )
-                curves = with_curves[shown]["training"]["curves"]
-                st.plotly_chart(
-                    charts.training_curves(curves, f"Curves from the report: {short_address(shown)}"),
-                    key="exp_curves",
-                )
+    if report is not None:
+        with_curves = {
+            r["participant"]: r
+            for r in report.get("submissions", [])
+            if (r.get("training") or {}).get("curves")
+        }
+        if with_curves:
+            # one chart at a time: a figure per submission would cost seconds with hundreds of them
+            shown = st.selectbox(
+                "Training curves of",
+                list(with_curves),
+                key="exp_curves_of",
+                format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
+            )
+            curves = with_curves[shown]["training"]["curves"]
+            st.plotly_chart(
+                charts.training_curves(curves, f"Curves from the report: {short_address(shown)}"),
+                key="exp_curves",
+            )
 
 testdata.panel(chosen)
 

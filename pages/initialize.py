@@ -1,7 +1,9 @@
 """Initialize (owner): reward, minimum accuracy, deadlines, bond, evaluation protocol; create the bounty.
 
 Widget keys: ``init_dataset`` (a built dataset), ``init_epochs``, ``init_batch``, ``init_seed``,
-``init_max_train`` (evaluation protocol), ``init_reward`` (ETH, text), ``init_min_acc`` (percent),
+``init_max_train`` (evaluation protocol), ``init_reward`` (ETH, text), ``init_min_acc`` (percent;
+starts at the suggested bar, from the baselines on the validation data), ``init_use_suggested``
+("Use suggested bar"), ``init_baselines`` (the baselines' validation scores),
 ``init_submission_min``, ``init_reveal_min``, ``init_evaluation_min`` (window lengths in minutes),
 ``init_bond`` (ETH, text); button ``init_create`` ("Create bounty") opens the confirmation dialog.
 The new bounty's id is shown and becomes ``st.session_state["bounty_id"]``.
@@ -9,11 +11,14 @@ The new bounty's id is shown and becomes ``st.session_state["bounty_id"]``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from actions import datasets, owner
 from actions.display import duration, eth_to_wei, utc
+from actions.errors import plain_error
 from ui import tx
 from ui.common import backend, current_sender, select_bounty, show_error
 
@@ -22,6 +27,8 @@ st.caption(
     "Owner: set the reward and the rules, then post the bounty. The hidden test data is committed "
     "for you; its secret is kept on this machine until you reveal it on the Evaluate page."
 )
+
+DEFAULT_MIN_ACCURACY = 50.0  # percent, when no bar can be suggested
 
 kept = datasets.saved()
 if not kept:
@@ -44,6 +51,43 @@ dataset_id = st.selectbox(
 )
 built = by_id[dataset_id]
 manifest = built.manifest
+notice = f"**Test data**: {owner.test_data_kind(manifest)}."
+if manifest.data.source == "bundled":
+    if not manifest.test.rehearsal:
+        notice += (
+            " The bundled 2018 candles are public (anyone can download them), so it is no secret either."
+        )
+    notice += (
+        " For a real forward test, on candles that do not exist yet while submissions are open, "
+        "build the dataset from the live coinpaprika source on the Preprocess page."
+    )
+st.info(notice, icon=":material/public:" if manifest.data.source == "bundled" else ":material/info:")
+
+
+@st.cache_data(show_spinner="Scoring the baselines on the validation data…", max_entries=32)
+def _suggestion(dataset_id: str, manifest_cid: str, _built: datasets.BuiltDataset) -> tuple[Any, str | None]:
+    """(``ml.scoring.BarSuggestion`` or None, the reason there is none): once per dataset."""
+    try:
+        return owner.suggest_min_accuracy(_built), None
+    except Exception as exc:
+        return None, plain_error(exc)
+
+
+suggestion, suggestion_problem = _suggestion(dataset_id, manifest.cid(), built)
+suggested = suggestion.min_accuracy_ppm / 10_000 if suggestion is not None else None
+# The input starts at the suggestion, and follows it to another dataset until the owner types a value.
+automatic = suggested if suggested is not None else DEFAULT_MIN_ACCURACY
+if "init_min_acc" not in st.session_state or (
+    st.session_state["init_min_acc"] == st.session_state.get("init_min_acc_auto")
+    and st.session_state["init_min_acc"] != automatic
+):
+    st.session_state["init_min_acc"] = automatic
+st.session_state["init_min_acc_auto"] = automatic
+
+
+def _use_suggested(value: float) -> None:
+    st.session_state["init_min_acc"] = value
+
 
 with st.container(border=True):
     st.subheader(":material/science: Evaluation protocol")
@@ -70,11 +114,10 @@ with st.container(border=True):
         "Minimum test accuracy (%)",
         0.0001,
         100.0,
-        value=50.0,
         step=0.5,
         format="%.4f",
         key="init_min_acc",
-        help="The best score must reach this, or the owner is refunded.",
+        help="The best score must reach this, or the owner is refunded. Starts at the suggested bar.",
     )
     bond_text = right.text_input(
         "Commit bond (ETH)",
@@ -83,6 +126,45 @@ with st.container(border=True):
         help="Each participant deposits this with its first commit; credited back at "
         "reveal, kept by the owner if it never reveals. May be 0.",
     )
+    with st.container(border=True):
+        if suggestion is not None:
+            st.markdown(f"**Suggested minimum accuracy: {suggested:.2f} %**")
+            st.write(suggestion.explanation())
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "baseline": label,
+                            "validation accuracy %": round(score / 10_000, 2),
+                            "± SE (points)": round(stderr / 10_000, 2),
+                        }
+                        for label, score, stderr in suggestion.baselines
+                    ]
+                ),
+                hide_index=True,
+                key="init_baselines",
+                column_config={
+                    "validation accuracy %": st.column_config.NumberColumn(format="%.2f"),
+                    "± SE (points)": st.column_config.NumberColumn(format="%.2f"),
+                },
+            )
+            st.caption(
+                "Scored on the published validation file, in the walk-forward eras of this dataset's "
+                f"protocol (seed {protocol.seed}); the test data is not used."
+            )
+            st.button(
+                "Use suggested bar",
+                key="init_use_suggested",
+                icon=":material/straighten:",
+                on_click=_use_suggested,
+                args=(suggested,),
+                disabled=min_acc == suggested,
+            )
+        else:
+            st.warning(
+                f"No suggested minimum accuracy for this dataset: {suggestion_problem}",
+                icon=":material/warning:",
+            )
     left, mid, right = st.columns(3)
     sub_min = left.number_input(
         "Submission window (minutes)", 5, 525_600, value=60, key="init_submission_min"

@@ -106,6 +106,14 @@ with st.container(border=True):
         key="pp_source",
         horizontal=True,
     )
+    if source == "bundled":
+        st.info(
+            "The bundled 2018 candles are public: anyone can download them, so the test window of a "
+            "dataset built from them (its forward test) is a rehearsal, not a secret. The live "
+            "coinpaprika source gives a real forward test, on candles that do not exist yet while "
+            "submissions are open.",
+            icon=":material/public:",
+        )
     upload, upload_name, api_key, start, end = None, "", "", 0, 0
     if source == "upload":
         file = st.file_uploader(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from actions.display import short_address
 
 SPLIT_COLOURS = {
     "train": "rgba(46, 134, 193, 0.12)",
@@ -110,17 +113,141 @@ def training_curves(curves: dict[str, list[Any]], title: str = "Training curves"
     return fig
 
 
-def leaderboard(rows: pd.DataFrame, min_accuracy: float) -> go.Figure:
-    """Test accuracy per participant, with the bar the winner must reach."""
-    fig = go.Figure(go.Bar(x=rows["participant"], y=rows["accuracy %"], marker_color="#2e86c1"))
-    fig.add_hline(
-        y=min_accuracy,
-        line_dash="dash",
-        line_color="#c0392b",
-        annotation_text=f"minimum {min_accuracy:.2f} %",
+SCORED_COLOUR = "#2e86c1"
+TIED_COLOUR = "#e67e22"
+FAILED_COLOUR = "#c0392b"
+BAR_COLOUR = "#c0392b"
+BASELINE_COLOURS = ("#7f8c8d", "#8e44ad", "#16a085", "#d35400", "#2c3e50")
+
+
+def _percent(ppm: Any) -> float | None:
+    return None if ppm is None else float(ppm) / 10_000
+
+
+def _reference_line(
+    fig: go.Figure, y: float, width: int, name: str, colour: str, dash: str, at_right: bool = True
+) -> None:
+    """A horizontal line across every submission, labelled at one end and in the legend."""
+    fig.add_trace(
+        go.Scatter(
+            x=[-0.5, width - 0.5],
+            y=[y, y],
+            mode="lines+text",
+            text=["", name] if at_right else [name, ""],
+            textposition="top left" if at_right else "top right",
+            textfont={"color": colour},
+            line={"color": colour, "dash": dash, "width": 1.5},
+            name=f"{name} {y:.2f} %",
+            hovertemplate=f"{name}: {y:.2f} %<extra></extra>",
+        )
+    )
+
+
+def leaderboard(
+    rows: Sequence[Mapping[str, Any]],
+    min_accuracy_ppm: int | None = None,
+    baselines: Sequence[Mapping[str, Any]] = (),
+    title: str = "Test accuracy with 95 % intervals",
+) -> go.Figure:
+    """Each submission's test accuracy with its 95 % interval, against the baselines and the bar.
+
+    ``rows`` are ``actions.owner.leaderboard_from_report`` rows (best first; ``label``, if there,
+    names the x tick), ``baselines`` are ``actions.owner.baselines_from_report`` rows. Scored
+    submissions tied with the leader (a paired test: the difference is within noise) get their
+    own colour and legend entry; failed ones sit at 0, the score the protocol posts for them.
+    Rows without an interval (an older report, or scores read from the chain) are drawn as
+    points without error bars; no baselines, no baseline lines.
+    """
+    rows = list(rows)
+    ticks = [str(r.get("label") or short_address(str(r["participant"]))) for r in rows]
+    fig = go.Figure()
+    groups = (
+        (
+            "tied with the leader",
+            TIED_COLOUR,
+            "diamond",
+            lambda r: r["status"] == "scored" and bool(r.get("tied_with_leader")),
+        ),
+        (
+            "scored",
+            SCORED_COLOUR,
+            "circle",
+            lambda r: r["status"] == "scored" and not r.get("tied_with_leader"),
+        ),
+    )
+    for name, colour, symbol, member in groups:
+        picked = [(i, r) for i, r in enumerate(rows) if member(r)]
+        if not picked:
+            continue
+        scores = [_percent(r["score_ppm"]) or 0.0 for _, r in picked]
+        lows = [_percent(r.get("ci_low_ppm")) for _, r in picked]
+        highs = [_percent(r.get("ci_high_ppm")) for _, r in picked]
+        has_interval = [lo is not None and hi is not None for lo, hi in zip(lows, highs, strict=True)]
+        error_y = None
+        if any(has_interval):
+            error_y = {
+                "type": "data",
+                "symmetric": False,
+                "array": [
+                    hi - s if ok else 0.0 for s, hi, ok in zip(scores, highs, has_interval, strict=True)
+                ],
+                "arrayminus": [
+                    s - lo if ok else 0.0 for s, lo, ok in zip(scores, lows, has_interval, strict=True)
+                ],
+                "color": colour,
+                "thickness": 1.5,
+                "width": 6,
+            }
+        hover = [
+            f"{ticks[i]}: {s:.2f} %" + (f" (95 % interval {lo:.2f} to {hi:.2f} %)" if ok else "")
+            for (i, _), s, lo, hi, ok in zip(picked, scores, lows, highs, has_interval, strict=True)
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=[i for i, _ in picked],
+                y=scores,
+                mode="markers",
+                name=name,
+                marker={"color": colour, "symbol": symbol, "size": 10},
+                error_y=error_y,
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    failed = [(i, r) for i, r in enumerate(rows) if r["status"] != "scored"]
+    if failed:
+        fig.add_trace(
+            go.Scatter(
+                x=[i for i, _ in failed],
+                y=[0.0] * len(failed),
+                mode="markers",
+                name="failed (scored 0)",
+                marker={"color": FAILED_COLOUR, "symbol": "x", "size": 10},
+                hovertext=[f"{ticks[i]}: failed, scored 0: {r.get('error') or ''}" for i, r in failed],
+                hoverinfo="text",
+            )
+        )
+    width = max(1, len(rows))
+    lines = [
+        (score, str(b.get("label") or b["name"]), BASELINE_COLOURS[n % len(BASELINE_COLOURS)], "dot")
+        for n, b in enumerate(baselines)
+        if (score := _percent(b.get("score_ppm"))) is not None
+    ]
+    if min_accuracy_ppm is not None:
+        lines.append((_percent(min_accuracy_ppm), "bar (minimum accuracy)", BAR_COLOUR, "dash"))
+    # labels at alternate ends, by height, so lines close together do not print over each other
+    heights = sorted(range(len(lines)), key=lambda i: lines[i][0])
+    for i, (y, name, colour, dash) in enumerate(lines):
+        _reference_line(fig, y, width, name, colour, dash, at_right=heights.index(i) % 2 == 0)
+    fig.update_xaxes(
+        tickmode="array", tickvals=list(range(len(rows))), ticktext=ticks, range=[-0.6, width - 0.4]
     )
     fig.update_layout(
-        height=320, margin={"t": 40, "b": 30}, yaxis_title="test accuracy (%)", title="Leaderboard"
+        height=380,
+        margin={"t": 40, "b": 30},
+        yaxis_title="test accuracy (%)",
+        title=title,
+        legend={"orientation": "h", "y": -0.15},
     )
     return fig
 

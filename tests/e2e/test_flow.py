@@ -126,6 +126,9 @@ def evaluate_and_post(page: Any) -> None:
     keyed(page, "eval_post").wait_for(timeout=TRAINING_TIMEOUT_MS)
     wait_idle(page)
     assert_no_exception(page)
+    # the leaderboard reads every score with its 95 % interval, against the baselines
+    page.get_by_text(re.compile("95 % of the time the true accuracy lies in this range")).wait_for()
+    page.get_by_text(re.compile("^Baselines on the same test data$")).wait_for()
     shot(page, "evaluate")
     shot(page, "evaluate-leaderboard", anchor=page.get_by_role("heading", name=re.compile("Leaderboard")))
     click(page, "eval_post")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from actions import datasets
+import pytest
+import streamlit as st
+
+from actions import datasets, owner
+from actions.errors import ActionError
 from actions.session import get_backend
 from tests.actions import scenario
 from tests.pages.harness import click, errors, open_page, tables_text, texts
@@ -10,6 +14,7 @@ from tests.pages.harness import click, errors, open_page, tables_text, texts
 
 def test_preprocess_builds_and_publishes_a_tiny_dataset():
     at = open_page("preprocess")
+    assert "rehearsal, not a secret" in "\n".join(i.value for i in at.info), "the bundled data is public"
     at.selectbox(key="pp_protocol").select("tiny").run()
     assert at.multiselect(key="pp_coins").value == ["BTC", "LTC"]
     click(at, "pp_load")
@@ -37,6 +42,7 @@ def test_preprocess_refuses_a_split_that_does_not_add_up_and_a_missing_upload():
     assert at.button(key="pp_build").disabled
     at.number_input(key="pp_train").set_value(80).run()
     at.radio(key="pp_source").set_value("upload").run()
+    assert "rehearsal, not a secret" not in texts(at), "the notice is about the bundled candles only"
     click(at, "pp_load")
     assert any("Choose a CSV file" in e for e in errors(at))
     assert datasets.saved() == []
@@ -61,6 +67,56 @@ def test_initialize_creates_a_bounty_after_confirmation():
     assert "Mined" in texts(at)
     click(at, "tx_close")
     assert "Bounty #1 is open" in texts(at) and at.session_state["bounty_id"] == 1
+
+
+def test_initialize_suggests_a_bar_from_the_baselines_and_the_button_sets_it():
+    built = scenario.tiny_dataset()
+    expected = owner.suggest_min_accuracy(built)
+    suggested = expected.min_accuracy_ppm / 10_000
+    b = get_backend()
+    at = open_page("initialize", dataset_id=built.dataset_id)
+    assert not errors(at), errors(at)
+    shown = texts(at)
+    assert f"Suggested minimum accuracy: {suggested:.2f} %" in shown
+    assert expected.explanation() in shown
+    assert at.number_input(key="init_min_acc").value == suggested, "the input starts at the suggestion"
+    baselines = tables_text(at)
+    for label, _score, _stderr in expected.baselines:
+        assert label in baselines
+    notice = "\n".join(i.value for i in at.info)
+    assert owner.test_data_kind(built.manifest) in notice and "live coinpaprika source" in notice
+    assert at.button(key="init_use_suggested").disabled, "already the suggestion"
+    at.number_input(key="init_min_acc").set_value(45.0).run()
+    assert at.number_input(key="init_min_acc").value == 45.0, "a typed value stays"
+    click(at, "init_use_suggested")
+    assert at.number_input(key="init_min_acc").value == suggested
+    at.number_input(key="init_epochs").set_value(1).run()
+    click(at, "init_create")
+    click(at, "tx_confirm")
+    assert not errors(at), errors(at)
+    assert b.client.bounty(1).min_accuracy_ppm == expected.min_accuracy_ppm
+
+
+@pytest.fixture
+def fresh_caches():
+    """The suggestion is cached per dataset for the whole process: start and leave it empty."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def test_initialize_shows_a_warning_when_no_bar_can_be_suggested(monkeypatch, fresh_caches):
+    def refuse(built, manifest=None):
+        raise ActionError("Could not score the baselines on the validation data: too few rows.")
+
+    monkeypatch.setattr(owner, "suggest_min_accuracy", refuse)
+    built = scenario.tiny_dataset()
+    at = open_page("initialize", dataset_id=built.dataset_id)
+    assert not at.exception, at.exception
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "No suggested minimum accuracy" in warnings and "too few rows" in warnings
+    assert at.number_input(key="init_min_acc").value == 50.0
+    assert "init_use_suggested" not in [w.key for w in at.button]
 
 
 def test_initialize_rejects_bad_amounts_and_reject_sends_nothing():

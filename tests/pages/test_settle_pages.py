@@ -51,6 +51,13 @@ def test_evaluate_page_reveals_test_data_runs_the_evaluation_and_posts_scores():
     assert "Leaderboard" in texts(at)
     for who in b.accounts()[1:3]:
         assert who.address in tables_text(at)
+    # the real report: each score with its 95 % interval, the baselines, every cell counted
+    board = next(d.value for d in at.dataframe if "tied with leader" in d.value.columns)
+    assert board["95 % interval"].str.endswith(" %").all() and board["tied with leader"].iloc[0]
+    assert "Always the majority class" in tables_text(at)
+    cells = view.result["protocol"]["seeds"] * view.result["protocol"]["eras"]
+    progress = next(d.value for d in at.dataframe if "cells" in d.value.columns)
+    assert list(progress["cells"]) == [f"{cells}/{cells}"] * 2
     click(at, "eval_post")
     click(at, "tx_confirm")
     assert not errors(at), errors(at)
@@ -103,6 +110,10 @@ def test_explorer_shows_events_and_leaderboard_and_verifies_a_posted_score():
     for name in ("BountyCreated", "Committed", "Revealed", "TestDataRevealed", "ScoresPosted"):
         assert name in shown
     assert "Evaluation report" in texts(at) and report["cid"] in texts(at)
+    board = next(d.value for d in at.dataframe if "tied with leader" in d.value.columns)
+    assert board["95 % interval"].str.endswith(" %").all()
+    posted = {s.participant: s.accuracy_ppm / 10_000 for s in b.client.submissions(bounty_id)}
+    assert dict(zip(board["address"], board["posted %"], strict=True)) == posted
     who = b.accounts()[1].address
     at.selectbox(key="exp_participant").set_value(who).run()
     click(at, "exp_verify")

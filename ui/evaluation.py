@@ -1,0 +1,208 @@
+"""What the Evaluate and Explorer pages show of an evaluation: its progress table and its leaderboard.
+
+The row builders are plain functions (tested without Streamlit); :func:`show_leaderboard`
+draws the chart (``ui.charts.leaderboard``), the table, the baselines and the caption that
+explains how to read the intervals. A report of an older format (no intervals, no baselines)
+is shown with what it has, and says what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from actions import owner
+from actions.display import short_address
+from ui import charts
+
+HOW_TO_READ = (
+    "Each point is a submission's mean test accuracy over every seed × era cell; its bar is the "
+    "95 % interval: 95 % of the time the true accuracy lies in this range. Submissions whose "
+    "difference from the leader is within noise (a paired test on the same test sequences) are "
+    "marked **tied with leader** (orange diamonds). Dotted lines are the baselines scored on the "
+    "same test data, the dashed red line is the bar the winner must reach. A failed training is "
+    "scored 0, with its reason."
+)
+FINISHED = ("scored", "failed")
+
+
+def _pct(ppm: Any) -> float | None:
+    """Parts per million as a percent (exact to the ppm: four decimals)."""
+    return None if ppm is None else int(ppm) / 10_000
+
+
+def _interval(low: Any, high: Any) -> str:
+    return "" if low is None or high is None else f"{int(low) / 10_000:.2f} – {int(high) / 10_000:.2f} %"
+
+
+def _cells_total(rows: Sequence[Mapping[str, Any]], result: Mapping[str, Any] | None) -> int | None:
+    """How many cells each submission trains: from a progress row ("3/9"), else the report."""
+    for row in rows:
+        cells = str(row.get("cells") or "")
+        if "/" in cells:
+            return int(cells.split("/")[1])
+    if result:
+        protocol = result.get("protocol") or {}
+        if protocol.get("seeds") and protocol.get("eras"):
+            return int(protocol["seeds"]) * int(protocol["eras"])
+    return None
+
+
+def progress_rows(
+    rows: Sequence[Mapping[str, Any]],
+    label_of: Callable[[str], str] = short_address,
+    result: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The evaluation job's per-submission rows for the progress table, with a cells counter.
+
+    A running submission's row says "3/9" (cells done of seeds × eras); a finished one, whose
+    last row may no longer carry the counter, shows every cell done (or what its report
+    holds); a queued one 0 of the total once the total is known.
+    """
+    total = _cells_total(rows, result)
+    by_participant = {r["participant"]: r for r in (result or {}).get("submissions", [])}
+    shown = []
+    for row in rows:
+        cells = str(row.get("cells") or "")
+        state = row.get("state", "")
+        if not cells and total is not None:
+            if state == "scored":
+                cells = f"{total}/{total}"
+            elif state == "queued":
+                cells = f"0/{total}"
+            elif state == "failed":
+                done = len((by_participant.get(row["participant"]) or {}).get("cells") or [])
+                cells = f"{done}/{total}"
+        shown.append(
+            {
+                "participant": label_of(row["participant"]),
+                "state": state,
+                "cells": cells,
+                "epoch": row.get("epoch", ""),
+                "fraction": row.get("fraction", 0.0),
+                "error": row.get("error", ""),
+            }
+        )
+    return shown
+
+
+def leaderboard_rows(
+    report: Mapping[str, Any],
+    min_accuracy_ppm: int,
+    label_of: Callable[[str], str] = short_address,
+    posted: Mapping[str, int] | None = None,
+) -> list[dict[str, Any]]:
+    """The leaderboard table: score ± standard error, interval, AUC, tie with the leader, errors.
+
+    ``posted`` (address -> ppm on chain) adds the posted score beside the report's.
+    """
+    posted_lower = {a.lower(): v for a, v in (posted or {}).items()}
+    table = []
+    for n, r in enumerate(owner.leaderboard_from_report(dict(report)), start=1):
+        scored = r["status"] == "scored"
+        score = int(r["score_ppm"] or 0) if scored else 0  # a failed training is scored 0
+        row = {
+            "rank": n,
+            "participant": label_of(r["participant"]),
+            "status": r["status"],
+            "accuracy %": _pct(score),
+            "± SE (points)": _pct(r["stderr_ppm"]) if scored else None,
+            "95 % interval": _interval(r["ci_low_ppm"], r["ci_high_ppm"]) if scored else "",
+            "tied with leader": bool(scored and r["tied_with_leader"]),
+            "meets bar": bool(scored and score >= min_accuracy_ppm),
+            "AUC": r["auc"] if scored else None,
+            "log loss": r["log_loss"] if scored else None,
+        }
+        if posted is not None:
+            row["posted %"] = _pct(posted_lower.get(r["participant"].lower()))
+        row["error"] = r["error"]
+        row["address"] = r["participant"]
+        table.append(row)
+    return table
+
+
+def baseline_rows(baselines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "baseline": b["label"],
+            "accuracy %": _pct(b["score_ppm"]),
+            "± SE (points)": _pct(b.get("stderr_ppm")),
+            "95 % interval": _interval(b.get("ci_low_ppm"), b.get("ci_high_ppm")),
+        }
+        for b in baselines
+    ]
+
+
+def _seeds_caption(report: Mapping[str, Any]) -> str:
+    protocol = report.get("protocol") or {}
+    eras = report.get("eras") or []
+    seeds = report.get("seeds") or {}
+    parts = []
+    if protocol.get("seeds") and protocol.get("eras"):
+        parts.append(f"Scored over {protocol['seeds']} seed(s) × {protocol['eras']} era(s)")
+    if eras:
+        parts.append(f"{sum(int(e.get('test_sequences', 0)) for e in eras):,} test sequences in all")
+    if seeds.get("block_number") is not None:
+        block_hash = short_address(str(seeds.get("block_hash", "")))
+        parts.append(f"training seeds from block #{seeds['block_number']} ({block_hash})")
+    return "; ".join(parts) + "." if parts else ""
+
+
+def show_leaderboard(
+    report: Mapping[str, Any],
+    min_accuracy_ppm: int,
+    key: str,
+    label_of: Callable[[str], str] = short_address,
+    posted: Mapping[str, int] | None = None,
+) -> None:
+    """Chart (intervals, baselines, bar, tied group), table, baselines table and how to read them.
+
+    Widget keys: ``<key>_chart``, ``<key>_leaderboard`` (table), ``<key>_baselines``.
+    """
+    board = owner.leaderboard_from_report(dict(report))
+    baselines = owner.baselines_from_report(dict(report))
+    for row in board:
+        row["label"] = label_of(row["participant"])
+    if board:
+        st.plotly_chart(charts.leaderboard(board, min_accuracy_ppm, baselines), key=f"{key}_chart")
+    st.dataframe(
+        pd.DataFrame(leaderboard_rows(report, min_accuracy_ppm, label_of, posted)),
+        hide_index=True,
+        key=f"{key}_leaderboard",
+        column_config={
+            "accuracy %": st.column_config.NumberColumn(format="%.4f"),
+            "± SE (points)": st.column_config.NumberColumn(format="%.2f"),
+            "AUC": st.column_config.NumberColumn(format="%.3f"),
+            "log loss": st.column_config.NumberColumn(format="%.3f"),
+            "posted %": st.column_config.NumberColumn(format="%.4f", help="The score on chain"),
+        },
+    )
+    st.caption(HOW_TO_READ)
+    has_intervals = any(r["stderr_ppm"] is not None for r in board if r["status"] == "scored")
+    missing = []
+    if not has_intervals:
+        missing.append("no error bars")
+    if not baselines:
+        missing.append("no baselines")
+    if missing:
+        st.caption(
+            f"This report has {' and '.join(missing)} (an older report format): the scores are "
+            "shown as they are, without them."
+        )
+    if baselines:
+        st.markdown("**Baselines** on the same test data")
+        st.dataframe(
+            pd.DataFrame(baseline_rows(baselines)),
+            hide_index=True,
+            key=f"{key}_baselines",
+            column_config={
+                "accuracy %": st.column_config.NumberColumn(format="%.4f"),
+                "± SE (points)": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
+    seeds = _seeds_caption(report)
+    if seeds:
+        st.caption(seeds)
