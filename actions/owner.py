@@ -328,10 +328,10 @@ def evaluation_job(
             "state": event.state,
             "fraction": round(event.fraction, 3),
             "error": event.error or "",
+            "cells": f"{event.cells_done}/{event.cells}",
         }
         if event.training is not None:
             row["epoch"] = f"{event.training.epoch}/{event.training.epochs}"
-            row["cells"] = f"{event.cells_done}/{event.cells}"
             logs = event.training.logs
             point = {"step": round(event.index + event.fraction, 4)}
             point.update({k: round(float(v), 5) for k, v in logs.items() if k in ("loss", "accuracy")})

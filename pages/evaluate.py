@@ -58,9 +58,17 @@ with st.container(border=True):
             f"Revealed: `{storage.digest_to_cid(chosen.test_data_digest)}`", icon=":material/lock_open:"
         )
     else:
+        how = (
+            "a forward test: the file is built by the manifest's rule from its public source, added to "
+            "IPFS and its digest revealed; anyone can rebuild it and compare (Explorer)"
+            if chosen.forward_test
+            else "the owner's kept test file is added to IPFS; its digest must match the commitment made "
+            "at creation"
+        )
         st.caption(
-            "Allowed from the submission deadline until the evaluation deadline; the test file is added "
-            "to IPFS and its digest must match the commitment made at creation."
+            f"Allowed once reveals have closed ({utc(chosen.reveal_deadline)}) until the evaluation "
+            "deadline, so no participant sees test data while it can still choose what to reveal. "
+            f"This is {how}."
         )
         if st.button("Reveal test data", key="eval_reveal_test", icon=":material/lock_open:"):
             try:
