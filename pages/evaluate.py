@@ -25,8 +25,9 @@ from ui.common import backend, bounty_picker, current_sender, show_error, submis
 
 st.title(":material/leaderboard: Evaluate")
 st.caption(
-    "Owner: reveal the hidden test data, evaluate every revealed submission under the manifest's "
-    "protocol, publish the report and post the scores."
+    "Owner: once reveals close, reveal the test data (a forward test's file is built by its rule), "
+    "evaluate every revealed submission over the protocol's seeds and eras, publish the report and "
+    "post the scores."
 )
 
 chosen = bounty_picker("eval_bounty")

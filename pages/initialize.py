@@ -24,8 +24,9 @@ from ui.common import backend, current_sender, select_bounty, show_error
 
 st.title(":material/add_circle: Initialize")
 st.caption(
-    "Owner: set the reward and the rules, then post the bounty. The hidden test data is committed "
-    "for you; its secret is kept on this machine until you reveal it on the Evaluate page."
+    "Owner: set the reward and the rules, then post the bounty. A forward test commits to no file "
+    "(its test data is built by the manifest's rule after the reveal deadline); a private test split "
+    "is committed for you and its secret kept on this machine until you reveal it on the Evaluate page."
 )
 
 DEFAULT_MIN_ACCURACY = 50.0  # percent, when no bar can be suggested
@@ -91,7 +92,7 @@ def _use_suggested(value: float) -> None:
 
 with st.container(border=True):
     st.subheader(":material/science: Evaluation protocol")
-    st.caption("Every revealed submission is trained this way and scored on the hidden test split.")
+    st.caption("Every revealed submission is trained this way, once per seed and era, then scored.")
     protocol = manifest.evaluation
     left, mid, right, far = st.columns(4)
     epochs = left.number_input("Epochs", 1, 1000, value=protocol.epochs, key="init_epochs")
