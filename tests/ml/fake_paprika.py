@@ -27,6 +27,21 @@ COINS = [
 ]
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler that answers JSON (shared by the fake coinpaprika servers of the tests)."""
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def _send(self, status, body):
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+
 def price(coin_id: str, t: int) -> float:
     """A deterministic, bumpy price per coin and time (any past time has one fixed price)."""
     base = 30_000.0 if coin_id.startswith("btc") else 80.0
@@ -43,10 +58,7 @@ class World:
 
 
 def _handler(world: World):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
+    class Handler(JsonHandler):
         def do_GET(self):
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -70,14 +82,6 @@ def _handler(world: World):
                 ]
                 return self._send(200, ticks[: int(query["limit"])])
             return self._send(404, {"error": "id not found"})
-
-        def _send(self, status, body):
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
 
     return Handler
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from ml.data import CoinpaprikaClient, DataError
+from tests.ml.fake_paprika import JsonHandler
 
 COINS = [
     {
@@ -54,10 +54,7 @@ class Api:
 
 
 def _handler(api: Api):
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):  # keep test output quiet
-            pass
-
+    class Handler(JsonHandler):
         def do_GET(self):
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -87,14 +84,6 @@ def _handler(api: Api):
                     }
                 )
             return ticks
-
-        def _send(self, status, body):
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
 
     return Handler
 
