@@ -12,11 +12,12 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+from formatting import eth_exact, hhmm, moment, seconds_exact, utc
 
 
 class ChainError(Exception):
@@ -67,20 +68,8 @@ def node_down_message(url: str) -> str:
     return f"No Ethereum node answers at {url}; {NODE_DOWN_HINT}"
 
 
-def utc(ts: int) -> str:
-    """A chain timestamp as the dashboard prints it (chain time, UTC)."""
-    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def hhmm(ts: int) -> str:
-    return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%H:%M UTC")
-
-
-def wei_text(wei: int) -> str:
-    from decimal import Decimal
-
-    eth = Decimal(int(wei)) / Decimal(10**18)
-    return f"{eth.normalize():f} ETH" if wei else "0 ETH"
+# chain/client.py names the amounts in its own sentences (insufficient funds) by this name.
+wei_text = eth_exact
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,13 +212,7 @@ def explain(name: str, args: Mapping[str, Any], context: Mapping[str, Any] | Non
 
 def _at(a: Mapping[str, Any], key: str) -> str:
     """A moment as HH:MM UTC when it falls on the chain's current day, else with its date."""
-    ts, now = int(a[key]), a.get("now")
-    if (
-        now is not None
-        and datetime.fromtimestamp(ts, tz=UTC).date() == datetime.fromtimestamp(int(now), tz=UTC).date()
-    ):
-        return hhmm(ts)
-    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment(a[key], a.get("now"))
 
 
 def _id(a: Mapping[str, Any]) -> str:
@@ -245,16 +228,6 @@ def _now_in(a: Mapping[str, Any]) -> str:
 
 _WINDOWS = {"submission", "reveal", "evaluation"}
 _WAIT = "wait until then (on a dev chain, advance its clock)."
-
-
-def _seconds(value: Any) -> str:
-    """A window's length for a sentence: seconds, with minutes or days beside when they are whole."""
-    seconds = int(value)
-    for unit, size in (("day", 86400), ("minute", 60)):
-        if seconds and seconds % size == 0:
-            count = seconds // size
-            return f"{seconds:,} s ({count} {unit}{'' if count == 1 else 's'})"
-    return f"{seconds:,} s"
 
 
 def _range(what: str) -> Explainer:
@@ -283,8 +256,8 @@ EXPLAINERS: dict[str, Explainer] = {
         "time (deadlines count in chain time, not on your clock)."
     ),
     "WindowTooShort": lambda a: (
-        f"The {a['window']} window would last only {_seconds(a['length'])}; each window (submission, "
-        f"reveal, evaluation) must last at least {_seconds(a['minimum'])}. Choose longer windows (the "
+        f"The {a['window']} window would last only {seconds_exact(a['length'])}; each window (submission, "
+        f"reveal, evaluation) must last at least {seconds_exact(a['minimum'])}. Choose longer windows (the "
         "submission window counts from the block that creates the bounty)."
     ),
     "DeadlineTooLate": lambda a: (
@@ -299,8 +272,8 @@ EXPLAINERS: dict[str, Explainer] = {
         "accepted."
     ),
     "WrongBond": lambda a: (
-        f"{_id(a).capitalize()} expects {wei_text(a['expected'])} with this commit but "
-        f"{wei_text(a['sent'])} was "
+        f"{_id(a).capitalize()} expects {eth_exact(a['expected'])} with this commit but "
+        f"{eth_exact(a['sent'])} was "
         "sent: a first commit carries exactly the bond, a replacement carries nothing."
     ),
     "RevealWindowNotOpen": lambda a: (
@@ -385,7 +358,7 @@ EXPLAINERS: dict[str, Explainer] = {
     ),
     "NothingToWithdraw": lambda a: f"Nothing is credited to {a['account']}; there is nothing to withdraw.",
     "WithdrawFailed": lambda a: (
-        f"Sending {wei_text(a['amount'])} to {a['account']} failed: the address refused the ETH. The credit "
+        f"Sending {eth_exact(a['amount'])} to {a['account']} failed: the address refused the ETH. The credit "
         "is kept; withdraw from an account that accepts ETH."
     ),
 }

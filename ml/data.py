@@ -15,7 +15,6 @@ import json
 import lzma
 import time as time_module
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 import durable
+from formatting import utc_minute
 from settings import REPO_ROOT, get_settings
 
 BUNDLED_DIR = REPO_ROOT / "datasets"
@@ -77,12 +77,10 @@ def _tidy(frame: pd.DataFrame, coin: str) -> pd.DataFrame:
     repeated = frame["time"].duplicated()
     if repeated.any():
         when = int(frame.loc[repeated, "time"].iloc[0])
-        raise DataError(f"{coin}: time {when} ({_iso(when)}) appears more than once; keep one row per time.")
+        raise DataError(
+            f"{coin}: time {when} ({utc_minute(when)}) appears more than once; keep one row per time."
+        )
     return frame.set_index("time")
-
-
-def _iso(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 # --- resampling and merging -------------------------------------------------------------
@@ -268,7 +266,7 @@ def _check_duplicates(times: list[int], first_line: int) -> None:
         line = first_line + n
         if t in seen:
             raise DataError(
-                f"Row {line}, column time: time {t} ({_iso(t)}) already appeared at row {seen[t]}; "
+                f"Row {line}, column time: time {t} ({utc_minute(t)}) already appeared at row {seen[t]}; "
                 "keep one row per time."
             )
         seen[t] = line
@@ -376,8 +374,9 @@ class CoinpaprikaClient:
             final_at = int(end) + SETTLE_S
             if wall_clock() < final_at:
                 raise DataError(
-                    f"coinpaprika's ticks up to {_iso(int(end))} are final only from {_iso(final_at)} "
-                    "(the world's clock, not the chain's); build the test file after that."
+                    f"coinpaprika's ticks up to {utc_minute(int(end))} are final only from "
+                    f"{utc_minute(final_at)} (the world's clock, not the chain's); build the test file "
+                    "after that."
                 )
         return {s.upper(): self.historical(self.coin_id(s), start, end, interval) for s in symbols}
 
