@@ -7,6 +7,10 @@ restart, so every built dataset is written under
 parameters) before anything is published. The dataset id is the CID of the
 train file plus the test file's CID, both content hashes, so building the
 same data twice lands in the same folder.
+
+Every function that reads or writes that folder (or the coinpaprika cache) takes the
+``Settings`` whose data dir it is (``backend.settings``), never the process-wide ones, so two
+backends on two data dirs keep their datasets apart.
 """
 
 from __future__ import annotations
@@ -20,12 +24,17 @@ import pandas as pd
 
 import durable
 from actions.errors import ActionError
-from settings import get_settings
+from ml import data as ml_data
+from settings import Settings
 
 SOURCES = {"bundled": "Bundled 2018 candles", "coinpaprika": "coinpaprika API", "upload": "Upload a CSV"}
+# What the Preprocess page offers: the ml layer's lists, named here so that pages need not import ml.
+BUNDLED_COINS: tuple[str, ...] = ml_data.BUNDLED_COINS
+INTERVALS: tuple[str, ...] = tuple(ml_data.INTERVALS)
 
 
 def load_candles(
+    settings: Settings,
     source: str,
     coins: list[str] | None = None,
     *,
@@ -36,22 +45,24 @@ def load_candles(
     end: int = 0,
     interval: str = "5m",
 ) -> dict[str, pd.DataFrame]:
-    """Candles per coin from one source; every failure is a sentence saying what to do."""
-    from ml import data
+    """Candles per coin from one source; every failure is a sentence saying what to do.
 
+    coinpaprika answers are cached under ``settings``' data dir; without ``api_key`` the key of
+    ``settings`` (``COINPAPRIKA_API_KEY``) is used.
+    """
     if source == "bundled":
-        return data.load_bundled(coins or None)
+        return ml_data.load_bundled(coins or None)
     if source == "upload":
         if not upload:
             raise ActionError("Choose a CSV file to upload first.")
         coin = Path(upload_name).stem.split("-")[0].upper() if upload_name else None
-        return data.parse_upload(upload, coin=coin)
+        return ml_data.parse_upload(upload, coin=coin)
     if source == "coinpaprika":
         if not coins:
             raise ActionError("Pick at least one coin symbol to fetch from coinpaprika.")
         if end <= start:
             raise ActionError("Choose a date range whose end is after its start.")
-        client = data.CoinpaprikaClient(api_key=api_key or None)
+        client = ml_data.CoinpaprikaClient.for_settings(settings, api_key=api_key or None)
         return client.load(coins, start, end, interval)
     raise ActionError(f"Unknown data source {source!r}: choose one of {', '.join(SOURCES)}.")
 
@@ -103,14 +114,15 @@ def default_parameters(protocol: str = "demo") -> Any:
     return preprocess.tiny_parameters() if protocol == "tiny" else preprocess.demo_parameters()
 
 
-def build(frames: dict[str, pd.DataFrame], params: Any) -> BuiltDataset:
-    """Build manifest + split files and keep them on disk before anything is published."""
+def build(settings: Settings, frames: dict[str, pd.DataFrame], params: Any) -> BuiltDataset:
+    """Build manifest + split files and keep them under ``settings``' data dir before anything is
+    published."""
     from ml import preprocess
 
-    manifest, files = preprocess.build_dataset(frames, params)
+    manifest, files = preprocess.build_dataset(frames, params, preprocess.cache_dir_for(settings))
     built = BuiltDataset(manifest=manifest, files=files, folder=Path(), params=_params_dict(params))
     # a live forward test has no test file: its manifest (with the window rule) names the folder
-    built.folder = _folder_for(manifest.data.train_cid, built.test_cid or manifest.cid())
+    built.folder = _folder_for(settings, manifest.data.train_cid, built.test_cid or manifest.cid())
     save(built)
     return built
 
@@ -122,8 +134,12 @@ def _params_dict(params: Any) -> dict[str, Any]:
         return dict(params)
 
 
-def _folder_for(train_cid: str, test_cid: str) -> Path:
-    return get_settings().path("owner", "datasets", f"{train_cid[:16]}-{test_cid[:16]}", "x").parent
+def _datasets_root(settings: Settings) -> Path:
+    return settings.path("owner", "datasets", "x").parent
+
+
+def _folder_for(settings: Settings, train_cid: str, test_cid: str) -> Path:
+    return _datasets_root(settings) / f"{train_cid[:16]}-{test_cid[:16]}"
 
 
 def save(built: BuiltDataset) -> None:
@@ -152,11 +168,10 @@ def is_live_forward(manifest: Any) -> bool:
     return manifest.test.kind == "forward" and not manifest.test.rehearsal
 
 
-def saved() -> list[BuiltDataset]:
-    """Every dataset this owner built, newest first."""
-    root = get_settings().path("owner", "datasets", "x").parent
+def saved(settings: Settings) -> list[BuiltDataset]:
+    """Every dataset this owner built under ``settings``' data dir, newest first."""
     found = []
-    for folder in sorted(root.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
+    for folder in sorted(_datasets_root(settings).iterdir(), key=lambda p: p.stat().st_mtime, reverse=True):
         if (folder / "manifest.json").exists():
             try:
                 found.append(load(folder))
@@ -165,9 +180,9 @@ def saved() -> list[BuiltDataset]:
     return found
 
 
-def find_by_test_cid(test_cid: str) -> BuiltDataset | None:
+def find_by_test_cid(settings: Settings, test_cid: str) -> BuiltDataset | None:
     """The kept dataset whose hidden test file has ``test_cid`` (the Evaluate page needs its bytes)."""
-    for built in saved():
+    for built in saved(settings):
         if built.test_cid is not None and built.test_cid == test_cid:
             return built
     return None
@@ -219,23 +234,21 @@ def preview_frame(
     frames: dict[str, pd.DataFrame], interval: str, last_rows: int | None, coins: list[str]
 ) -> pd.DataFrame:
     """The merged close prices the dataset will be cut from (for the Preprocess charts)."""
-    from ml import data
-
-    merged = data.merge_coins({c: data.resample(frames[c], interval) for c in coins})
+    merged = ml_data.merge_coins({c: ml_data.resample(frames[c], interval) for c in coins})
     if last_rows:
         merged = merged.iloc[-last_rows:]
     return merged
 
 
 def split_spans(merged: pd.DataFrame, permille: tuple[int, int, int]) -> list[tuple[str, int, int]]:
-    """(split name, first time, last time) of the chronological train / validation / test split."""
-    rows = len(merged)
-    train_end = rows * permille[0] // 1000
-    val_end = rows * (permille[0] + permille[1]) // 1000
+    """(split name, first time, last time) of the chronological train / validation / test split
+    (the very rows ``ml.preprocess.build_dataset`` cuts)."""
+    from ml import preprocess
+
     times = merged.index
     spans = []
-    bounds = (("train", 0, train_end), ("validation", train_end, val_end), ("test", val_end, rows))
-    for name, lo, hi in bounds:
+    bounds = preprocess.split_bounds(len(merged), permille)
+    for name, (lo, hi) in zip(preprocess.SPLITS, bounds, strict=True):
         if hi > lo:
             spans.append((name, int(times[lo]), int(times[hi - 1])))
     return spans

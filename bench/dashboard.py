@@ -62,7 +62,9 @@ def build_bounty(count: int) -> dict[str, Any]:
     owner_account, people = senders[0], senders[1 : count + 1]
     assert len(people) == count, f"only {len(people)} dev accounts; wanted {count}"
     params = datasets.default_parameters("tiny")
-    built = datasets.build(datasets.load_candles("bundled", list(params.coins)), params)
+    built = datasets.build(
+        b.settings, datasets.load_candles(b.settings, "bundled", list(params.coins)), params
+    )
     terms = owner.BountyTerms(
         reward=10**18,
         min_accuracy_ppm=500_000,

@@ -25,7 +25,8 @@ from settings import REPO_ROOT, Settings, get_settings
 
 SOLC_VERSION = "0.8.37"
 CONTRACT_NAME = "BountyBoard"
-SOURCE_PATH = REPO_ROOT / "contracts" / "BountyBoard.sol"
+CONTRACTS_DIR = REPO_ROOT / "contracts"
+SOURCE_PATH = CONTRACTS_DIR / "BountyBoard.sol"
 ARTIFACT_PATH = REPO_ROOT / "contracts" / "build" / "BountyBoard.json"
 SHIM_PATH = REPO_ROOT / "tools" / "solc" / "solc"
 
@@ -143,22 +144,36 @@ def compile_contract(
     binary, how = find_solc(settings)
     version = _solc_version(binary) or SOLC_VERSION
     source_sha = _sha256(source.encode())
-    # imports resolve next to the source, so any sibling's change invalidates the cache too
-    siblings = [_sha256(p.read_bytes()) for p in sorted(source_path.parent.glob("*.sol"))]
-    key = _sha256(json.dumps([source_sha, siblings, contract_name, COMPILER_SETTINGS, version]).encode())
+    root, importable = _import_root(source_path)
+    unit_name = source_path.relative_to(root).as_posix()
+    # any importable file's change invalidates the cache too
+    imports = [_sha256(p.read_bytes()) for p in importable]
+    key = _sha256(json.dumps([source_sha, imports, contract_name, COMPILER_SETTINGS, version]).encode())
     cache_file = settings.path("compile-cache", f"{key}.json")
     if use_cache and cache_file.is_file():
         return json.loads(cache_file.read_text(encoding="utf-8"))
 
-    standard_input = _standard_input(source_path.name, source, COMPILER_SETTINGS)
-    output = _run_solc(binary, standard_input, source_path.parent)
+    standard_input = _standard_input(unit_name, source, COMPILER_SETTINGS)
+    output = _run_solc(binary, standard_input, root)
     try:
-        contract = output["contracts"][source_path.name][contract_name]
+        contract = output["contracts"][unit_name][contract_name]
     except KeyError as exc:
         raise CompileError(f"{source_path.name} has no contract named {contract_name}.") from exc
     artifact = _artifact(source_path, contract_name, contract, version, how, source_sha)
     _write_json(cache_file, artifact)
     return artifact
+
+
+def _import_root(source_path: Path) -> tuple[Path, list[Path]]:
+    """Where imports resolve from, and the .sol files they may reach.
+
+    A source under ``contracts/`` is named relative to it (``BountyBoard.sol``,
+    ``test/ReentrantAttacker.sol``), so a test contract imports ``../IBountyBoard.sol``. Any other
+    source resolves imports next to itself.
+    """
+    if source_path.is_relative_to(CONTRACTS_DIR.resolve()):
+        return CONTRACTS_DIR.resolve(), sorted(CONTRACTS_DIR.resolve().rglob("*.sol"))
+    return source_path.parent, sorted(source_path.parent.glob("*.sol"))
 
 
 def _artifact(

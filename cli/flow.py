@@ -218,8 +218,8 @@ class Flow:
     def build_dataset(self) -> None:
         self.out.step("Owner builds the dataset (Preprocess page)")
         params = datasets.default_parameters(self.args.protocol)
-        frames = datasets.load_candles("bundled", list(params.coins))
-        self.built = datasets.build(frames, params)
+        frames = datasets.load_candles(self.backend.settings, "bundled", list(params.coins))
+        self.built = datasets.build(self.backend.settings, frames, params)
         manifest = self.built.manifest
         self.out.facts(
             {

@@ -3,6 +3,8 @@
 // (the embedded chain) stops at Prague, and anvil 1.7 runs Prague and later (Osaka by default).
 pragma solidity 0.8.37;
 
+import {IBountyBoard} from "./IBountyBoard.sol";
+
 /// @title BountyBoard: commit-reveal bounties for LSTM hyperparameter searches, settled in ETH.
 /// @notice One contract holds every bounty. An owner escrows a reward; participants commit a hash of
 /// their hyperparameters, reveal them after the submission deadline, the owner reveals the test data once
@@ -17,38 +19,10 @@ pragma solidity 0.8.37;
 /// @dev Storage is packed for gas: participants pay for commit and reveal, so each submission lives in
 /// exactly one slot for its whole life, and each bounty keeps the fields one call needs in one slot.
 /// No function loops over a bounty's participants; `postScores` loops only over its own batch.
-contract BountyBoard {
+contract BountyBoard is IBountyBoard {
     // ------------------------------------------------------------------ types
-
-    /// @notice A submission's hyperparameters (ranges in `reveal`); field order is part of the ABI.
-    struct Hyperparameters {
-        uint8 lstmLayers; // 1..4
-        uint16 lstmUnits; // 4..512
-        uint8 denseLayers; // 0..4
-        uint8 activation; // 0..7: relu, tanh, sigmoid, elu, selu, gelu, swish, linear
-        uint8 loss; // 0..4: sparse_cce, cce, focal_cce, mse, categorical_hinge
-        uint16 dropoutPermille; // 0..800
-        uint32 learningRateMicro; // 1..100000
-    }
-
-    /// @notice Where a bounty stands. Submission..Finalizable follow from the clock; the last two are stored.
-    enum Phase {
-        Submission,
-        Reveal,
-        Evaluation,
-        Finalizable,
-        Finalized,
-        Cancelled
-    }
-
-    /// @notice How `finalize` settled a bounty (None until then, and for cancelled bounties).
-    enum Outcome {
-        None,
-        WinnerPaid, // every revealed submission scored, the best reached the bar
-        BelowBar, // every revealed submission scored, none reached the bar: reward back to the owner
-        NoReveals, // nobody revealed: reward back to the owner
-        StallSplit // evaluation deadline passed with unscored reveals: reward split among revealers
-    }
+    // The public types (Hyperparameters, Phase, Outcome, BountyView, SubmissionView), every event and
+    // every error are declared once, in IBountyBoard. These are the storage types.
 
     enum Status {
         None, // no such bounty
@@ -121,44 +95,6 @@ contract BountyBoard {
         bytes22 payload;
     }
 
-    /// @notice Everything a client shows about a bounty, in one call.
-    struct BountyView {
-        uint256 id;
-        address owner;
-        uint256 reward;
-        bytes32 manifestDigest;
-        bytes32 testDataCommitment; // zero once revealed, and always for a forward-test bounty
-        bytes32 testDataDigest; // zero until revealed
-        uint32 minAccuracyPpm;
-        uint16 sequenceLength;
-        uint16 futurePeriod;
-        uint64 submissionDeadline;
-        uint64 revealDeadline;
-        uint64 evaluationDeadline;
-        uint256 commitBond;
-        uint32 commitCount;
-        uint32 revealCount;
-        uint32 scoredCount;
-        bool testDataRevealed;
-        Phase phase;
-        Outcome outcome;
-        address leader;
-        uint32 bestAccuracyPpm;
-        address firstRevealer;
-        bool forwardTest; // true: created with a zero commitment, test data built after the reveal window
-    }
-
-    /// @notice One participant's submission as a client shows it.
-    struct SubmissionView {
-        bytes22 commitmentPrefix; // first 22 bytes of the commitment while unrevealed, then zero
-        uint32 commitOrder; // 0 = no submission
-        bool revealed;
-        Hyperparameters hp; // zeros until revealed
-        bool scored;
-        uint32 accuracyPpm;
-        bool shareClaimed;
-    }
-
     // -------------------------------------------------------------- constants
 
     /// @notice 100 % in parts per million: the largest accuracy and bar.
@@ -179,82 +115,6 @@ contract BountyBoard {
     mapping(uint256 bountyId => Bounty) private _bounties;
     mapping(uint256 bountyId => mapping(address participant => Submission)) private _submissions;
     mapping(address account => uint256 amount) private _credits;
-
-    // ----------------------------------------------------------------- events
-
-    event BountyCreated(
-        uint256 indexed bountyId,
-        address indexed owner,
-        uint256 reward,
-        bytes32 manifestDigest,
-        uint32 minAccuracyPpm,
-        uint64 submissionDeadline,
-        uint64 revealDeadline,
-        uint64 evaluationDeadline,
-        uint256 commitBond
-    );
-    /// @dev `commitOrder` stays that of the first commit when a participant replaces its commitment.
-    event Committed(uint256 indexed bountyId, address indexed participant, bytes32 commitment, uint32 commitOrder);
-    /// @dev The hyperparameters are read with `submissionOf` (kept out of the log to save participants gas).
-    event Revealed(uint256 indexed bountyId, address indexed participant);
-    event TestDataRevealed(uint256 indexed bountyId, bytes32 testDataDigest, bytes32 salt);
-    /// @dev Scores themselves are read with `submissionOf`; the report (by digest) lists them all.
-    event ScoresPosted(uint256 indexed bountyId, bytes32 reportDigest);
-    /// @dev `recipient` is the winner, the owner (refunds) or the first revealer (remainder of a split).
-    event Finalized(
-        uint256 indexed bountyId,
-        Outcome outcome,
-        address indexed recipient,
-        uint256 amount,
-        uint256 unrevealedBonds
-    );
-    event ShareClaimed(uint256 indexed bountyId, address indexed participant, uint256 amount);
-    event Cancelled(uint256 indexed bountyId, address indexed owner, uint256 refund);
-    event Withdrawn(address indexed account, uint256 amount);
-
-    // ----------------------------------------------------------------- errors
-
-    error UnknownBounty(uint256 bountyId);
-    error BountyClosed(uint256 bountyId, Phase phase);
-    error NotBountyOwner(uint256 bountyId, address caller, address owner);
-    error InvalidBountyParameter(string name, uint256 value, uint256 min, uint256 max);
-    error DeadlineTooEarly(string name, uint64 deadline, uint64 mustBeAfter);
-    /// @notice A window ("submission", "reveal" or "evaluation") would last `length` seconds, fewer than
-    /// `minimum` (`MIN_WINDOW_SECONDS`). The submission window runs from the creating block.
-    error WindowTooShort(string window, uint64 length, uint64 minimum);
-    /// @notice A deadline falls after `latest`, `MAX_BOUNTY_DURATION` after the creating block.
-    error DeadlineTooLate(string name, uint64 deadline, uint64 latest);
-    error EmptyCommitment(uint256 bountyId);
-    error SubmissionWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
-    error WrongBond(uint256 bountyId, uint256 expected, uint256 sent);
-    error RevealWindowNotOpen(uint256 bountyId, uint64 opensAt, uint64 now);
-    error RevealWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
-    error NoCommitment(uint256 bountyId, address participant);
-    error AlreadyRevealed(uint256 bountyId, address participant);
-    error CommitmentMismatch(uint256 bountyId, address participant);
-    error HyperparameterOutOfRange(string name, uint256 value, uint256 min, uint256 max);
-    error TestDataRevealNotOpen(uint256 bountyId, uint64 opensAt, uint64 now);
-    error TestDataRevealClosed(uint256 bountyId, uint64 deadline, uint64 now);
-    error TestDataAlreadyRevealed(uint256 bountyId);
-    error TestDataMismatch(uint256 bountyId);
-    /// @notice A forward-test bounty's test data was revealed with a zero digest (no file has that digest).
-    error EmptyTestDataDigest(uint256 bountyId);
-    /// @notice A forward-test bounty committed to no salt, so its test data is revealed with salt 0.
-    error ForwardTestSaltNotZero(uint256 bountyId, bytes32 salt);
-    error TestDataNotRevealed(uint256 bountyId);
-    error EvaluationWindowNotOpen(uint256 bountyId, uint64 opensAt, uint64 now);
-    error EvaluationWindowClosed(uint256 bountyId, uint64 deadline, uint64 now);
-    error LengthMismatch(uint256 participants, uint256 accuracies);
-    error NotRevealed(uint256 bountyId, address participant);
-    error AlreadyScored(uint256 bountyId, address participant);
-    error AccuracyOutOfRange(uint256 bountyId, address participant, uint32 accuracyPpm);
-    error FinalizeTooEarly(uint256 bountyId, uint64 earliest, uint64 now);
-    error NotAStallSplit(uint256 bountyId, Outcome outcome);
-    error NotARevealer(uint256 bountyId, address participant);
-    error ShareAlreadyClaimed(uint256 bountyId, address participant);
-    error CancelNotAllowed(uint256 bountyId, uint32 commitCount, uint64 submissionDeadline, uint64 now);
-    error NothingToWithdraw(address account);
-    error WithdrawFailed(address account, uint256 amount);
 
     constructor() {
         _nextBountyId = 1;
@@ -737,6 +597,8 @@ contract BountyBoard {
         if (value < min || value > max) revert HyperparameterOutOfRange(name, value, min, max);
     }
 
+    /// @dev protocol.RANGES (Python) holds the same ranges; tests/chain/test_contract_rules.py fails when
+    /// the two disagree.
     function _checkHyperparameters(Hyperparameters calldata hp) private pure {
         _checkHp("lstmLayers", hp.lstmLayers, 1, 4);
         _checkHp("lstmUnits", hp.lstmUnits, 4, 512);

@@ -24,7 +24,7 @@ import pandas as pd
 
 import durable
 from formatting import utc_minute
-from settings import REPO_ROOT, get_settings
+from settings import REPO_ROOT, Settings, get_settings
 
 BUNDLED_DIR = REPO_ROOT / "datasets"
 BUNDLED_COINS: tuple[str, ...] = ("BTC", "LTC", "ETH", "BCH")
@@ -289,6 +289,11 @@ def wall_clock() -> float:
     return time_module.time()
 
 
+def coinpaprika_cache_dir(settings: Settings) -> Path:
+    """Where coinpaprika's answers are kept for one data dir: ``<data>/cache/coinpaprika``."""
+    return settings.path("cache", "coinpaprika")
+
+
 class CoinpaprikaClient:
     """The two coinpaprika endpoints HyperBounty needs, with retries and a disk cache.
 
@@ -296,6 +301,9 @@ class CoinpaprikaClient:
     cached under the data dir by its URL and query, so nothing is fetched twice; the key is
     not part of the cache key and never written to disk. A page of ticks that ends less than
     ``SETTLE_S`` ago (or in the future) is not cached: it may still grow.
+
+    ``api_key`` and ``cache_dir`` default to the process settings'; :meth:`for_settings` takes
+    them from the settings of a caller's own data dir (what the actions layer uses).
     """
 
     def __init__(
@@ -310,12 +318,20 @@ class CoinpaprikaClient:
     ) -> None:
         self.api_key = get_settings().coinpaprika_api_key if api_key is None else api_key
         self.base_url = (base_url or (PRO_API if self.api_key else FREE_API)).rstrip("/")
-        self.cache_dir = cache_dir or get_settings().path("cache", "coinpaprika")
+        self.cache_dir = cache_dir or coinpaprika_cache_dir(get_settings())
         self.retries = retries
         self.backoff_s = backoff_s
         self.timeout_s = timeout_s
         self.sleep = sleep
         self.requests_made = 0
+
+    @classmethod
+    def for_settings(
+        cls, settings: Settings, api_key: str | None = None, **options: Any
+    ) -> CoinpaprikaClient:
+        """A client caching under ``settings``' data dir, with its API key unless ``api_key`` is given."""
+        key = settings.coinpaprika_api_key if api_key is None else api_key
+        return cls(api_key=key, cache_dir=coinpaprika_cache_dir(settings), **options)
 
     def coins(self) -> list[dict[str, Any]]:
         """``/coins``: every coin's id (e.g. ``btc-bitcoin``), name, symbol, rank."""

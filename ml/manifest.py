@@ -81,19 +81,24 @@ class TestSpec(_Strict):
         return self
 
 
+# The split is in thousandths of the rows; each of the three parts holds at least one.
+PERMILLE = 1000
+MAX_PART_PERMILLE = PERMILLE - 2
+
+
 class SplitSpec(_Strict):
     """Chronological split by rows of the merged candles, in thousandths."""
 
-    train_permille: int = Field(ge=1, le=998)
-    validation_permille: int = Field(ge=1, le=998)
-    test_permille: int = Field(ge=1, le=998)
+    train_permille: int = Field(ge=1, le=MAX_PART_PERMILLE)
+    validation_permille: int = Field(ge=1, le=MAX_PART_PERMILLE)
+    test_permille: int = Field(ge=1, le=MAX_PART_PERMILLE)
     order: Literal["chronological"] = "chronological"
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> SplitSpec:
         total = self.train_permille + self.validation_permille + self.test_permille
-        if total != 1000:
-            raise ValueError(f"split fractions must add up to 1000 permille, got {total}")
+        if total != PERMILLE:
+            raise ValueError(f"split fractions must add up to {PERMILLE} permille, got {total}")
         return self
 
 

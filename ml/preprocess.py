@@ -50,9 +50,9 @@ from pydantic import ValidationError
 
 import durable
 import storage
-from ml.data import INTERVALS, DataError, merge_coins, resample
-from ml.manifest import TaskManifest
-from settings import get_settings
+from ml.data import BUNDLED_COINS, INTERVALS, DataError, merge_coins, resample
+from ml.manifest import PERMILLE, TaskManifest
+from settings import Settings, get_settings
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 
@@ -64,7 +64,7 @@ class DatasetParameters:
     title: str = "Will LTC's volatility rise over the next 15 minutes?"
     source: str = "bundled"
     description: str = "Bundled 2018 BTC/LTC/ETH/BCH 1-minute candles (pythonprogramming.net, sentdex)"
-    coins: tuple[str, ...] = ("BTC", "LTC", "ETH", "BCH")
+    coins: tuple[str, ...] = BUNDLED_COINS
     interval: str = "5m"
     target_coin: str = "LTC"
     target: str = "volatility"
@@ -164,12 +164,13 @@ class Prepared:
 
 
 def build_dataset(
-    frames: Mapping[str, pd.DataFrame], params: DatasetParameters
+    frames: Mapping[str, pd.DataFrame], params: DatasetParameters, cache_dir: Path | None = None
 ) -> tuple[TaskManifest, dict[str, bytes]]:
     """Resample, merge, split; returns the manifest and the three split files to add to IPFS.
 
     The manifest names the train and validation CIDs; the test file's CID is
     ``storage.ipfs_cid(files["test"])``, which the owner commits to on chain and keeps private.
+    The arrays it prepares as a check land in the preprocess cache ``cache_dir``.
     """
     import keras  # the manifest records the library that will train
 
@@ -188,7 +189,7 @@ def build_dataset(
         train_end = len(merged) * params.split_permille[0] // sum(params.split_permille[:2])
         parts = {"train": merged.iloc[:train_end], "validation": merged.iloc[train_end:]}
     else:
-        bounds = _split_bounds(len(merged), params.split_permille)
+        bounds = split_bounds(len(merged), params.split_permille)
         parts = {name: merged.iloc[lo:hi] for name, (lo, hi) in zip(SPLITS, bounds, strict=True)}
     files = {name: split_to_csv(part, coins) for name, part in parts.items()}
     rows = {name: len(part) for name, part in parts.items()}
@@ -231,7 +232,8 @@ def build_dataset(
             backend=keras.backend.backend(),
         ),
     )
-    prepare(manifest, files)  # fail now, at the owner's desk, if a split yields no sequences
+    # fail now, at the owner's desk, if a split yields no sequences
+    prepare(manifest, files, cache_dir=cache_dir)
     return manifest, files
 
 
@@ -324,11 +326,14 @@ def _manifest(**fields) -> TaskManifest:
         raise DataError(f"These dataset parameters do not make a valid task: {problems}.") from None
 
 
-def _split_bounds(rows: int, permille: tuple[int, int, int]) -> list[tuple[int, int]]:
-    if sum(permille) != 1000 or min(permille) <= 0:
-        raise DataError(f"Split fractions must be positive and add up to 1000 permille, got {permille}.")
-    train_end = rows * permille[0] // 1000
-    val_end = rows * (permille[0] + permille[1]) // 1000
+def split_bounds(rows: int, permille: tuple[int, int, int]) -> list[tuple[int, int]]:
+    """(first row, end row) of train, validation and test: the chronological split by thousandths."""
+    if sum(permille) != PERMILLE or min(permille) <= 0:
+        raise DataError(
+            f"Split fractions must be positive and add up to {PERMILLE} permille, got {permille}."
+        )
+    train_end = rows * permille[0] // PERMILLE
+    val_end = rows * (permille[0] + permille[1]) // PERMILLE
     return [(0, train_end), (train_end, val_end), (val_end, rows)]
 
 
@@ -374,14 +379,16 @@ def prepare(
     files: Mapping[str, bytes],
     use_cache: bool = True,
     expected_test_cid: str | None = None,
+    cache_dir: Path | None = None,
 ) -> Prepared:
     """Arrays for training and scoring, cached on disk by manifest CID and test-file CID.
 
     ``files`` holds ``train`` and ``validation`` (and ``test`` once revealed). Every file is
-    checked against the CID the manifest names, so a swapped file cannot be scored.
+    checked against the CID the manifest names, so a swapped file cannot be scored. The cache
+    lives in ``cache_dir`` (see :func:`cache_dir_for`; the actions layer passes its backend's).
     """
     check_files(manifest, files, expected_test_cid)
-    path = cache_path(manifest, files.get("test"))
+    path = cache_path(manifest, files.get("test"), cache_dir=cache_dir)
     if use_cache and path.exists():
         try:
             return Prepared.load(path)
@@ -393,11 +400,19 @@ def prepare(
     return prepared
 
 
-def cache_path(manifest: TaskManifest, test_file: bytes | None, era: int | None = None) -> Path:
+def cache_dir_for(settings: Settings) -> Path:
+    """The preprocess cache of one data dir: ``<data>/cache/preprocessed``."""
+    return settings.path("cache", "preprocessed")
+
+
+def cache_path(
+    manifest: TaskManifest, test_file: bytes | None, era: int | None = None, cache_dir: Path | None = None
+) -> Path:
+    """The cache file of these arrays in ``cache_dir`` (None: the process settings' data dir)."""
     test_cid = storage.ipfs_cid(test_file) if test_file is not None else "no-test"
     label = f"{manifest.cid()}:{test_cid}" + ("" if era is None else f":era{era}")
     key = hashlib.sha256(label.encode()).hexdigest()[:32]
-    return get_settings().path("cache", "preprocessed", f"{key}.npz")
+    return (cache_dir or cache_dir_for(get_settings())) / f"{key}.npz"
 
 
 def era_windows(rows: Mapping[str, int], eras: int) -> list[dict[str, tuple[int, int]]]:
@@ -431,15 +446,17 @@ def prepare_eras(
     files: Mapping[str, bytes],
     use_cache: bool = True,
     expected_test_cid: str | None = None,
+    cache_dir: Path | None = None,
 ) -> list[Path]:
-    """Every era's arrays (see :func:`era_windows`) in the disk cache; returns their paths.
+    """Every era's arrays (see :func:`era_windows`) in the disk cache ``cache_dir``; returns their paths.
 
     Paths, not arrays: the evaluation's workers load each era once from there.
     """
     if "test" not in files:
         raise DataError("Scoring over eras needs the test file.")
     check_files(manifest, files, expected_test_cid)
-    paths = [cache_path(manifest, files["test"], era) for era in range(manifest.evaluation.eras)]
+    eras = range(manifest.evaluation.eras)
+    paths = [cache_path(manifest, files["test"], era, cache_dir) for era in eras]
     if use_cache and all(_loads(path) for path in paths):
         return paths
     frames = [parse_split(files[name], manifest, name) for name in SPLITS]

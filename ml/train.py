@@ -16,6 +16,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from ml.model import as_hyperparameters, build_model, encode_targets, forward_fl
 from ml.preprocess import Prepared
 from ml.scoring import accuracy_ppm
 from protocol import Hyperparameters
+from settings import Settings, get_settings
 
 PPM = 1_000_000
 CURVE_KEYS: tuple[str, ...] = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -83,15 +85,22 @@ class TrainingResult:
 _CACHE_SET: list[str] = []
 
 
-def use_compilation_cache() -> None:
-    """Keep jax's compiled XLA programs under the data dir, shared by processes and runs.
+def xla_cache_dir_for(settings: Settings) -> Path:
+    """jax's persistent compilation cache of one data dir: ``<data>/cache/xla``."""
+    return settings.path("cache", "xla")
+
+
+def use_compilation_cache(folder: Path | None = None) -> None:
+    """Keep jax's compiled XLA programs in ``folder`` (None: under the process settings' data
+    dir), shared by processes and runs.
 
     Compilation dominates a short training (the demo's 2x64 model: about 8 s of compiling in
     its first epoch against under 1 s per later epoch); re-running a model that was trained
     before here (a verification, or the owner scoring what a participant tried on the same
     machine) then skips it: 14.2 s -> 6.2 s measured, with bit-identical results, as the cache
     holds the very program that would be compiled again. jax fixes the folder at its first
-    use, so it is set once per process (the data dir of that moment).
+    use, so it is set once per process (the folder of that first call); the programs it holds
+    are keyed by their content, so a later data dir reusing them reads the same results.
     """
     import keras
 
@@ -99,9 +108,7 @@ def use_compilation_cache() -> None:
         return
     import jax
 
-    from settings import get_settings
-
-    folder = str(get_settings().path("cache", "xla"))
+    folder = str(folder or xla_cache_dir_for(get_settings()))
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # LSTM steps all pay
     _CACHE_SET.append(folder)
@@ -120,10 +127,12 @@ def train_submission(
     hp: Hyperparameters | Mapping[str, Any] | Sequence[int],
     progress: ProgressFn | None = None,
     seed: int | None = None,
+    xla_cache_dir: Path | None = None,
 ) -> TrainingResult:
     """Train under the manifest's protocol and score on the test split when it is there.
 
-    ``seed`` is the cell's training seed (the manifest's ``seed`` when None). Every batch the
+    ``seed`` is the cell's training seed (the manifest's ``seed`` when None); ``xla_cache_dir``
+    where compiled programs are kept (see :func:`use_compilation_cache`). Every batch the
     model sees has the full batch shape (training rows are trimmed to whole batches, validation
     rows for the curves too, predictions padded), so one compiled program serves every seed
     and era of a submission.
@@ -141,7 +150,7 @@ def train_submission(
             f"the model has {size:,} trainable parameters, above the manifest's compute budget of "
             f"{protocol.max_parameters:,}; use fewer or smaller layers"
         )
-    use_compilation_cache()
+    use_compilation_cache(xla_cache_dir)
     seed_everything(seed)
     model = build_model(hp, x_train.shape[1], x_train.shape[2])
     built = time.perf_counter()

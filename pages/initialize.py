@@ -31,7 +31,7 @@ st.caption(
 
 DEFAULT_MIN_ACCURACY = 50.0  # percent, when no bar can be suggested
 
-kept = datasets.saved()
+kept = datasets.saved(backend().settings)
 if not kept:
     st.info("Build a dataset on the Preprocess page first.", icon=":material/info:")
     tx.render_pending()

@@ -24,8 +24,8 @@ st.title(":material/dataset: Preprocess")
 st.caption("Owner: choose the price data, see how it splits, then build and publish the task files.")
 
 PRESETS = {"demo": "Demo (about a minute per submission)", "tiny": "Tiny (seconds; for tests)"}
-BUNDLED_COINS = ["BTC", "LTC", "ETH", "BCH"]
-INTERVALS = ["1m", "5m", "15m", "1h"]
+BUNDLED_COINS = list(datasets.BUNDLED_COINS)
+INTERVALS = list(datasets.INTERVALS)
 TEST_KINDS = {
     "forward": "Forward test: the candles after the reveal deadline (they do not exist yet)",
     "private": "Private: the last part of the loaded history, committed by digest",
@@ -66,6 +66,7 @@ def _load(
     interval: str,
 ) -> dict[str, pd.DataFrame]:
     return datasets.load_candles(
+        backend().settings,
         source,
         list(coins),
         upload=upload,
@@ -85,7 +86,7 @@ def _preview(load_args: tuple, interval: str, last_rows: int, coins: tuple[str, 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _balance(dataset_id: str) -> pd.DataFrame:
     """Class balance of a kept dataset (its files never change under the same id)."""
-    built = next(d for d in datasets.saved() if d.dataset_id == dataset_id)
+    built = next(d for d in datasets.saved(backend().settings) if d.dataset_id == dataset_id)
     return datasets.class_balance(built)
 
 
@@ -280,7 +281,7 @@ if st.button(
             hours = int(st.session_state.get("pp_forward_hours", 24))
             params = replace(params, test_kind=kind, forward_duration_s=hours * 3600)
         with st.spinner("Building split files and manifest…"):
-            built = datasets.build(_load(*load_args), params)
+            built = datasets.build(backend().settings, _load(*load_args), params)
     except Exception as exc:
         show_error(exc)
     else:
@@ -288,7 +289,8 @@ if st.button(
         st.session_state.pop("pp_published", None)
 
 dataset_id = st.session_state.get("dataset_id")
-built = next((d for d in datasets.saved() if d.dataset_id == dataset_id), None) if dataset_id else None
+kept = datasets.saved(backend().settings) if dataset_id else []
+built = next((d for d in kept if d.dataset_id == dataset_id), None)
 if built is not None:
     with st.container(border=True):
         st.subheader(":material/inventory_2: Built dataset")

@@ -128,7 +128,10 @@ def _forward_bounties(data_dir: Path) -> dict[str, int]:
         honest, tampered = scenario.create_bounty(b), scenario.create_bounty(b)
         params = replace(datasets.default_parameters("tiny"), test_kind="private")
         private = scenario.create_bounty(
-            b, datasets.build(datasets.load_candles("bundled", list(params.coins)), params)
+            b,
+            datasets.build(
+                b.settings, datasets.load_candles(b.settings, "bundled", list(params.coins)), params
+            ),
         )
         b.chain.advance_time(1201)  # past the reveal deadlines
         scenario.reveal_test_data(b, honest)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {IBountyBoard} from "./IBountyBoard.sol";
+import {IBountyBoard} from "../IBountyBoard.sol";
 
 /// @notice A participant that, when paid, calls `withdraw` again to try to drain the board.
 /// Test-only: shows that zeroing the credit before the transfer leaves nothing to re-enter for.

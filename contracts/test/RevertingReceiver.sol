@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {IBountyBoard} from "./IBountyBoard.sol";
+import {IBountyBoard} from "../IBountyBoard.sol";
 
 /// @notice A participant that refuses every ETH transfer (and burns gas first when asked to).
 /// Test-only: a receiver like this may fail its own withdrawal but must block no one else.

@@ -28,7 +28,8 @@ def tiny_dataset(test_kind: str = "forward") -> datasets.BuiltDataset:
     from dataclasses import replace
 
     params = replace(datasets.default_parameters("tiny"), test_kind=test_kind)
-    return datasets.build(datasets.load_candles("bundled", list(params.coins)), params)
+    settings = backend().settings
+    return datasets.build(settings, datasets.load_candles(settings, "bundled", list(params.coins)), params)
 
 
 def terms(**changes: Any) -> owner.BountyTerms:

@@ -123,15 +123,18 @@ def test_evaluation_refuses_before_test_data_and_without_reveals():
 
 def test_dataset_drafts_survive_and_load_back():
     built = scenario.tiny_dataset()
-    again = datasets.saved()
+    settings = scenario.backend().settings
+    again = datasets.saved(settings)
     assert [d.dataset_id for d in again] == [built.dataset_id]
-    assert again[0].files == built.files and datasets.find_by_test_cid(built.test_cid) is not None
+    assert again[0].files == built.files and datasets.find_by_test_cid(settings, built.test_cid) is not None
     spans = datasets.split_spans(
-        datasets.preview_frame(datasets.load_candles("bundled", ["BTC", "LTC"]), "15m", 1500, ["BTC", "LTC"]),
+        datasets.preview_frame(
+            datasets.load_candles(settings, "bundled", ["BTC", "LTC"]), "15m", 1500, ["BTC", "LTC"]
+        ),
         (800, 100, 100),
     )
     assert [s[0] for s in spans] == ["train", "validation", "test"] and spans[0][2] < spans[1][1]
     balance = datasets.class_balance(built)
     assert list(balance["split"]) == ["train", "validation", "test"] and balance["up"].sum() > 0
     with pytest.raises(ActionError, match="Choose a CSV"):
-        datasets.load_candles("upload")
+        datasets.load_candles(settings, "upload")

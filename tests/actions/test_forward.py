@@ -92,7 +92,9 @@ def test_a_tampered_test_file_is_detected_and_its_first_differing_row_named():
 def test_private_data_has_no_public_rule_and_errors_are_sentences():
     b = scenario.backend()
     params = replace(datasets.default_parameters("tiny"), test_kind="private")
-    built = datasets.build(datasets.load_candles("bundled", list(params.coins)), params)
+    built = datasets.build(
+        b.settings, datasets.load_candles(b.settings, "bundled", list(params.coins)), params
+    )
     assert built.manifest.test.kind == "private"
     bounty_id = scenario.create_bounty(b, built)
     with pytest.raises(verify_data.NoPublicRule, match=r"no public rule.*commitment"):
@@ -113,10 +115,10 @@ def test_live_coinpaprika_forward_test_on_chain(monkeypatch):
             description="coinpaprika BTC LTC 15m",
             forward_duration_s=6 * 3600,
         )
-        built = datasets.build(fake_paprika.history(b.now()), params)
+        built = datasets.build(b.settings, fake_paprika.history(b.now()), params)
         assert "test" not in built.files and built.test_cid is None
         assert built.manifest.test.source == "coinpaprika" and built.manifest.test.start_time is None
-        kept = next(d for d in datasets.saved() if d.dataset_id == built.dataset_id)
+        kept = next(d for d in datasets.saved(b.settings) if d.dataset_id == built.dataset_id)
         assert kept.files == built.files and kept.manifest.cid() == built.manifest.cid()
         assert datasets.class_balance(kept)["split"].tolist() == ["train", "validation"]
 

@@ -122,3 +122,15 @@ def test_upload_several_coins_and_iso_times_and_bundled_layout():
 def test_upload_errors_name_the_row_and_column(content, message):
     with pytest.raises(DataError, match=message):
         data.parse_upload(content, coin="BTC", min_rows=5)
+
+
+def test_coinpaprika_client_for_settings_caches_in_that_data_dir(tmp_path):
+    from settings import Settings
+
+    keyed = Settings(data_dir=tmp_path / "one", coinpaprika_api_key="k1")
+    client = data.CoinpaprikaClient.for_settings(keyed)
+    assert client.cache_dir == tmp_path / "one" / "cache" / "coinpaprika" and client.cache_dir.is_dir()
+    assert client.api_key == "k1" and client.base_url == data.PRO_API
+    other = data.CoinpaprikaClient.for_settings(Settings(data_dir=tmp_path / "two"), api_key="", retries=0)
+    assert other.cache_dir == tmp_path / "two" / "cache" / "coinpaprika"
+    assert (other.api_key, other.base_url, other.retries) == ("", data.FREE_API, 0)

@@ -215,3 +215,30 @@ def test_bundled_demo_dataset_builds_with_all_four_coins():
     assert prepared.x_train.shape[1:] == (manifest.sequence_length, 8)
     assert len(prepared.y_train) == manifest.evaluation.max_train_sequences
     assert sum(len(v) for v in files.values()) < 3_000_000
+
+
+def test_the_cache_lives_in_the_folder_the_caller_names(tmp_path):
+    from settings import Settings
+
+    one, two = Settings(data_dir=tmp_path / "one"), Settings(data_dir=tmp_path / "two")
+    assert preprocess.cache_dir_for(one) == tmp_path / "one" / "cache" / "preprocessed"
+    frames = {"AAA": _walk(1000, 1), "BBB": _walk(1000, 2)}
+    manifest, files = build_dataset(frames, _params(), cache_dir=preprocess.cache_dir_for(one))
+    cached = preprocess.cache_path(manifest, files["test"], cache_dir=preprocess.cache_dir_for(one))
+    assert cached.exists() and cached.parent == tmp_path / "one" / "cache" / "preprocessed"
+    assert not preprocess.cache_path(
+        manifest, files["test"], cache_dir=preprocess.cache_dir_for(two)
+    ).exists()
+    # the process settings' data dir (the default when no folder is named) got nothing
+    assert not preprocess.cache_path(manifest, files["test"]).exists()
+    eras = preprocess.prepare_eras(manifest, files, cache_dir=preprocess.cache_dir_for(two))
+    assert eras and all(p.parent == tmp_path / "two" / "cache" / "preprocessed" for p in eras)
+
+
+def test_split_bounds_are_the_rows_build_dataset_cuts(synthetic):
+    manifest, _ = synthetic
+    bounds = preprocess.split_bounds(1000, (800, 100, 100))
+    assert bounds == [(0, 800), (800, 900), (900, 1000)]
+    assert [hi - lo for lo, hi in bounds] == [manifest.data.rows[name] for name in preprocess.SPLITS]
+    with pytest.raises(DataError, match="add up to 1000 permille"):
+        preprocess.split_bounds(1000, (800, 100, 50))

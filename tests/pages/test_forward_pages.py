@@ -27,7 +27,7 @@ def test_preprocess_builds_a_live_forward_test_from_coinpaprika(monkeypatch):
         assert not errors(at), errors(at)
         click(at, "pp_build")
         assert not errors(at), errors(at)
-    built = datasets.saved()[0]
+    built = datasets.saved(get_backend().settings)[0]
     rule = built.manifest.test
     assert (rule.kind, rule.source, rule.start_time) == ("forward", "coinpaprika", None)
     assert rule.duration_s == 12 * 3600

@@ -23,7 +23,7 @@ def test_preprocess_builds_and_publishes_a_tiny_dataset():
     assert len(at.get("plotly_chart")) >= 1
     click(at, "pp_build")
     assert not errors(at), errors(at)
-    built = datasets.saved()[0]
+    built = datasets.saved(get_backend().settings)[0]
     assert at.session_state["dataset_id"] == built.dataset_id
     shown = tables_text(at)
     assert built.manifest.cid() in shown and built.test_cid in shown
@@ -45,7 +45,7 @@ def test_preprocess_refuses_a_split_that_does_not_add_up_and_a_missing_upload():
     assert "rehearsal, not a secret" not in texts(at), "the notice is about the bundled candles only"
     click(at, "pp_load")
     assert any("Choose a CSV file" in e for e in errors(at))
-    assert datasets.saved() == []
+    assert datasets.saved(get_backend().settings) == []
 
 
 def test_initialize_creates_a_bounty_after_confirmation():
