@@ -1,9 +1,11 @@
 """The hyperparameters a submission carries, exactly as the BountyBoard contract stores them.
 
 Shared by ``chain/`` (encodes them for the contract) and ``ml/`` (builds the model), so it
-imports neither web3 nor keras. Ranges and index lists follow ``shared/protocol.md``; the
-contract checks the same ranges at reveal, this module checks them before anything is sent
-or trained, with a message a person can act on.
+imports neither web3 nor keras. The fields, ranges and index lists are those of the contract's
+``Hyperparameters`` struct (``contracts/IBountyBoard.sol``), whose ranges
+``contracts/BountyBoard.sol`` checks at reveal. ``RANGES`` is the one Python copy of them: this
+module checks them before anything is sent or trained, with a message a person can act on, and
+``tests/chain/test_contract_rules.py`` fails when ``RANGES`` and the contract disagree.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ LOSSES: tuple[str, ...] = (
     "categorical_hinge",
 )
 
-# field -> (minimum, maximum, what it means for a person)
+# field -> (minimum, maximum, what it means for a person); the contract accepts exactly these ranges
 RANGES: dict[str, tuple[int, int, str]] = {
     "lstm_layers": (1, 4, "number of stacked LSTM layers"),
     "lstm_units": (4, 512, "units in each LSTM layer"),

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 from eth_utils import keccak
 
+from chain.compile import load_artifact
+from protocol import RANGES, Hyperparameters
 from tests.chain.conftest import HP, salt_for
 
-# (field index in the Hyperparameters tuple, solidity name, low value - 1 or None, high value + 1)
-OUT_OF_RANGE = [
-    (0, "lstmLayers", 0, 5),
-    (1, "lstmUnits", 3, 513),
-    (2, "denseLayers", None, 5),
-    (3, "activation", None, 8),
-    (4, "loss", None, 5),
-    (5, "dropoutPermille", None, 801),
-    (6, "learningRateMicro", 0, 100_001),
+
+def _solidity_name(field: str) -> str:
+    """``lstm_units`` -> ``lstmUnits``: the Solidity struct's name for a Python field."""
+    first, *rest = field.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+# (field index in the Hyperparameters tuple, solidity name, lowest allowed, highest allowed), read from
+# protocol.RANGES, the one Python source of the ranges: the tests below fail if the contract disagrees.
+RANGE_CASES = [
+    (index, _solidity_name(field.name), *RANGES[field.name][:2])
+    for index, field in enumerate(fields(Hyperparameters))
 ]
 
 
@@ -77,10 +84,20 @@ def test_wrong_salt_or_other_hyperparameters_do_not_open_a_commitment(board):
     board.expect("AlreadyRevealed", board.fn.reveal(b.id, HP, salt_for(p)), p)
 
 
-@pytest.mark.parametrize(("index", "name", "low", "high"), OUT_OF_RANGE, ids=[r[1] for r in OUT_OF_RANGE])
+def test_every_range_names_a_field_of_the_contract_struct():
+    """protocol.RANGES covers exactly the struct's fields, in the ABI's order and spelling."""
+    reveal = next(e for e in load_artifact()["abi"] if e.get("name") == "reveal")
+    components = [c["name"] for c in reveal["inputs"][1]["components"]]
+    assert [name for _, name, _, _ in RANGE_CASES] == components
+    assert set(RANGES) == {field.name for field in fields(Hyperparameters)}
+
+
+@pytest.mark.parametrize(("index", "name", "low", "high"), RANGE_CASES, ids=[r[1] for r in RANGE_CASES])
 def test_each_out_of_range_hyperparameter_is_refused_at_reveal(board, index, name, low, high):
+    """One past each end of protocol.RANGES is refused, and the error carries the contract's own bounds."""
     b = board.create()
-    cases = [(p, _with(index, v)) for p, v in zip(board.people, (high, low), strict=False) if v is not None]
+    outside = [high + 1] + ([low - 1] if low > 0 else [])  # a uint cannot go below 0
+    cases = [(p, _with(index, v)) for p, v in zip(board.people, outside, strict=False)]
     for p, hp in cases:
         board.commit(b, p, hp=hp)  # commitmentOf hashes any values; the range check is at reveal
     for i, (p, hp) in enumerate(cases):
@@ -91,13 +108,15 @@ def test_each_out_of_range_hyperparameter_is_refused_at_reveal(board, index, nam
             at=b.sub if i == 0 else None,
         )
         assert err.args["name"] == name and err.args["value"] == hp[index]
+        assert (err.args["min"], err.args["max"]) == (low, high), "protocol.RANGES and the contract disagree"
 
 
-@pytest.mark.parametrize(("index", "name", "low", "high"), OUT_OF_RANGE, ids=[r[1] for r in OUT_OF_RANGE])
+@pytest.mark.parametrize(("index", "name", "low", "high"), RANGE_CASES, ids=[r[1] for r in RANGE_CASES])
 def test_range_edges_are_accepted(board, index, name, low, high):
+    """Both ends of protocol.RANGES are accepted at reveal."""
     del name
     b = board.create()
-    edges = [high - 1, 0 if low is None else low + 1]  # the largest and smallest allowed values
+    edges = [high, low]  # the largest and smallest allowed values
     for p, value in zip(board.people, edges, strict=False):
         board.commit(b, p, hp=_with(index, value))
     for i, (p, value) in enumerate(zip(board.people, edges, strict=False)):
