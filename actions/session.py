@@ -18,9 +18,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import storage
 from actions.errors import ActionError
 from actions.jobs import JobRunner
-from chain.providers import ChainConnection, connect
+from chain import connect
+from chain.providers import ChainConnection
 from settings import Settings, get_settings
 
 
@@ -75,12 +77,15 @@ class Backend:
 
     @property
     def index(self) -> Any:
-        """The incremental event index (``actions.index.BoardIndex``): submissions and events for pages."""
+        """The incremental event index (``chain.index.BoardIndex``): submissions and events for pages,
+        kept on disk as ``index/<chain id>-<board address>.json`` under the data dir."""
         with self._lock:
             if self._index is None:
-                from actions.index import BoardIndex
+                from chain.index import BoardIndex
 
-                self._index = BoardIndex(self)
+                client = self.client
+                path = self.settings.path("index", f"{self.chain.chain_id}-{client.address}.json")
+                self._index = BoardIndex(self.chain, client, path)
             return self._index
 
     @property
@@ -88,12 +93,7 @@ class Backend:
         """The content store (``storage.open_store``): embedded or an IPFS node."""
         with self._lock:
             if self._store is None:
-                import storage
-
-                opener = getattr(storage, "open_store", None)
-                if opener is None:  # storage/__init__ may not export it yet
-                    from storage.store import open_store as opener
-                self._store = opener(self.settings)
+                self._store = storage.open_store(self.settings)
             return self._store
 
     def accounts(self) -> list[Account]:
@@ -124,14 +124,12 @@ class Backend:
         return self._labels.get(str(address).lower(), address)
 
     def latest_block(self) -> tuple[int, int]:
-        """(number, timestamp) of the latest block: the chain's clock."""
-        with self.lock:
-            block = self.chain.w3.eth.get_block("latest")
-        return int(block["number"]), int(block["timestamp"])
+        """(number, timestamp) of the latest block: the chain's clock (``ChainConnection.head``)."""
+        return self.chain.head()
 
     def now(self) -> int:
-        """Chain time; deadlines are computed from this, never from the wall clock."""
-        return self.latest_block()[1]
+        """Chain time (``ChainConnection.latest_timestamp``): deadlines count from it, not the wall clock."""
+        return self.chain.latest_timestamp()
 
     def balance(self, address: str) -> int:
         with self.lock:

@@ -19,8 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from chain import connect
 from chain.compile import load_artifact
-from chain.providers import connect
 from settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "gas.json"

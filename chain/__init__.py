@@ -5,7 +5,9 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
     import chain
 
     conn = chain.connect()                 # settings.chain: "embedded" (default) | "anvil" | http(s) URL
-    conn.w3, conn.kind, conn.chain_id, conn.accounts(), conn.latest_timestamp(), conn.close()
+    conn.w3, conn.kind, conn.chain_id, conn.accounts(), conn.close()
+    conn.head() -> Head(number, timestamp)  # the chain's clock, the one implementation:
+    conn.latest_timestamp(), conn.latest_block(), conn.next_block_time()   # board.now() etc. ask here
     conn.lock                              # hold it around any multi-step write (shared by sessions)
     if conn.is_dev:                        # chain.DevChain: embedded or managed anvil
         conn.advance_time(600)             # mines one block exactly 600 s after the latest one
@@ -36,11 +38,17 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
     # each write returns TxReceipt(hash, block, gas_used, effective_gas_price, status, events, fee)
 
     board.bounty(id) -> Bounty (every field, .phase: Phase, .outcome: Outcome); board.bounties()
-    board.phase(id), board.submissions(id) -> [Submission], board.leaderboard(id) -> [LeaderboardRow]
-    board.best(id) -> (leader, accuracy_ppm), board.pending_withdrawal(address), board.balance(address)
-    board.events(id) -> [Event(name, args, block, tx_hash, log_index, timestamp)]   # explorer timeline
+    board.phase(id), board.pending_withdrawal(address), board.balance(address)
+    board.submission_view(id, participant) -> dict     # one participant, straight from submissionOf
     board.estimate_gas(fn, args, value, sender); board.preview(fn, args, value, sender) -> TxPreview
     board.commitment(id, participant, hp, salt)        # local; equals the contract's commitmentOf
+
+    # the one reader of bounty state from logs and calldata: incremental, cached in ``path``
+    index = chain.BoardIndex(conn, board, path)
+    index.submissions(id) -> [Submission]              # commit order; hyperparameters and scores
+    index.events(id) -> [Event(name, args, block, tx_hash, log_index, timestamp)]   # explorer timeline
+    index.refresh()                                    # read the blocks mined since
+    # its pure part: chain.index.fold_submissions(events, calls) -> (rows, participants to view)
 
     store = chain.SecretStore.open(); store.export_json(account) / store.import_json(text)
 
@@ -49,12 +57,13 @@ ContractRevert, InsufficientFunds, NonceClash, AccountError, SecretsError) whose
 sentence to show as it is. Amounts are wei (int) everywhere.
 """
 
+from __future__ import annotations
+
 from chain.accounts import Keystore, LocalSigner, NodeAccount, Sender, dev_accounts
 from chain.client import (
     Bounty,
     BountyBoardClient,
     Event,
-    LeaderboardRow,
     Outcome,
     Phase,
     Submission,
@@ -73,11 +82,48 @@ from chain.errors import (
     SecretsError,
     WrongChain,
 )
-from chain.providers import ChainConnection, DevChain, connect
+from chain.index import BoardIndex
+from chain.providers import ChainConnection, DevChain, Head, RpcConnection
 from chain.secrets import SecretStore, SubmissionSecret, TestDataSecret, new_salt
+from settings import ANVIL_CHAIN, EMBEDDED_CHAIN, Settings, get_settings
+
+
+def connect(settings: Settings | None = None, expected_chain_id: int | None = None) -> ChainConnection:
+    """Open the chain ``settings.chain`` names; raise a ChainError with a sentence if it cannot.
+
+    The factory lives here, above the chains, so ``chain.providers`` (the base classes) never imports
+    ``chain.embedded`` or ``chain.anvil`` (built on them); each is imported only when chosen.
+    """
+    settings = settings or get_settings()
+    choice = settings.chain.strip()
+    if choice == EMBEDDED_CHAIN:
+        from chain.embedded import EmbeddedChain
+
+        connection: ChainConnection = EmbeddedChain.open(settings)
+    elif choice == ANVIL_CHAIN:
+        from chain.anvil import AnvilChain
+
+        connection = AnvilChain.start(settings)
+    elif choice.startswith(("http://", "https://")):
+        connection = RpcConnection(choice)
+    else:
+        raise ChainError(
+            f"HYPERBOUNTY_CHAIN={choice!r} is not a chain this dashboard knows: use 'embedded' "
+            "(the default), 'anvil' (a local node it starts for you) or an http(s):// RPC URL."
+        )
+    if expected_chain_id is not None and connection.chain_id != expected_chain_id:
+        found = connection.chain_id
+        connection.close()
+        raise WrongChain(
+            f"The node at {connection.endpoint} is chain {found}, not chain {expected_chain_id}; "
+            "point HYPERBOUNTY_CHAIN at the right network."
+        )
+    return connection
+
 
 __all__ = [
     "AccountError",
+    "BoardIndex",
     "Bounty",
     "BountyBoardClient",
     "ChainConnection",
@@ -88,9 +134,9 @@ __all__ = [
     "DeploymentRegistry",
     "DevChain",
     "Event",
+    "Head",
     "InsufficientFunds",
     "Keystore",
-    "LeaderboardRow",
     "LocalSigner",
     "NodeAccount",
     "NodeUnavailable",

@@ -4,26 +4,31 @@ Writes take a :class:`~chain.accounts.Sender` (a node account or an unlocked key
 return a :class:`TxReceipt` with the decoded events; a refusal becomes a
 :class:`~chain.errors.ContractRevert` whose message names the custom error and what to do. Each
 write is estimated first, so a transaction the contract would refuse is never sent and never
-costs gas. Reads return dataclasses; lists (submissions, timeline) come from event logs, one
-``eth_getLogs`` per event kind, plus a call only where the contract keeps data in storage alone.
+costs gas. Reads return dataclasses from the contract's views. What only the logs and the calldata hold (the
+submission table, the timeline) is read by :class:`chain.index.BoardIndex`, the one reader of
+bounty state from logs; it decodes them with :meth:`BountyBoardClient.decode_log` and
+:meth:`BountyBoardClient.decode_call`, and turns a decoded struct into hyperparameters with
+:func:`hyperparameters_from_struct`, as :meth:`BountyBoardClient.submission_view` does.
 
 Secrets: :meth:`commit` and :meth:`create_bounty` store the salt durably *before* sending;
 :meth:`reveal` and :meth:`reveal_test_data` find it again from what the chain holds. A forward-test
 bounty (``create_bounty(test_data_digest=None)``) commits to no test file and stores no salt: its
 test data is built after the reveal deadline and revealed with salt 0.
-Amounts are wei (int) everywhere; deadlines are chain time (:meth:`deadlines_from_now`), each window
+Amounts are wei (int) everywhere; deadlines are chain time (:meth:`deadlines_from_now`, from the
+connection's clock), each window
 at least :data:`MIN_WINDOW_SECONDS` long and the last deadline at most :data:`MAX_BOUNTY_DURATION`
 after creation, as the contract enforces.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_utils import event_abi_to_log_topic, to_checksum_address
 from hexbytes import HexBytes
 
 from chain.accounts import Sender
@@ -135,16 +140,6 @@ class Submission:
 
 
 @dataclass(frozen=True)
-class LeaderboardRow:
-    rank: int
-    participant: str
-    accuracy_ppm: int
-    commit_order: int
-    hyperparameters: Hyperparameters | None
-    meets_bar: bool
-
-
-@dataclass(frozen=True)
 class Event:
     name: str
     args: dict[str, Any]
@@ -197,10 +192,21 @@ class TxPreview:
         return self.balance >= self.total
 
 
-def _hp(values: Sequence[int] | Mapping[str, int]) -> Hyperparameters:
-    if isinstance(values, Mapping):
-        values = list(values.values())  # a decoded struct keeps the Solidity field order
-    return Hyperparameters.from_tuple(tuple(values))
+# (function name, decoded arguments) of a transaction sent straight to the board
+Call = tuple[str, dict[str, Any]]
+
+
+def hyperparameters_from_struct(value: Sequence[int] | Mapping[str, int]) -> Hyperparameters:
+    """The contract's ``Hyperparameters`` struct as web3 decodes it: a tuple in Solidity order, or
+    (web3 8, and the index's saved calldata) a dict keyed by the Solidity field names (``lstmLayers``,
+    ...), which name :class:`protocol.Hyperparameters`'s fields in camelCase."""
+    if hasattr(value, "items"):
+        return Hyperparameters.from_dict({_snake_case(k): int(v) for k, v in value.items()})
+    return Hyperparameters.from_tuple(tuple(value))
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def _bytes(value: Any) -> bytes:
@@ -229,6 +235,9 @@ class BountyBoardClient:
         self.contract = self.w3.eth.contract(address=self.address, abi=abi)
         self.secrets = secrets or SecretStore.open()
         self.from_block = from_block
+        self._event_by_topic = {
+            bytes(event_abi_to_log_topic(e)): e["name"] for e in abi if e.get("type") == "event"
+        }
 
     @property
     def chain_id(self) -> int:
@@ -237,19 +246,12 @@ class BountyBoardClient:
     # ------------------------------------------------------------------------ time & money
 
     def now(self) -> int:
-        """The chain's clock (latest block timestamp); never the wall clock."""
+        """The chain's clock (:meth:`ChainConnection.latest_timestamp`); never the wall clock."""
         return self.connection.latest_timestamp()
 
     def next_block_time(self) -> int:
-        """When the next block will likely be mined, in chain time: the pending block's timestamp where
-        the node gives one (an idle dev chain's next block can come long after its latest), never
-        before :meth:`now`."""
-        now = self.now()
-        try:
-            pending = int(self.w3.eth.get_block("pending")["timestamp"])
-        except Exception:  # a node without a pending block: the latest one is the best guess
-            return now
-        return max(now, pending)
+        """When the next block will likely be mined (:meth:`ChainConnection.next_block_time`)."""
+        return self.connection.next_block_time()
 
     def deadlines_from_now(self, submission_s: int, reveal_s: int, evaluation_s: int) -> tuple[int, int, int]:
         """Three deadlines, each window's length in seconds after the previous one, counted from the
@@ -366,7 +368,7 @@ class BountyBoardClient:
         )
 
     def _receipt(self, receipt: Any) -> TxReceipt:
-        events = [self._decode_log(log) for log in receipt["logs"] if log["address"] == self.address]
+        events = [self.decode_log(log) for log in receipt["logs"] if log["address"] == self.address]
         return TxReceipt(
             hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
             block=int(receipt["blockNumber"]),
@@ -538,14 +540,6 @@ class BountyBoardClient:
         """Computed locally, exactly as the contract's ``commitmentOf``."""
         return submission_commitment(self.chain_id, self.address, bounty_id, participant, hp, salt)
 
-    def commitment_of(self, bounty_id: int, participant: str, hp: Hyperparameters, salt: bytes) -> bytes:
-        """The contract's own ``commitmentOf`` (a call), to check the local computation."""
-        return _bytes(
-            self.contract.functions.commitmentOf(
-                int(bounty_id), to_checksum_address(participant), hp.as_tuple(), _bytes(salt)
-            ).call()
-        )
-
     def commit(
         self, sender: Sender, bounty_id: int, hp: Hyperparameters, salt: bytes | None = None
     ) -> tuple[SubmissionSecret, TxReceipt]:
@@ -654,10 +648,6 @@ class BountyBoardClient:
     def pending_withdrawal(self, address: str) -> int:
         return int(self._view("pendingWithdrawal", to_checksum_address(address)))
 
-    def best(self, bounty_id: int) -> tuple[str, int]:
-        leader, accuracy = self._view("leaderOf", int(bounty_id))
-        return leader, int(accuracy)
-
     def submission_view(self, bounty_id: int, participant: str) -> dict[str, Any]:
         """One participant's submission straight from the contract (one call)."""
         v = self._view("submissionOf", int(bounty_id), to_checksum_address(participant))
@@ -665,112 +655,39 @@ class BountyBoardClient:
             "commitment_prefix": _bytes(v[0]),
             "commit_order": int(v[1]),
             "revealed": bool(v[2]),
-            "hyperparameters": _hp(v[3]) if v[2] else None,
+            "hyperparameters": hyperparameters_from_struct(v[3]) if v[2] else None,
             "scored": bool(v[4]),
             "accuracy_ppm": int(v[5]) if v[4] else None,
             "share_claimed": bool(v[6]),
         }
 
-    def _logs(self, event: str, bounty_id: int) -> list[Any]:
-        try:
-            return list(
-                getattr(self.contract.events, event).get_logs(
-                    from_block=self.from_block, argument_filters={"bountyId": int(bounty_id)}
-                )
-            )
-        except Exception as exc:
-            raise self._translate(exc, event, (bounty_id,), self._any_sender(), 0, context=False) from None
+    # ------------------------------------------------------------------------ decoding (for the index)
 
-    def submissions(self, bounty_id: int) -> list[Submission]:
-        """Every submission of a bounty in commit order.
-
-        Who committed (order, latest commitment, replacements) and who revealed come from two
-        ``eth_getLogs`` queries; only a revealed submission costs one more call (``submissionOf``)
-        for its hyperparameters and score, which the contract keeps in storage, not in events.
-        """
-        commits: dict[str, dict[str, Any]] = {}
-        for log in self._logs("Committed", bounty_id):
-            who = log["args"]["participant"]
-            row = commits.setdefault(who, {"order": int(log["args"]["commitOrder"]), "count": 0})
-            row["commitment"] = _bytes(log["args"]["commitment"])
-            row["count"] += 1
-        revealed = {log["args"]["participant"] for log in self._logs("Revealed", bounty_id)}
-        rows = []
-        for who, row in commits.items():
-            view = self.submission_view(bounty_id, who) if who in revealed else None
-            rows.append(
-                Submission(
-                    participant=who,
-                    commit_order=row["order"],
-                    commitment=row["commitment"],
-                    commit_count=row["count"],
-                    revealed=view is not None,
-                    hyperparameters=view["hyperparameters"] if view else None,
-                    scored=bool(view and view["scored"]),
-                    accuracy_ppm=view["accuracy_ppm"] if view else None,
-                    share_claimed=bool(view and view["share_claimed"]),
-                )
-            )
-        return sorted(rows, key=lambda s: s.commit_order)
-
-    def leaderboard(self, bounty_id: int) -> list[LeaderboardRow]:
-        """Scored submissions, best first; ties broken by the earlier first commit, as the contract does."""
-        bar = self.bounty(bounty_id).min_accuracy_ppm
-        scored = [s for s in self.submissions(bounty_id) if s.scored and s.accuracy_ppm is not None]
-        scored.sort(key=lambda s: (-(s.accuracy_ppm or 0), s.commit_order))
-        return [
-            LeaderboardRow(
-                rank=n,
-                participant=s.participant,
-                accuracy_ppm=int(s.accuracy_ppm or 0),
-                commit_order=s.commit_order,
-                hyperparameters=s.hyperparameters,
-                meets_bar=int(s.accuracy_ppm or 0) >= bar,
-            )
-            for n, s in enumerate(scored, start=1)
-        ]
-
-    def events(self, bounty_id: int | None = None, with_timestamps: bool = True) -> list[Event]:
-        """The contract's events (one bounty's, or all), oldest first, for an explorer timeline."""
-        query: dict[str, Any] = {"address": self.address, "fromBlock": self.from_block, "toBlock": "latest"}
-        if bounty_id is not None:
-            query["topics"] = [None, "0x" + int(bounty_id).to_bytes(32, "big").hex()]
-        try:
-            logs = self.w3.eth.get_logs(query)
-        except Exception as exc:
-            raise self._translate(exc, "events", (), self._any_sender(), 0, context=False) from None
-        events = [e for e in (self._decode_log(log) for log in logs) if e is not None]
-        if bounty_id is not None:  # Withdrawn has an address as first topic; keep only bounty events
-            events = [e for e in events if int(e.args.get("bountyId", -1)) == int(bounty_id)]
-        if with_timestamps:
-            stamps = {b: int(self.w3.eth.get_block(b)["timestamp"]) for b in {e.block for e in events}}
-            events = [Event(e.name, e.args, e.block, e.tx_hash, e.log_index, stamps[e.block]) for e in events]
-        return sorted(events, key=lambda e: (e.block, e.log_index))
-
-    def _decode_log(self, log: Any) -> Event | None:
+    def decode_log(self, log: Any) -> Event | None:
+        """One of this board's logs as an :class:`Event` (plain values); None for a log it did not emit."""
         topics = log.get("topics") or []
-        if not topics:
+        name = self._event_by_topic.get(bytes(HexBytes(topics[0]))) if topics else None
+        if name is None:
             return None
-        event_abi = self._event_by_topic().get(bytes(HexBytes(topics[0])))
-        if event_abi is None:
-            return None
-        decoded = getattr(self.contract.events, event_abi["name"])().process_log(log)
+        decoded = getattr(self.contract.events, name)().process_log(log)
         return Event(
-            name=event_abi["name"],
+            name=name,
             args={k: plain_value(v) for k, v in decoded["args"].items()},
             block=int(log["blockNumber"]),
             tx_hash=HexBytes(log["transactionHash"]).to_0x_hex(),
             log_index=int(log["logIndex"]),
         )
 
-    def _event_by_topic(self) -> dict[bytes, dict[str, Any]]:
-        cached = getattr(self, "_topics", None)
-        if cached is None:
-            from eth_utils import event_abi_to_log_topic
-
-            cached = {bytes(event_abi_to_log_topic(e)): e for e in self.abi if e.get("type") == "event"}
-            self._topics = cached
-        return cached
+    def decode_call(self, tx: Mapping[str, Any]) -> Call | None:
+        """The function and arguments of a transaction sent straight to this board; None for any other
+        (sent elsewhere, e.g. through a multisig, or input that is not one of the board's functions)."""
+        if not tx.get("to") or to_checksum_address(tx["to"]) != self.address:
+            return None
+        try:
+            function, params = self.contract.decode_function_input(tx["input"])
+        except Exception:
+            return None
+        return function.fn_name, plain_value(params)
 
 
 def plain_value(value: Any) -> Any:
@@ -817,12 +734,14 @@ __all__ = [
     "MIN_WINDOW_SECONDS",
     "Bounty",
     "BountyBoardClient",
+    "Call",
     "Event",
-    "LeaderboardRow",
     "Outcome",
     "Phase",
     "Submission",
     "TxPreview",
     "TxReceipt",
+    "hyperparameters_from_struct",
+    "plain_value",
     "test_data_commitment",
 ]

@@ -1,4 +1,5 @@
-"""One connection API over three chains, picked by ``settings.chain``.
+"""One connection API over three chains; ``chain.connect`` (in ``chain/__init__.py``) picks one by
+``settings.chain``, so this base module never imports the chains built on it.
 
 Modelled on ApeWorX ape's providers: :class:`ChainConnection` is the small surface every chain
 offers (a ``web3.Web3``, its chain id, the funded dev accounts, ``close``); the powers only a
@@ -21,14 +22,20 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, NamedTuple
 
 from web3 import Web3
 
-from chain.errors import ChainError, NodeUnavailable, WrongChain, node_down_message
-from settings import ANVIL_CHAIN, EMBEDDED_CHAIN, Settings, get_settings
+from chain.errors import ChainError, NodeUnavailable, node_down_message
 
 RPC_TIMEOUT_S = 10
+
+
+class Head(NamedTuple):
+    """The latest block: its number and timestamp (the chain's clock)."""
+
+    number: int
+    timestamp: int
 
 
 class ChainConnection:
@@ -62,12 +69,30 @@ class ChainConnection:
     def closed(self) -> bool:
         return self._closed
 
+    # -- the chain's clock: the one implementation; the client and the actions layer ask here --
+
+    def head(self) -> Head:
+        """Number and timestamp of the latest block, read together (one request)."""
+        block = self._call(lambda: self.w3.eth.get_block("latest"))
+        return Head(int(block["number"]), int(block["timestamp"]))
+
     def latest_timestamp(self) -> int:
         """The chain's clock: the latest block's timestamp (never the wall clock)."""
-        return int(self._call(lambda: self.w3.eth.get_block("latest")["timestamp"]))
+        return self.head().timestamp
 
     def latest_block(self) -> int:
         return int(self._call(lambda: self.w3.eth.block_number))
+
+    def next_block_time(self) -> int:
+        """When the next block will likely be mined, in chain time: the pending block's timestamp where
+        the node gives one (an idle dev chain's next block can come long after its latest), never
+        before :meth:`latest_timestamp`."""
+        now = self.latest_timestamp()
+        try:
+            pending = int(self.w3.eth.get_block("pending")["timestamp"])
+        except Exception:  # a node without a pending block: the latest one is the best guess
+            return now
+        return max(now, pending)
 
     def _call(self, fn: Any) -> Any:
         """Run one node request, turning a dead connection into a sentence."""
@@ -166,32 +191,3 @@ class RpcConnection(ChainConnection):
     @property
     def description(self) -> str:
         return f"RPC {self.url}, chain id {self.chain_id}"
-
-
-def connect(settings: Settings | None = None, expected_chain_id: int | None = None) -> ChainConnection:
-    """Open the chain ``settings.chain`` names; raise a ChainError with a sentence if it cannot."""
-    settings = settings or get_settings()
-    choice = settings.chain.strip()
-    if choice == EMBEDDED_CHAIN:
-        from chain.embedded import EmbeddedChain
-
-        connection: ChainConnection = EmbeddedChain.open(settings)
-    elif choice == ANVIL_CHAIN:
-        from chain.anvil import AnvilChain
-
-        connection = AnvilChain.start(settings)
-    elif choice.startswith(("http://", "https://")):
-        connection = RpcConnection(choice)
-    else:
-        raise ChainError(
-            f"HYPERBOUNTY_CHAIN={choice!r} is not a chain this dashboard knows: use 'embedded' "
-            "(the default), 'anvil' (a local node it starts for you) or an http(s):// RPC URL."
-        )
-    if expected_chain_id is not None and connection.chain_id != expected_chain_id:
-        found = connection.chain_id
-        connection.close()
-        raise WrongChain(
-            f"The node at {connection.endpoint} is chain {found}, not chain {expected_chain_id}; "
-            "point HYPERBOUNTY_CHAIN at the right network."
-        )
-    return connection

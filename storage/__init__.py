@@ -42,9 +42,29 @@ A local js-ipfs daemon for tests and demos: ``storage.jsipfs.JsIpfsDaemon``
 (a context manager; ``jsipfs_available()`` says whether it is installed).
 """
 
+from __future__ import annotations
+
+from settings import Settings, get_settings
 from storage.cid import cid_to_digest, digest_to_cid, ipfs_cid, normalize_cid
 from storage.errors import CorruptContent, DaemonUnavailable, InvalidCid, NotFound, StorageError
-from storage.store import ContentStore, open_store, publish
+from storage.store import ContentStore, publish
+
+
+def open_store(settings: Settings | None = None) -> ContentStore:
+    """The store the settings name: the embedded one by default, an IPFS node when ipfs_api is set.
+
+    The factory lives here, above the stores, so ``storage.store`` (the base class) never imports the
+    backends built on it.
+    """
+    settings = settings or get_settings()
+    if settings.ipfs_api:
+        from storage.kubo import KuboStore
+
+        return KuboStore(settings.ipfs_api, gateway=settings.ipfs_gateway)
+    from storage.embedded import EmbeddedStore
+
+    return EmbeddedStore(settings.path("ipfs"))
+
 
 __all__ = [
     "ContentStore",

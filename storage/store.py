@@ -1,4 +1,7 @@
-"""The one interface both backends implement, how to pick one, and moving content between them."""
+"""The one interface both backends implement, and moving content between them.
+
+Picking a backend is ``storage.open_store`` (in ``storage/__init__.py``), so this base module never
+imports the stores built on it (``storage.embedded``, ``storage.kubo``, ``storage.jsipfs``)."""
 
 from __future__ import annotations
 
@@ -62,19 +65,6 @@ class ContentStore(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.describe()}>"
-
-
-def open_store(settings=None) -> ContentStore:
-    """The store the settings name: the embedded one by default, an IPFS node when ipfs_api is set."""
-    from settings import get_settings
-    from storage.embedded import EmbeddedStore
-
-    settings = settings or get_settings()
-    if settings.ipfs_api:
-        from storage.kubo import KuboStore
-
-        return KuboStore(settings.ipfs_api, gateway=settings.ipfs_gateway)
-    return EmbeddedStore(settings.path("ipfs"))
 
 
 def publish(source: ContentStore, target: ContentStore, cid: str) -> str:

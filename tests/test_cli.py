@@ -97,7 +97,7 @@ def test_participants_get_distinct_submissions():
 def test_a_chain_held_by_another_program_ends_the_flow_with_a_sentence(tmp_path, monkeypatch):
     """The dashboard holds the embedded chain of a data dir: the flow says so instead of a traceback."""
     import settings as settings_module
-    from chain.providers import connect
+    from chain import connect
 
     data_dir = tmp_path / "held"
     monkeypatch.setenv("HYPERBOUNTY_DATA_DIR", str(data_dir))

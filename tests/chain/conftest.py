@@ -21,9 +21,10 @@ import pytest
 from eth_utils import keccak
 from web3 import Web3
 
+from chain import connect
 from chain.anvil import anvil_binary, free_port
 from chain.compile import REPO_ROOT, compile_contract, compiler_available, load_artifact
-from chain.providers import DevChain, connect
+from chain.providers import DevChain
 from settings import Settings
 from tests.tooling import require
 

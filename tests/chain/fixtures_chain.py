@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from chain.accounts import NodeAccount, dev_accounts
-from chain.client import BountyBoardClient
+from chain.client import BountyBoardClient, TxReceipt
 from chain.deployments import DeploymentRegistry, deploy_board, open_board
+from chain.index import BoardIndex
 from chain.providers import DevChain
 from chain.secrets import SecretStore
 from settings import get_settings
@@ -34,13 +36,23 @@ def deployed(conn: DevChain) -> Board:
     return Board(conn, client, accounts[0], accounts[1:])
 
 
+def index_of(board: Board, folder: Path) -> BoardIndex:
+    """The board's event index, kept in ``folder``: the one reader of submissions and events."""
+    return BoardIndex(board.conn, board.client, folder / "index.json")
+
+
 def digest(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
 def new_bounty(board: Board, bond: int = BOND, reward: int = REWARD) -> int:
+    return create_bounty(board, bond, reward)[0]
+
+
+def create_bounty(board: Board, bond: int = BOND, reward: int = REWARD) -> tuple[int, TxReceipt]:
+    """A bounty with three windows of WINDOW seconds from now: its id and the creating receipt."""
     s, r, e = board.client.deadlines_from_now(WINDOW, WINDOW, WINDOW)
-    bounty_id, _ = board.client.create_bounty(
+    return board.client.create_bounty(
         board.owner,
         manifest_digest=digest("manifest"),
         test_data_digest=digest("test split"),
@@ -54,7 +66,6 @@ def new_bounty(board: Board, bond: int = BOND, reward: int = REWARD) -> int:
         commit_bond=bond,
         test_data_cid="QmTestSplit",
     )
-    return bounty_id
 
 
 def go_to(board: Board, bounty_id: int, deadline: str) -> None:

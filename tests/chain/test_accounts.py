@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
+from chain import connect
 from chain.accounts import Keystore, LocalSigner, dev_accounts
 from chain.client import BountyBoardClient
 from chain.errors import AccountError, NonceClash
-from chain.providers import connect
 
 KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 ADDRESS = Account.from_key(KEY).address

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from chain import connect
 from chain.anvil import AnvilChain, anvil_binary, free_port, port_in_use
 from chain.compile import EVM_VERSION
 from chain.deployments import open_board
 from chain.errors import ChainError, NodeUnavailable
-from chain.providers import connect
+from chain.index import BoardIndex
 from protocol import Hyperparameters
 from settings import REPO_ROOT, Settings
-from tests.chain.fixtures_chain import deployed, go_to, new_bounty
+from tests.chain.fixtures_chain import deployed, go_to, index_of, new_bounty
 from tests.tooling import require
 
 pytestmark = pytest.mark.anvil
@@ -46,7 +47,7 @@ def test_restart_keeps_bounties_submissions_balances_and_clock(isolated_data_dir
         conn.latest_block(),
         conn.latest_timestamp(),
         board.client.bounty(bounty_id),
-        board.client.submissions(bounty_id),
+        index_of(board, isolated_data_dir).submissions(bounty_id),
         [conn.w3.eth.get_balance(a) for a in conn.accounts()[:3]],
     )
     conn.close()
@@ -58,11 +59,12 @@ def test_restart_keeps_bounties_submissions_balances_and_clock(isolated_data_dir
     again = connect(settings)
     try:
         board2 = open_board(again)
+        fresh = isolated_data_dir / "after-restart"  # a new index: everything read again from the chain
         after = (
             again.latest_block(),
             again.latest_timestamp(),
             board2.bounty(bounty_id),
-            board2.submissions(bounty_id),
+            BoardIndex(again, board2, fresh / "index.json").submissions(bounty_id),
             [again.w3.eth.get_balance(a) for a in again.accounts()[:3]],
         )
         assert after == before
@@ -108,7 +110,7 @@ def test_busy_port_and_missing_binary_are_explained(isolated_data_dir: Path, tmp
 LEAVER = """
 import sys
 from pathlib import Path
-from chain.providers import connect
+from chain import connect
 from settings import Settings
 conn = connect(Settings(data_dir=Path(sys.argv[1]), chain="anvil", anvil_port=int(sys.argv[2])))
 a = conn.accounts()

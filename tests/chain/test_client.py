@@ -6,15 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
+from chain import connect
 from chain.accounts import Keystore
 from chain.anvil import anvil_binary, free_port
 from chain.client import MAX_BOUNTY_DURATION, MIN_WINDOW_SECONDS, Outcome, Phase
 from chain.errors import ChainError, ContractRevert, InsufficientFunds, SecretsError
-from chain.providers import DevChain, connect
+from chain.providers import DevChain
 from chain.secrets import test_data_commitment
 from protocol import Hyperparameters
 from settings import Settings
-from tests.chain.fixtures_chain import BOND, REWARD, Board, deployed, digest, go_to, new_bounty
+from tests.chain.fixtures_chain import BOND, REWARD, Board, deployed, digest, go_to, index_of, new_bounty
 from tests.tooling import require
 
 HP_A = Hyperparameters(lstm_layers=1, lstm_units=32, learning_rate_micro=500)
@@ -59,7 +60,12 @@ def test_local_commitment_equals_the_contracts(board: Board) -> None:
     salt = bytes(range(32))
     for person in board.people[:2]:
         local = board.client.commitment(bounty_id, person.address, HP_B, salt)
-        assert local == board.client.commitment_of(bounty_id, person.address, HP_B, salt)
+        assert (
+            local
+            == board.client.contract.functions.commitmentOf(
+                bounty_id, person.address, HP_B.as_tuple(), salt
+            ).call()
+        )  # the contract's own commitmentOf
     # bound to the participant: another address gives another commitment
     a, b = board.people[0].address, board.people[1].address
     assert board.client.commitment(bounty_id, a, HP_B, salt) != board.client.commitment(
@@ -67,8 +73,9 @@ def test_local_commitment_equals_the_contracts(board: Board) -> None:
     )
 
 
-def test_full_flow_winner_paid(board: Board) -> None:
+def test_full_flow_winner_paid(board: Board, tmp_path) -> None:
     client, p1, p2, p3 = board.client, *board.people[:3]
+    index = index_of(board, tmp_path)
     bounty_id = new_bounty(board)
     secret, receipt = client.commit(p1, bounty_id, HP_A)
     assert receipt.status == 1 and receipt.gas_used > 0 and receipt.block > 0
@@ -89,15 +96,20 @@ def test_full_flow_winner_paid(board: Board) -> None:
     client.reveal_test_data(board.owner, bounty_id)
     assert client.bounty(bounty_id).test_data_digest == digest("test split")
     client.post_scores(board.owner, bounty_id, {p1.address: 810_000, p2.address: 800_000}, digest("report"))
-    assert client.best(bounty_id) == (p1.address, 810_000)
-    board_rows = client.leaderboard(bounty_id)
-    assert [(r.rank, r.participant, r.accuracy_ppm, r.meets_bar) for r in board_rows] == [
+    assert tuple(client.contract.functions.leaderOf(bounty_id).call()) == (p1.address, 810_000)
+    # the leaderboard: the index's scored rows, best first, ties to the earlier first commit
+    bar = client.bounty(bounty_id).min_accuracy_ppm
+    scored = [r for r in index.submissions(bounty_id) if r.scored and r.accuracy_ppm is not None]
+    board_rows = sorted(scored, key=lambda r: (-(r.accuracy_ppm or 0), r.commit_order))
+    assert [
+        (n, r.participant, r.accuracy_ppm, r.accuracy_ppm >= bar) for n, r in enumerate(board_rows, 1)
+    ] == [
         (1, p1.address, 810_000, True),
         (2, p2.address, 800_000, True),
     ]
     assert board_rows[0].hyperparameters == HP_A
 
-    rows = client.submissions(bounty_id)
+    rows = index.submissions(bounty_id)
     assert [r.participant for r in rows] == [p1.address, p2.address, p3.address]
     assert [r.commit_order for r in rows] == [1, 2, 3]
     assert rows[1].hyperparameters == HP_B and rows[1].accuracy_ppm == 800_000
@@ -123,23 +135,23 @@ def test_full_flow_winner_paid(board: Board) -> None:
     assert client.balance(p1.address) == balance + REWARD + BOND - receipt.fee
     assert client.pending_withdrawal(p1.address) == 0
 
-    names = [e.name for e in client.events(bounty_id)]
+    names = [e.name for e in index.events(bounty_id)]
     assert names == [
         "BountyCreated", "Committed", "Committed", "Committed", "Revealed", "Revealed",
         "TestDataRevealed", "ScoresPosted", "Finalized",
     ]  # fmt: skip
-    stamps = [e.timestamp for e in client.events(bounty_id)]
+    stamps = [e.timestamp for e in index.events(bounty_id)]
     assert stamps == sorted(stamps) and all(stamps)
 
 
-def test_replacement_commit_reveals_the_one_on_chain(board: Board) -> None:
+def test_replacement_commit_reveals_the_one_on_chain(board: Board, tmp_path) -> None:
     client, p1 = board.client, board.people[0]
     bounty_id = new_bounty(board)
     client.commit(p1, bounty_id, HP_A)
     _, receipt = client.commit(p1, bounty_id, HP_B)  # a replacement carries no bond
     assert receipt.event("Committed").args["commitOrder"] == 1
     assert len(client.secrets.submissions(client.chain_id, client.address, bounty_id, p1.address)) == 2
-    rows = client.submissions(bounty_id)
+    rows = index_of(board, tmp_path).submissions(bounty_id)
     assert len(rows) == 1 and rows[0].commit_count == 2
     go_to(board, bounty_id, "submission")
     client.reveal(p1, bounty_id)
@@ -150,7 +162,9 @@ def test_refusals_become_sentences_and_send_nothing(board: Board) -> None:
     client, p1 = board.client, board.people[0]
     bounty_id = new_bounty(board)
     block = board.conn.latest_block()
-    with pytest.raises(ContractRevert, match=r"^Reveals for bounty #1 open at (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC") as info:
+    with pytest.raises(
+        ContractRevert, match=r"^Reveals for bounty #1 open at (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC"
+    ) as info:
         client.reveal(p1, bounty_id, HP_A, b"\1" * 32)
     assert info.value.error_name == "RevealWindowNotOpen"
     assert board.conn.latest_block() == block  # estimated, refused, never sent
@@ -228,7 +242,7 @@ def test_deployment_is_remembered_reused_and_never_silently_replaced(isolated_da
         assert open_board(conn).address == replacement.address
 
 
-def test_owner_stalls_reward_is_split_and_claimed(board: Board) -> None:
+def test_owner_stalls_reward_is_split_and_claimed(board: Board, tmp_path) -> None:
     client, p1, p2 = board.client, *board.people[:2]
     bounty_id = new_bounty(board, reward=10**18 + 1)  # an odd reward leaves a remainder of 1 wei
     client.commit(p1, bounty_id, HP_A)
@@ -244,7 +258,7 @@ def test_owner_stalls_reward_is_split_and_claimed(board: Board) -> None:
     client.claim_share(p2, bounty_id)
     assert client.pending_withdrawal(p1.address) == share + BOND
     assert client.pending_withdrawal(p2.address) == share + 1 + BOND
-    assert all(row.share_claimed for row in client.submissions(bounty_id))
+    assert all(row.share_claimed for row in index_of(board, tmp_path).submissions(bounty_id))
     with pytest.raises(ContractRevert, match="already claimed its share"):
         client.claim_share(p1, bounty_id)
 
@@ -376,12 +390,12 @@ def test_window_refusals_of_the_contract_are_sentences(board: Board) -> None:
     assert board.conn.latest_block() == block  # refused at the estimate, nothing sent or stored
 
 
-def test_deadlines_count_from_the_next_block_on_an_idle_chain(board: Board) -> None:
+def test_deadlines_count_from_the_next_block_on_an_idle_chain(board: Board, tmp_path) -> None:
     """An idle dev chain's next block comes later than its latest one: a 5-minute window still fits."""
     board.conn.set_next_timestamp(board.client.now() + 3600)  # the next block is an hour away
     s, _, _ = board.client.deadlines_from_now(300, 300, 300)
     assert s == board.client.now() + 3600 + 300
     bounty_id = _create(board, board.client.deadlines_from_now(300, 300, 300), test_data_digest=None)
     bounty = board.client.bounty(bounty_id)
-    created = board.client.events(bounty_id)[0].timestamp
+    created = index_of(board, tmp_path).events(bounty_id)[0].timestamp
     assert bounty.submission_deadline - created == 300

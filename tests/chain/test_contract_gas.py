@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from bench.gas import TARGETS, run_flow
+from chain import connect
 from chain.compile import load_artifact
-from chain.providers import connect
 from settings import Settings
 
 

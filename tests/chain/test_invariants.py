@@ -22,8 +22,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from chain import connect
 from chain.compile import load_artifact
-from chain.providers import connect
 from settings import Settings
 from tests.chain.conftest import (
     BELOW_BAR,

@@ -6,14 +6,16 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+from chain import connect
 from chain.accounts import dev_accounts
 from chain.deployments import open_board
 from chain.embedded import EmbeddedChain
-from chain.providers import connect
+from chain.index import BoardIndex
 from protocol import Hyperparameters
-from settings import REPO_ROOT
+from settings import REPO_ROOT, get_settings
 from tests.chain.fixtures_chain import BOND, deployed, go_to, new_bounty
 
 HP = Hyperparameters(lstm_layers=2, lstm_units=16)
@@ -21,12 +23,17 @@ HP = Hyperparameters(lstm_layers=2, lstm_units=16)
 # Run in a fresh interpreter: reopen the chain from the data dir and print what it holds.
 READER = """
 import json
+import tempfile
+from pathlib import Path
+from chain import connect
 from chain.deployments import open_board
-from chain.providers import connect
+from chain.index import BoardIndex
 conn = connect()
 board = open_board(conn)
 bounty = board.bounty(1)
-rows = board.submissions(1)
+from settings import get_settings
+scratch = Path(tempfile.mkdtemp(dir=get_settings().data_dir))  # a new index: read from the chain
+rows = BoardIndex(conn, board, scratch / "index.json").submissions(1)
 print(json.dumps({
     "chain_id": conn.chain_id,
     "block": conn.latest_block(),
@@ -42,13 +49,15 @@ conn.close()
 
 def _state(conn, client) -> dict:
     bounty = client.bounty(1)
+    scratch = Path(tempfile.mkdtemp(dir=get_settings().data_dir))  # a new index: read from the chain
+    index = BoardIndex(conn, client, scratch / "index.json")
     return {
         "chain_id": conn.chain_id,
         "block": conn.latest_block(),
         "timestamp": conn.latest_timestamp(),
         "phase": bounty.phase.name,
         "commit_count": bounty.commit_count,
-        "revealed": [r.participant for r in client.submissions(1) if r.revealed],
+        "revealed": [r.participant for r in index.submissions(1) if r.revealed],
         "balances": [conn.w3.eth.get_balance(a) for a in conn.accounts()[:4]],
     }
 
@@ -135,7 +144,7 @@ def test_compaction_keeps_the_state(tmp_path: Path) -> None:
 
 KILLED = """
 import os, signal
-from chain.providers import connect
+from chain import connect
 conn = connect()
 a = conn.accounts()
 conn.w3.eth.send_transaction({"from": a[0], "to": a[3], "value": 12345})

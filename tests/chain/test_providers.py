@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 import chain
+from chain import connect
 from chain.anvil import anvil_binary, free_port
 from chain.errors import ChainError, NodeUnavailable, WrongChain
-from chain.providers import DevChain, RpcConnection, connect
+from chain.providers import DevChain, RpcConnection
 from settings import Settings, get_settings
 from tests.tooling import require
 
