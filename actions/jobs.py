@@ -4,9 +4,10 @@ Why this exists: a Streamlit script reruns on every click and each browser
 session runs in its own thread, so training or evaluating inside a script run
 would freeze the page and hold the session. Instead a page starts a *job* under
 a stable key (for example ``"evaluate:3"``) and polls it from a fragment with
-``run_every``. Jobs live in a process-wide registry, not in the page, so a
-finished result survives switching pages or reloading the tab, and a second
-start of the same key returns the running job instead of doing the work twice.
+``run_every``. Jobs live in a registry outside the page (one :class:`JobRunner`
+per backend, ``Backend.jobs``), so a finished result survives switching pages or
+reloading the tab, and a second start of the same key returns the running job
+instead of doing the work twice.
 
 Two kinds of work:
 
@@ -166,7 +167,7 @@ def _process_main(out: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -
 
 
 class JobRunner:
-    """Process-wide registry of jobs by key. Thread-safe; one instance is enough per process."""
+    """Registry of jobs by key. Thread-safe; each backend holds one, shared by every session."""
 
     def __init__(self, max_processes: int = 1) -> None:
         self._jobs: dict[str, Job] = {}
@@ -296,16 +297,3 @@ class JobRunner:
                 job.finish(FAILED, error=message[1])
                 return
             _apply_message(job, message)
-
-
-_default: JobRunner | None = None
-_default_lock = threading.Lock()
-
-
-def runner() -> JobRunner:
-    """The process-wide runner every page and script shares."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = JobRunner()
-        return _default

@@ -51,7 +51,7 @@ def use_data_dir(folder: Path, participants: int) -> None:
 
 def build_bounty(count: int) -> dict[str, Any]:
     """One bounty with ``count`` revealed and scored submissions; returns the build's figures."""
-    from actions import datasets, owner, participant
+    from actions import bounties, datasets, evaluation, submissions, tasks
     from actions.session import get_backend
     from ml.runner import EvaluationReport, SubmissionResult
     from protocol import Hyperparameters
@@ -65,7 +65,7 @@ def build_bounty(count: int) -> dict[str, Any]:
     built = datasets.build(
         b.settings, datasets.load_candles(b.settings, "bundled", list(params.coins)), params
     )
-    terms = owner.BountyTerms(
+    terms = bounties.BountyTerms(
         reward=10**18,
         min_accuracy_ppm=500_000,
         submission_s=3600,
@@ -73,7 +73,7 @@ def build_bounty(count: int) -> dict[str, Any]:
         evaluation_s=3600,
         commit_bond=10**16,
     )
-    bounty_id, _ = owner.create_bounty(b, owner_account, built, built.manifest, terms)
+    bounty_id, _ = bounties.create_bounty(b, owner_account, built, built.manifest, terms)
     rng = random.Random(7)
     for sender in people:
         hp = Hyperparameters(
@@ -84,20 +84,20 @@ def build_bounty(count: int) -> dict[str, Any]:
             dropout_permille=rng.randrange(0, 500, 50),
             learning_rate_micro=rng.choice([500, 1000, 2000, 5000]),
         )
-        outcome = participant.plan_commit(b, sender, bounty_id, hp).execute()
+        outcome = submissions.plan_commit(b, sender, bounty_id, hp).execute()
         assert outcome.ok, outcome.error
     committed = time.perf_counter()
     b.chain.advance_time(3601)
     for sender in people:
-        outcome = participant.plan_reveal(b, sender, bounty_id).execute()
+        outcome = submissions.plan_reveal(b, sender, bounty_id).execute()
         assert outcome.ok, outcome.error
     revealed = time.perf_counter()
     b.chain.advance_time(3601)  # the test data is revealed in the evaluation window
-    outcome = owner.plan_reveal_test_data(b, owner_account, bounty_id).execute()
+    outcome = evaluation.plan_reveal_test_data(b, owner_account, bounty_id).execute()
     assert outcome.ok, outcome.error
     epochs = 3
     results = []
-    for sub in owner.revealed_submissions(b, bounty_id):
+    for sub in tasks.revealed_submissions(b, bounty_id):
         score = rng.randint(420_000, 620_000)
         curves = {
             name: [round(rng.uniform(0.3, 0.7), 4) for _ in range(epochs)]
@@ -117,9 +117,7 @@ def build_bounty(count: int) -> dict[str, Any]:
     report = EvaluationReport(
         built.manifest.cid(), built.test_cid, {"epochs": epochs}, {"bench": "synthetic"}, results
     )
-    data = report.to_dict()
-    data["cid"] = report.cid()
-    outcome = owner.plan_post_scores(b, owner_account, bounty_id, data).execute()
+    outcome = evaluation.plan_post_scores(b, owner_account, bounty_id, report).execute()
     assert outcome.ok, outcome.error
     return {
         "bounty_id": bounty_id,

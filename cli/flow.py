@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from actions import anyone, datasets, owner, participant
+from actions import bounties, datasets, evaluation, settlement, submissions
 from actions.display import eth, percent_ppm, short_address, short_hash
 from actions.errors import ActionError, plain_error
 from actions.session import Backend, get_backend
 from actions.tx import TxOutcome, TxPlan
 from cli.console import FlowConsole
+from ml.runner import EvaluationReport
 from protocol import Hyperparameters
 
 SUBMISSION_S, REVEAL_S, EVALUATION_S = 600, 600, 3600
@@ -150,7 +151,7 @@ class Flow:
         self.owner = senders[0]
         self.participants = senders[1 : args.participants + 1]
         self.built: datasets.BuiltDataset | None = None
-        self.report: dict[str, Any] = {}
+        self.report: EvaluationReport | None = None
 
     # -- helpers -------------------------------------------------------------
 
@@ -236,7 +237,7 @@ class Flow:
         self.out.step("Owner creates the bounty (Initialize page)")
         assert self.built is not None
         min_ppm = max(1, round(self.args.min_accuracy * 1_000_000))
-        terms = owner.BountyTerms(
+        terms = bounties.BountyTerms(
             reward=self.args.reward_wei,
             min_accuracy_ppm=min_ppm,
             submission_s=SUBMISSION_S,
@@ -244,7 +245,7 @@ class Flow:
             evaluation_s=EVALUATION_S,
             commit_bond=COMMIT_BOND,
         )
-        plan = owner.plan_create_bounty(self.backend, self.owner, self.built, self.built.manifest, terms)
+        plan = bounties.plan_create_bounty(self.backend, self.owner, self.built, self.built.manifest, terms)
         for key, value in plan.details:
             self.out.info(f"[dim]{key}:[/dim] {value}")
         outcome = self.send(plan)
@@ -256,26 +257,26 @@ class Flow:
             self.participants, participant_hyperparameters(len(self.participants)), strict=True
         ):
             self.out.info(f"{self.label(sender.address)}: {hp.describe()}")
-            self.send(participant.plan_commit(self.backend, sender, self.record.bounty_id, hp))
+            self.send(submissions.plan_commit(self.backend, sender, self.record.bounty_id, hp))
 
     def reveal_all(self) -> None:
         self.out.step("Submission window closes; participants reveal (Submit page)")
         bounty = self.backend.client.bounty(self.record.bounty_id)
         self.advance_past(bounty.submission_deadline, "reveal window")
         for sender in self.participants:
-            self.send(participant.plan_reveal(self.backend, sender, self.record.bounty_id))
+            self.send(submissions.plan_reveal(self.backend, sender, self.record.bounty_id))
 
     def evaluate(self) -> None:
         self.out.step("Owner evaluates every revealed submission (Evaluate page)")
         bounty = self.backend.client.bounty(self.record.bounty_id)
         self.advance_past(bounty.reveal_deadline, "evaluation window")
-        self.send(owner.plan_reveal_test_data(self.backend, self.owner, self.record.bounty_id))
-        job = owner.start_evaluation(self.backend, self.record.bounty_id, workers=self.args.workers)
+        self.send(evaluation.plan_reveal_test_data(self.backend, self.owner, self.record.bounty_id))
+        job = evaluation.start_evaluation(self.backend, self.record.bounty_id, workers=self.args.workers)
         view = self.out.follow_evaluation(self.backend.jobs, job.key, self.label)
         if view.state != "done":
             raise FlowFailed(f"The evaluation did not finish: {view.error or view.state}.")
         self.report = view.result
-        rows = owner.leaderboard_from_report(self.report)
+        rows = evaluation.leaderboard_from_report(view.result)
         self.out.table(
             ["rank", "participant", "status", "test accuracy"],
             [
@@ -290,19 +291,22 @@ class Flow:
             title="Leaderboard",
         )
         self.record.scores = {r["participant"]: r["score_ppm"] for r in rows}
-        self.out.info(f"report CID {self.report.get('cid', '')}")
+        self.out.info(f"report CID {view.result.cid()}")
 
     def post_scores(self) -> None:
         self.out.step("Owner publishes the report and posts the scores")
-        self.send(owner.plan_post_scores(self.backend, self.owner, self.record.bounty_id, self.report))
+        assert self.report is not None
+        self.send(evaluation.plan_post_scores(self.backend, self.owner, self.record.bounty_id, self.report))
 
     def finalize(self) -> None:
         self.out.step("Anyone finalizes (Finalize page)")
-        preview = anyone.outcome_preview(self.backend, self.record.bounty_id)
+        preview = settlement.outcome_preview(self.backend, self.record.bounty_id)
         self.out.info(f"preview: {preview.outcome}")
         if not preview.possible:
             raise FlowFailed(preview.reason)
-        outcome = self.send(anyone.plan_finalize(self.backend, self.participants[-1], self.record.bounty_id))
+        outcome = self.send(
+            settlement.plan_finalize(self.backend, self.participants[-1], self.record.bounty_id)
+        )
         self.record.outcome = str(outcome.extra.get("outcome", preview.outcome))
         bounty = self.backend.client.bounty(self.record.bounty_id)
         if bounty.best_accuracy_ppm >= bounty.min_accuracy_ppm and int(bounty.leader, 16):
@@ -311,9 +315,9 @@ class Flow:
     def withdraw_all(self) -> None:
         self.out.step("Everyone with a credit withdraws")
         for sender in [self.owner, *self.participants]:
-            credit = anyone.pending_withdrawal(self.backend, sender.address)
+            credit = settlement.pending_withdrawal(self.backend, sender.address)
             if credit:
-                self.send(anyone.plan_withdraw(self.backend, sender))
+                self.send(settlement.plan_withdraw(self.backend, sender))
         self.record.balances_after = {a: self.backend.balance(a) for a in self.record.balances_before}
 
     def summary(self) -> None:

@@ -20,7 +20,7 @@ import platform
 import queue as queue_module
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,11 @@ class SubmissionResult:
     def cell_objects(self) -> list[scoring.Cell]:
         return [scoring.Cell.from_dict({k: v for k, v in c.items() if k in _CELL_KEYS}) for c in self.cells]
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SubmissionResult:
+        """One entry of a report's ``submissions``; what an older format lacks takes its default."""
+        return cls(**_known_fields(cls, data))
+
 
 _CELL_KEYS = {f for f in scoring.Cell.__dataclass_fields__}
 
@@ -115,6 +120,17 @@ class EvaluationReport:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EvaluationReport:
+        """The report read back from its JSON document: the inverse of :meth:`to_dict`.
+
+        A report of an older format (no intervals, baselines or seeds) reads with those fields
+        at their defaults and keeps its ``format``; keys outside the format are ignored.
+        """
+        values = _known_fields(cls, data)
+        values["submissions"] = [SubmissionResult.from_dict(s) for s in data["submissions"]]
+        return cls(**values)
+
     def to_bytes(self) -> bytes:
         return canonical_json(self.to_dict())
 
@@ -133,11 +149,17 @@ class EvaluationReport:
 
     def scores_for_chain(self) -> tuple[list[str], list[int]]:
         """``postScores`` arguments: every submission with its score, a failed one with 0."""
-        return [r.participant for r in self.submissions], [int(r.score_ppm or 0) for r in self.submissions]
+        scores = [int(r.score_ppm or 0) if r.status == "scored" else 0 for r in self.submissions]
+        return [r.participant for r in self.submissions], scores
 
     @property
     def failed(self) -> list[SubmissionResult]:
         return [r for r in self.submissions if r.status != "scored"]
+
+
+def _known_fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {key: value for key, value in data.items() if key in names}
 
 
 def environment() -> dict[str, str]:

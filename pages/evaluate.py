@@ -17,8 +17,8 @@ import os
 import pandas as pd
 import streamlit as st
 
-from actions import owner
 from actions.display import percent_ppm, short_address, utc
+from actions.evaluation import evaluation_key, plan_post_scores, plan_reveal_test_data, start_evaluation
 from actions.jobs import DONE
 from ui import charts, evaluation, jobs, tx
 from ui.common import backend, bounty_picker, current_sender, show_error, submissions
@@ -73,13 +73,13 @@ with st.container(border=True):
         )
         if st.button("Reveal test data", key="eval_reveal_test", icon=":material/lock_open:"):
             try:
-                tx.request("reveal_test", owner.plan_reveal_test_data(backend(), sender, bid))
+                tx.request("reveal_test", plan_reveal_test_data(backend(), sender, bid))
             except Exception as exc:
                 show_error(exc)
     tx.show_result("reveal_test")
 
 # ---------------------------------------------------------------- evaluation
-key = owner.evaluation_key(bid)
+key = evaluation_key(bid)
 
 
 def _sub_order(name: str) -> tuple[int, str]:
@@ -120,7 +120,7 @@ with st.container(border=True):
     )
     if st.button("Run evaluation", key="eval_run", type="primary", icon=":material/play_arrow:"):
         try:
-            owner.start_evaluation(backend(), bid, workers=int(workers))
+            start_evaluation(backend(), bid, workers=int(workers))
         except Exception as exc:
             show_error(exc)
 
@@ -157,9 +157,7 @@ if report is not None:
     with st.container(border=True):
         st.subheader(":material/emoji_events: Leaderboard")
         evaluation.show_leaderboard(report, chosen.min_accuracy_ppm, "eval", backend().label_of)
-        with_curves = {
-            r["participant"]: r for r in report["submissions"] if (r.get("training") or {}).get("curves")
-        }
+        with_curves = {r.participant: r for r in report.submissions if (r.training or {}).get("curves")}
         if with_curves:
             shown = st.selectbox(
                 "Training curves of",
@@ -167,15 +165,13 @@ if report is not None:
                 key="eval_curves_of",
                 format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
             )
-            st.plotly_chart(
-                charts.training_curves(with_curves[shown]["training"]["curves"]), key="eval_curves"
-            )
-        st.caption(f"Report CID: `{report['cid']}` (published with the scores).")
+            st.plotly_chart(charts.training_curves(with_curves[shown].training["curves"]), key="eval_curves")
+        st.caption(f"Report CID: `{report.cid()}` (published with the scores).")
         if st.button(
             "Publish report and post scores", key="eval_post", type="primary", icon=":material/publish:"
         ):
             try:
-                tx.request("post_scores", owner.plan_post_scores(backend(), sender, bid, report))
+                tx.request("post_scores", plan_post_scores(backend(), sender, bid, report))
             except Exception as exc:
                 show_error(exc)
         if st.button("Clear this evaluation", key="eval_clear", icon=":material/delete:"):

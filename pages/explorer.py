@@ -12,9 +12,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from actions import anyone
+from actions import bounties, tasks
 from actions.display import eth, percent_ppm, short_address, utc
+from actions.evaluation import PostedReport, load_report, start_verify
 from actions.jobs import DONE
+from actions.views import event_rows
 from ui import charts, evaluation, jobs, testdata, tx
 from ui.common import (
     backend,
@@ -32,12 +34,12 @@ st.caption("Anyone: everything here is read from the chain and from IPFS, and ev
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _events(settings: str, block: int, bounty_id: int) -> list[dict]:
-    return anyone.event_rows(backend(), bounty_id)
+    return event_rows(backend(), bounty_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _report(settings: str, block: int, bounty_id: int) -> dict | None:
-    return anyone.load_report(backend(), bounty_id)
+def _report(settings: str, block: int, bounty_id: int) -> PostedReport | None:
+    return load_report(backend(), bounty_id)
 
 
 chosen = bounty_picker("exp_bounty", table_key="exp_table")
@@ -52,10 +54,10 @@ left.metric("Phase", chosen.phase.label)
 mid.metric("Reward", eth(chosen.reward))
 right.metric("Minimum accuracy", percent_ppm(chosen.min_accuracy_ppm))
 far.metric("Outcome", chosen.outcome.label if chosen.outcome else "open")
-st.caption(f"Owner {chosen.owner} · manifest `{anyone.manifest_cid(chosen)}` · chain time {utc(now)}")
+st.caption(f"Owner {chosen.owner} · manifest `{tasks.manifest_cid(chosen)}` · chain time {utc(now)}")
 
-st.plotly_chart(charts.timeline(anyone.windows(chosen, created_at(bid) or now), now), key="exp_timeline")
-st.dataframe(pd.DataFrame(anyone.deadline_rows(chosen, now)), hide_index=True, key="exp_deadlines")
+st.plotly_chart(charts.timeline(bounties.windows(chosen, created_at(bid) or now), now), key="exp_timeline")
+st.dataframe(pd.DataFrame(bounties.deadline_rows(chosen, now)), hide_index=True, key="exp_deadlines")
 
 tab_events, tab_board = st.tabs([":material/receipt_long: Events", ":material/emoji_events: Leaderboard"])
 with tab_events:
@@ -69,17 +71,18 @@ with tab_events:
 with tab_board:
     subs = submissions(bid)
     scored = [s for s in subs if s.scored]
-    report = None
+    published = None
     if scored:
         try:
-            report = _report(settings_key(), block_key(), bid)
+            published = _report(settings_key(), block_key(), bid)
         except Exception as exc:
             show_error(exc)
-    if report is not None:
-        st.caption(f"Evaluation report `{report['cid']}`")
+    report = published.report if published is not None else None
+    if published is not None:
+        st.caption(f"Evaluation report `{published.cid}`")
         # the report's scores with their intervals and baselines, beside the scores posted on chain
         evaluation.show_leaderboard(
-            report,
+            published.report,
             chosen.min_accuracy_ppm,
             "exp",
             backend().label_of,
@@ -120,11 +123,7 @@ with tab_board:
             key="exp_board",
         )
     if report is not None:
-        with_curves = {
-            r["participant"]: r
-            for r in report.get("submissions", [])
-            if (r.get("training") or {}).get("curves")
-        }
+        with_curves = {r.participant: r for r in report.submissions if (r.training or {}).get("curves")}
         if with_curves:
             # one chart at a time: a figure per submission would cost seconds with hundreds of them
             shown = st.selectbox(
@@ -133,7 +132,7 @@ with tab_board:
                 key="exp_curves_of",
                 format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
             )
-            curves = with_curves[shown]["training"]["curves"]
+            curves = with_curves[shown].training["curves"]
             st.plotly_chart(
                 charts.training_curves(curves, f"Curves from the report: {short_address(shown)}"),
                 key="exp_curves",
@@ -154,7 +153,7 @@ with st.container(border=True):
         )
         if st.button("Verify", key="exp_verify", icon=":material/replay:"):
             try:
-                anyone.start_verify(backend(), bid, who)
+                start_verify(backend(), bid, who)
             except Exception as exc:
                 show_error(exc)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from actions import anyone
+from actions import settlement
 from actions.display import eth
 from ui import tx
 from ui.common import account_state, backend, bounty_picker, current_sender, show_error
@@ -61,7 +61,7 @@ def _table(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]] |
 
 
 try:
-    preview = anyone.outcome_preview(backend(), bid)
+    preview = settlement.outcome_preview(backend(), bid)
     before = st.session_state.get("fin_before") or {}
     now_balances = _balances([*preview.credits, *before])
 except Exception as exc:
@@ -87,14 +87,15 @@ with st.container(border=True):
     if left.button("Finalize", key="fin_finalize", type="primary", icon=":material/gavel:"):
         try:
             st.session_state["fin_before"] = now_balances
-            tx.request("finalize", anyone.plan_finalize(backend(), sender, bid))
+            tx.request("finalize", settlement.plan_finalize(backend(), sender, bid))
         except Exception as exc:
             show_error(exc)
-    stalled = preview.outcome.startswith("owner stalled") or chosen.outcome.name == "STALL_SPLIT"
-    if stalled and right.button("Claim share", key="fin_claim", icon=":material/call_split:"):
+    if settlement.may_claim_share(preview, chosen) and right.button(
+        "Claim share", key="fin_claim", icon=":material/call_split:"
+    ):
         try:
             st.session_state["fin_before"] = now_balances
-            tx.request("claim", anyone.plan_claim_share(backend(), sender, bid))
+            tx.request("claim", settlement.plan_claim_share(backend(), sender, bid))
         except Exception as exc:
             show_error(exc)
     tx.show_result("finalize")
@@ -107,7 +108,7 @@ with st.container(border=True):
     if st.button("Withdraw", key="fin_withdraw", icon=":material/savings:"):
         try:
             st.session_state["fin_before"] = now_balances
-            tx.request("withdraw", anyone.plan_withdraw(backend(), sender))
+            tx.request("withdraw", settlement.plan_withdraw(backend(), sender))
         except Exception as exc:
             show_error(exc)
     tx.show_result("withdraw")

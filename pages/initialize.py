@@ -16,9 +16,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from actions import datasets, owner
+from actions import bounties, datasets
 from actions.display import duration, eth_to_wei, utc
 from actions.errors import plain_error
+from actions.evaluation import suggest_min_accuracy
 from ui import tx
 from ui.common import backend, current_sender, select_bounty, show_error
 
@@ -52,7 +53,7 @@ dataset_id = st.selectbox(
 )
 built = by_id[dataset_id]
 manifest = built.manifest
-notice = f"**Test data**: {owner.test_data_kind(manifest)}."
+notice = f"**Test data**: {bounties.test_data_kind(manifest)}."
 if manifest.data.source == "bundled":
     if not manifest.test.rehearsal:
         notice += (
@@ -69,7 +70,7 @@ st.info(notice, icon=":material/public:" if manifest.data.source == "bundled" el
 def _suggestion(dataset_id: str, manifest_cid: str, _built: datasets.BuiltDataset) -> tuple[Any, str | None]:
     """(``ml.scoring.BarSuggestion`` or None, the reason there is none): once per dataset."""
     try:
-        return owner.suggest_min_accuracy(_built), None
+        return suggest_min_accuracy(_built), None
     except Exception as exc:
         return None, plain_error(exc)
 
@@ -218,15 +219,15 @@ if st.button("Create bounty", key="init_create", type="primary", icon=":material
     else:
         try:
             final = datasets.with_protocol(built, int(epochs), int(batch), int(seed), int(cap) or None)
-            terms = owner.BountyTerms(
+            terms = bounties.BountyTerms(
                 reward=reward,
-                min_accuracy_ppm=owner.accuracy_to_ppm(min_acc),
+                min_accuracy_ppm=bounties.accuracy_to_ppm(min_acc),
                 submission_s=int(sub_min) * 60,
                 reveal_s=int(rev_min) * 60,
                 evaluation_s=int(eva_min) * 60,
                 commit_bond=bond,
             )
-            tx.request("create_bounty", owner.plan_create_bounty(backend(), sender, built, final, terms))
+            tx.request("create_bounty", bounties.plan_create_bounty(backend(), sender, built, final, terms))
         except Exception as exc:
             show_error(exc)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from actions import anyone, participant
+from actions import submissions, tasks
 from actions.display import eth, short_address, utc
 from actions.jobs import DONE
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
@@ -45,12 +45,12 @@ with st.container(border=True):
     if st.button("Fetch training data", key="submit_fetch", icon=":material/download:"):
         try:
             with st.spinner("Fetching the manifest and split files by CID…"):
-                manifest, files = anyone.fetch_task(backend(), bid)
+                manifest, files = tasks.fetch_task(backend(), bid)
         except Exception as exc:
             show_error(exc)
         else:
             st.session_state[fetched_key] = {
-                "manifest": anyone.manifest_cid(chosen),
+                "manifest": tasks.manifest_cid(chosen),
                 "train": manifest.data.train_cid,
                 "validation": manifest.data.validation_cid,
                 "title": manifest.title,
@@ -71,7 +71,7 @@ with st.container(border=True):
             key="submit_cids",
         )
     else:
-        st.caption(f"Manifest CID (from the chain): `{anyone.manifest_cid(chosen)}`")
+        st.caption(f"Manifest CID (from the chain): `{tasks.manifest_cid(chosen)}`")
 
 # ---------------------------------------------------------------- hyperparameters
 defaults = Hyperparameters()
@@ -103,7 +103,7 @@ with st.container(border=True):
         "loss", range(len(LOSSES)), key="hp_loss", format_func=lambda i: LOSSES[i], help=RANGES["loss"][2]
     )
     try:
-        hp = participant.hyperparameters_from_form(values)
+        hp = submissions.hyperparameters_from_form(values)
     except Exception as exc:
         show_error(exc)
         hp = None
@@ -111,7 +111,7 @@ with st.container(border=True):
         st.caption(f"Submission: {hp.describe()}")
 
 # ---------------------------------------------------------------- trial run
-trial_key = participant.trial_key(bid, sender.address)
+trial_key = submissions.trial_key(bid, sender.address)
 with st.container(border=True):
     st.subheader(":material/model_training: Trial run (optional, on this machine)")
     st.caption(
@@ -120,7 +120,7 @@ with st.container(border=True):
     )
     if st.button("Trial run", key="submit_trial", icon=":material/play_arrow:", disabled=hp is None):
         try:
-            participant.start_trial(backend(), bid, sender.address, hp)
+            submissions.start_trial(backend(), bid, sender.address, hp)
         except Exception as exc:
             show_error(exc)
 
@@ -143,7 +143,7 @@ with st.container(border=True):
 with st.container(border=True):
     st.subheader(":material/lock: Commit and reveal")
     try:
-        mine = participant.my_submission(backend(), bid, sender.address)
+        mine = submissions.my_submission(backend(), bid, sender.address)
     except Exception as exc:
         show_error(exc)
         mine = {}
@@ -155,12 +155,12 @@ with st.container(border=True):
         "Commit", key="submit_commit", type="primary", icon=":material/lock:", disabled=hp is None
     ):
         try:
-            tx.request("commit", participant.plan_commit(backend(), sender, bid, hp))
+            tx.request("commit", submissions.plan_commit(backend(), sender, bid, hp))
         except Exception as exc:
             show_error(exc)
     if right.button("Reveal", key="submit_reveal", icon=":material/lock_open:"):
         try:
-            tx.request("reveal", participant.plan_reveal(backend(), sender, bid))
+            tx.request("reveal", submissions.plan_reveal(backend(), sender, bid))
         except Exception as exc:
             show_error(exc)
     tx.show_result("commit")
@@ -171,7 +171,7 @@ with st.expander("Salts: export or import", icon=":material/key:"):
         "The salt is what lets you reveal. Export it to reveal from another machine; keep the file private."
     )
     try:
-        exported = participant.export_salts(backend(), sender.address)
+        exported = submissions.export_salts(backend(), sender.address)
     except Exception as exc:
         show_error(exc)
         exported = ""
@@ -190,7 +190,7 @@ with st.expander("Salts: export or import", icon=":material/key:"):
             show_error("Choose a salt file exported from HyperBounty first.")
         else:
             try:
-                count = participant.import_salts(backend(), upload.getvalue())
+                count = submissions.import_salts(backend(), upload.getvalue())
             except Exception as exc:
                 show_error(exc)
             else:

@@ -135,7 +135,7 @@ def _forward_bounties(data_dir: Path) -> dict[str, int]:
         )
         b.chain.advance_time(1201)  # past the reveal deadlines
         scenario.reveal_test_data(b, honest)
-        from actions.owner import build_forward_test_file
+        from actions.evaluation import build_forward_test_file
 
         lines = build_forward_test_file(b, tampered).splitlines(keepends=True)
         lines[5] = lines[5].replace(b",", b",1", 1)

@@ -151,8 +151,8 @@ def leaderboard(
 ) -> go.Figure:
     """Each submission's test accuracy with its 95 % interval, against the baselines and the bar.
 
-    ``rows`` are ``actions.owner.leaderboard_from_report`` rows (best first; ``label``, if there,
-    names the x tick), ``baselines`` are ``actions.owner.baselines_from_report`` rows. Scored
+    ``rows`` are ``actions.evaluation.leaderboard_from_report`` rows (best first; ``label``, if there,
+    names the x tick), ``baselines`` are ``actions.evaluation.baselines_from_report`` rows. Scored
     submissions tied with the leader (a paired test: the difference is within noise) get their
     own colour and legend entry; failed ones sit at 0, the score the protocol posts for them.
     Rows without an interval (an older report, or scores read from the chain) are drawn as

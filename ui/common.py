@@ -105,7 +105,7 @@ def _submissions(settings: str, block: int, bounty_id: int) -> list:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _created_at(settings: str, bounty_id: int) -> int:
     """The creation block's timestamp (immutable once mined)."""
-    from actions.anyone import created_at as read_created_at
+    from actions.bounties import created_at as read_created_at
 
     return read_created_at(backend(), bounty_id)
 
@@ -133,7 +133,7 @@ def created_at(bounty_id: int) -> int:
 def bounty_picker(key: str, label: str = "Bounty", table_key: str | None = None):
     """A selectbox of every bounty (newest first) bound to the session's selected bounty; with
     ``table_key``, the table of all bounties above it (the overview pages show both)."""
-    from actions.anyone import bounty_label, bounty_rows
+    from actions.bounties import bounty_label, bounty_rows
 
     try:
         known = bounties()
@@ -161,7 +161,7 @@ def bounty_picker(key: str, label: str = "Bounty", table_key: str | None = None)
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _account_state(settings: str, block: int, address: str) -> tuple[int, int]:
-    from actions.anyone import pending_withdrawal
+    from actions.settlement import pending_withdrawal
 
     b = backend()
     return b.balance(address), pending_withdrawal(b, address)

@@ -1,22 +1,25 @@
 """What the Evaluate and Explorer pages show of an evaluation: its progress table and its leaderboard.
 
-The row builders are plain functions (tested without Streamlit); :func:`show_leaderboard`
-draws the chart (``ui.charts.leaderboard``), the table, the baselines and the caption that
-explains how to read the intervals. A report of an older format (no intervals, no baselines)
-is shown with what it has, and says what is missing.
+The row builders are plain functions over an ``ml.runner.EvaluationReport`` (tested without
+Streamlit); :func:`show_leaderboard` draws the chart (``ui.charts.leaderboard``), the table,
+the baselines and the caption that explains how to read the intervals. A report of an older
+format (no intervals, no baselines) is shown with what it has, and says what is missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from actions import owner
 from actions.display import short_address
+from actions.evaluation import baselines_from_report, leaderboard_from_report
 from ui import charts
+
+if TYPE_CHECKING:
+    from ml.runner import EvaluationReport
 
 HOW_TO_READ = (
     "Each point is a submission's mean test accuracy over every seed × era cell; its bar is the "
@@ -38,14 +41,14 @@ def _interval(low: Any, high: Any) -> str:
     return "" if low is None or high is None else f"{int(low) / 10_000:.2f} – {int(high) / 10_000:.2f} %"
 
 
-def _cells_total(rows: Sequence[Mapping[str, Any]], result: Mapping[str, Any] | None) -> int | None:
+def _cells_total(rows: Sequence[Mapping[str, Any]], result: EvaluationReport | None) -> int | None:
     """How many cells each submission trains: from a progress row ("3/9"), else the report."""
     for row in rows:
         cells = str(row.get("cells") or "")
         if "/" in cells:
             return int(cells.split("/")[1])
-    if result:
-        protocol = result.get("protocol") or {}
+    if result is not None:
+        protocol = result.protocol
         if protocol.get("seeds") and protocol.get("eras"):
             return int(protocol["seeds"]) * int(protocol["eras"])
     return None
@@ -54,7 +57,7 @@ def _cells_total(rows: Sequence[Mapping[str, Any]], result: Mapping[str, Any] | 
 def progress_rows(
     rows: Sequence[Mapping[str, Any]],
     label_of: Callable[[str], str] = short_address,
-    result: Mapping[str, Any] | None = None,
+    result: EvaluationReport | None = None,
 ) -> list[dict[str, Any]]:
     """The evaluation job's per-submission rows for the progress table, with a cells counter.
 
@@ -63,7 +66,7 @@ def progress_rows(
     holds); a queued one 0 of the total once the total is known.
     """
     total = _cells_total(rows, result)
-    by_participant = {r["participant"]: r for r in (result or {}).get("submissions", [])}
+    by_participant = {r.participant: r for r in result.submissions} if result is not None else {}
     shown = []
     for row in rows:
         cells = str(row.get("cells") or "")
@@ -74,7 +77,8 @@ def progress_rows(
             elif state == "queued":
                 cells = f"0/{total}"
             elif state == "failed":
-                done = len((by_participant.get(row["participant"]) or {}).get("cells") or [])
+                known = by_participant.get(row["participant"])
+                done = len(known.cells) if known is not None else 0
                 cells = f"{done}/{total}"
         shown.append(
             {
@@ -90,7 +94,7 @@ def progress_rows(
 
 
 def leaderboard_rows(
-    report: Mapping[str, Any],
+    report: EvaluationReport,
     min_accuracy_ppm: int,
     label_of: Callable[[str], str] = short_address,
     posted: Mapping[str, int] | None = None,
@@ -101,7 +105,7 @@ def leaderboard_rows(
     """
     posted_lower = {a.lower(): v for a, v in (posted or {}).items()}
     table = []
-    for n, r in enumerate(owner.leaderboard_from_report(dict(report)), start=1):
+    for n, r in enumerate(leaderboard_from_report(report), start=1):
         scored = r["status"] == "scored"
         score = int(r["score_ppm"] or 0) if scored else 0  # a failed training is scored 0
         row = {
@@ -136,10 +140,8 @@ def baseline_rows(baselines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     ]
 
 
-def _seeds_caption(report: Mapping[str, Any]) -> str:
-    protocol = report.get("protocol") or {}
-    eras = report.get("eras") or []
-    seeds = report.get("seeds") or {}
+def _seeds_caption(report: EvaluationReport) -> str:
+    protocol, eras, seeds = report.protocol, report.eras, report.seeds
     parts = []
     if protocol.get("seeds") and protocol.get("eras"):
         parts.append(f"Scored over {protocol['seeds']} seed(s) × {protocol['eras']} era(s)")
@@ -152,7 +154,7 @@ def _seeds_caption(report: Mapping[str, Any]) -> str:
 
 
 def show_leaderboard(
-    report: Mapping[str, Any],
+    report: EvaluationReport,
     min_accuracy_ppm: int,
     key: str,
     label_of: Callable[[str], str] = short_address,
@@ -162,8 +164,8 @@ def show_leaderboard(
 
     Widget keys: ``<key>_chart``, ``<key>_leaderboard`` (table), ``<key>_baselines``.
     """
-    board = owner.leaderboard_from_report(dict(report))
-    baselines = owner.baselines_from_report(dict(report))
+    board = leaderboard_from_report(report)
+    baselines = baselines_from_report(report)
     for row in board:
         row["label"] = label_of(row["participant"])
     if board:

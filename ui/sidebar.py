@@ -17,7 +17,7 @@ from decimal import ROUND_DOWN, Decimal
 
 import streamlit as st
 
-from actions import anyone
+from actions import wallet
 from actions.display import eth, short_address, utc, wei_to_eth
 from actions.errors import plain_error
 from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, account_state, accounts, backend, current_account
@@ -34,7 +34,7 @@ def network_panel() -> None:
             return
         st.caption(f"{b.chain.kind} chain · chain id {b.chain.chain_id}")
         st.caption(f"Block {number} · {utc(timestamp)}")
-        board = anyone.board_address(b)
+        board = wallet.board_address(b)
         st.caption(f"BountyBoard {short_address(board)}" if board else "BountyBoard not deployed yet")
         if b.chain.is_dev:
             _time_controls(b)
@@ -125,7 +125,7 @@ def _keystore_unlock(b) -> None:
                 st.error("Choose a keystore JSON file first.")
                 return
             try:
-                signer = anyone.unlock_keystore(b, upload.getvalue(), password)
+                signer = wallet.unlock_keystore(b, upload.getvalue(), password)
             except Exception as exc:
                 st.error(plain_error(exc))
             else:

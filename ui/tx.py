@@ -1,8 +1,9 @@
 """The wallet-style confirmation dialog every transaction passes through.
 
 A page calls :func:`request` with a :class:`actions.tx.TxPlan` under a stable
-key; the router (dashboard.py) calls :func:`render_pending` after the page, which
-opens the dialog while a request is pending. In the dialog:
+key and ends with :func:`render_pending`, which opens the dialog while a request
+is pending (the page, not the router: AppTest drops the router's own elements
+after the first run, see dashboard.py). In the dialog:
 
 * a table with From, To, Function, Value, Estimated gas, Estimated fee (or the
   contract's decoded refusal if the estimate already fails);
@@ -23,7 +24,7 @@ import streamlit as st
 
 from actions.display import short_hash
 from actions.errors import plain_error
-from actions.tx import TxOutcome, TxPlan
+from actions.tx import TxOutcome, TxPlan, preview_lines
 from ui.common import backend
 
 PENDING = "tx_pending"
@@ -104,7 +105,7 @@ def _confirm_stage(pending: dict[str, Any], plan: TxPlan) -> None:
     status, preview = _preview(pending)
     label = backend().label_of(plan.sender)
     if status == "ok":
-        rows = preview.lines(label) + plan.details
+        rows = preview_lines(preview, label) + plan.details
         _table(rows)
     else:
         st.error(f"The chain would refuse this transaction: {preview}", icon=":material/block:")
@@ -145,6 +146,6 @@ def _done_stage(outcome: TxOutcome) -> None:
 
 
 def render_pending() -> None:
-    """Open the dialog if a request is pending (called by the router after every page)."""
+    """Open the dialog if a request is pending (every page calls it last)."""
     if st.session_state.get(PENDING):
         _dialog()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions import anyone, datasets, owner, participant
+from actions import bounties, datasets, evaluation, settlement, submissions, tasks, views
 from actions.errors import ActionError
 from chain.client import Phase
 from tests.actions import scenario
@@ -18,7 +18,7 @@ def test_a_forward_test_bounty_commits_to_no_test_file():
     bounty = b.client.bounty(bounty_id)
     assert bounty.forward_test and bounty.test_data_commitment == b"\x00" * 32
     assert not b.store.has(built.test_cid)
-    assert "rehearsal" in owner.test_data_kind(built.manifest)
+    assert "rehearsal" in bounties.test_data_kind(built.manifest)
 
 
 def test_create_bounty_publishes_files_and_keeps_the_test_secret():
@@ -30,12 +30,12 @@ def test_create_bounty_publishes_files_and_keeps_the_test_secret():
     assert not bounty.forward_test
     assert bounty.reward == scenario.REWARD and bounty.commit_bond == scenario.BOND
     assert bounty.phase == Phase.SUBMISSION
-    assert anyone.manifest_cid(bounty) == built.manifest.cid()
+    assert tasks.manifest_cid(bounty) == built.manifest.cid()
     # the published files come back by CID; the test file is not in the store before the reveal
-    manifest, files = anyone.fetch_task(b, bounty_id)
+    manifest, files = tasks.fetch_task(b, bounty_id)
     assert files["train"] == built.files["train"] and manifest.cid() == built.manifest.cid()
     assert not b.store.has(built.test_cid)
-    assert owner.test_dataset_for(b, bounty_id).test_cid == built.test_cid
+    assert evaluation.test_dataset_for(b, bounty_id).test_cid == built.test_cid
     # deadlines come from chain time
     assert bounty.submission_deadline - b.now() <= 600
 
@@ -44,12 +44,12 @@ def test_bad_terms_are_refused_before_anything_is_sent():
     b = scenario.backend()
     built = scenario.tiny_dataset()
     with pytest.raises(ActionError, match="reward must be more than 0"):
-        owner.plan_create_bounty(b, b.dev_senders()[0], built, built.manifest, scenario.terms(reward=0))
+        bounties.plan_create_bounty(b, b.dev_senders()[0], built, built.manifest, scenario.terms(reward=0))
     with pytest.raises(ActionError, match="at least five minutes"):
-        owner.plan_create_bounty(b, b.dev_senders()[0], built, built.manifest, scenario.terms(reveal_s=5))
+        bounties.plan_create_bounty(b, b.dev_senders()[0], built, built.manifest, scenario.terms(reveal_s=5))
     with pytest.raises(ActionError, match="percentage"):
-        owner.accuracy_to_ppm("120")
-    assert owner.accuracy_to_ppm("55.5") == 555_000
+        bounties.accuracy_to_ppm("120")
+    assert bounties.accuracy_to_ppm("55.5") == 555_000
     assert b.client.bounty_count() == 0
 
 
@@ -57,11 +57,11 @@ def test_wrong_phase_and_wrong_role_are_refused_by_the_contract_in_plain_words()
     b = scenario.backend()
     bounty_id = scenario.create_bounty(b)
     scenario.commit_two(b, bounty_id)
-    early = participant.plan_reveal(b, b.dev_senders()[1], bounty_id).execute()
+    early = submissions.plan_reveal(b, b.dev_senders()[1], bounty_id).execute()
     assert not early.ok and "open at" in early.error
     stranger = b.dev_senders()[3]
     with pytest.raises(Exception, match="Only the owner"):
-        owner.plan_reveal_test_data(b, stranger, bounty_id).preview()
+        evaluation.plan_reveal_test_data(b, stranger, bounty_id).preview()
     assert b.client.bounty(bounty_id).test_data_revealed is False
 
 
@@ -70,43 +70,45 @@ def test_salt_export_and_import_let_another_machine_reveal(tmp_path, monkeypatch
     bounty_id = scenario.create_bounty(b)
     scenario.commit_two(b, bounty_id)
     p1 = b.dev_senders()[1]
-    exported = participant.export_salts(b, p1.address)
+    exported = submissions.export_salts(b, p1.address)
     # lose the stored salts: the reveal cannot be made and says how to fix it
     for path in b.client.secrets.folder.rglob("*.json"):
         if p1.address.lower() in str(path).lower():
             path.unlink()
     b.chain.advance_time(601)
     with pytest.raises(ActionError, match="import the salt file"):
-        participant.plan_reveal(b, p1, bounty_id)
-    assert participant.import_salts(b, exported) >= 1
-    assert participant.plan_reveal(b, p1, bounty_id).execute().ok
+        submissions.plan_reveal(b, p1, bounty_id)
+    assert submissions.import_salts(b, exported) >= 1
+    assert submissions.plan_reveal(b, p1, bounty_id).execute().ok
     with pytest.raises(Exception, match=r"(?i)json|secrets file"):
-        participant.import_salts(b, b"not json")
+        submissions.import_salts(b, b"not json")
 
 
 def test_whole_flow_pays_the_best_revealed_submission():
     b = scenario.backend()
     bounty_id, report = scenario.scored_bounty(b)
-    scores = {r["participant"]: r["score_ppm"] for r in report["submissions"]}
+    scores = {r.participant: r.score_ppm for r in report.submissions}
     assert len(scores) == 2 and all(isinstance(s, int) for s in scores.values())
-    assert anyone.load_report(b, bounty_id)["cid"] == report["cid"]
+    posted = evaluation.load_report(b, bounty_id)
+    assert posted is not None and posted.cid == report.cid()
+    assert posted.report.to_dict() == report.to_dict()
     with pytest.raises(ActionError, match="Nothing to post"):
-        owner.plan_post_scores(b, b.dev_senders()[0], bounty_id, report)
-    preview = anyone.outcome_preview(b, bounty_id)
+        evaluation.plan_post_scores(b, b.dev_senders()[0], bounty_id, report)
+    preview = settlement.outcome_preview(b, bounty_id)
     assert preview.possible
     winner = max(scores, key=lambda who: (scores[who], who != b.dev_senders()[1].address))
     if max(scores.values()) >= 300_000:
         assert preview.credits[winner] == scenario.REWARD
-    finalized = anyone.plan_finalize(b, b.dev_senders()[4], bounty_id).execute()
+    finalized = settlement.plan_finalize(b, b.dev_senders()[4], bounty_id).execute()
     assert finalized.ok, finalized.error
     assert b.client.bounty(bounty_id).phase == Phase.FINALIZED
-    credited = anyone.pending_withdrawal(b, winner)
+    credited = settlement.pending_withdrawal(b, winner)
     before = b.balance(winner)
     sender = b.sender(winner)
-    withdrawn = anyone.plan_withdraw(b, sender).execute()
-    assert withdrawn.ok and anyone.pending_withdrawal(b, winner) == 0
+    withdrawn = settlement.plan_withdraw(b, sender).execute()
+    assert withdrawn.ok and settlement.pending_withdrawal(b, winner) == 0
     assert b.balance(winner) > before and credited >= scenario.BOND
-    names = [row["event"] for row in anyone.event_rows(b, bounty_id)]
+    names = [row["event"] for row in views.event_rows(b, bounty_id)]
     assert names[0] == "BountyCreated" and "Finalized" in names and names.count("Committed") == 2
 
 
@@ -114,11 +116,11 @@ def test_evaluation_refuses_before_test_data_and_without_reveals():
     b = scenario.backend()
     bounty_id = scenario.create_bounty(b)
     with pytest.raises(ActionError, match="Reveal the test data first"):
-        owner.start_evaluation(b, bounty_id, workers=0)
+        evaluation.start_evaluation(b, bounty_id, workers=0)
     b.chain.advance_time(1201)  # past the reveal deadline: the test data opens the evaluation window
     scenario.reveal_test_data(b, bounty_id)
     with pytest.raises(ActionError, match="no revealed submissions"):
-        owner.start_evaluation(b, bounty_id, workers=0)
+        evaluation.start_evaluation(b, bounty_id, workers=0)
 
 
 def test_dataset_drafts_survive_and_load_back():

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 import storage
-from actions import anyone, datasets, owner, verify_data
+from actions import bounties, datasets, evaluation, tasks, verify_data
 from actions.errors import ActionError
 from chain.blocks import first_block_at_or_after
 from ml import forward, preprocess, scoring
@@ -29,12 +29,12 @@ def test_forward_test_flow_end_to_end_and_a_verifier_rebuilds_the_file_and_a_sco
     scenario.commit_two(b, bounty_id)
     scenario.reveal_two(b, bounty_id)
     # still in the reveal window: the contract refuses the test data until the reveal deadline
-    early = owner.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id).execute()
+    early = evaluation.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id).execute()
     assert not early.ok and not b.client.bounty(bounty_id).test_data_revealed
 
     b.chain.advance_time(601)  # past the reveal deadline: the owner builds the file by rule, reveals it
     scenario.reveal_test_data(b, bounty_id)
-    by_rule = owner.build_forward_test_file(b, bounty_id)
+    by_rule = evaluation.build_forward_test_file(b, bounty_id)
     bounty = b.client.bounty(bounty_id)
     assert bounty.test_data_digest == storage.cid_to_digest(storage.ipfs_cid(by_rule))
     assert b.store.cat(storage.ipfs_cid(by_rule)) == by_rule
@@ -44,10 +44,10 @@ def test_forward_test_flow_end_to_end_and_a_verifier_rebuilds_the_file_and_a_sco
     # the seeds come from the first block at or after the reveal deadline, read from the chain
     block = first_block_at_or_after(b.client.w3, bounty.reveal_deadline)
     expected = scoring.derive_seeds(block.hash, built.manifest.evaluation.seeds)
-    assert report["seeds"]["values"] == expected and report["seeds"]["block_number"] == block.number
-    assert anyone.training_seeds(b, bounty_id, built.manifest)[0] == expected  # what a verifier uses
-    assert {c["seed"] for c in report["submissions"][0]["cells"]} == set(expected)
-    posted = owner.plan_post_scores(b, b.dev_senders()[0], bounty_id, report).execute()
+    assert report.seeds["values"] == expected and report.seeds["block_number"] == block.number
+    assert tasks.training_seeds(b, bounty_id, built.manifest)[0] == expected  # what a verifier uses
+    assert {c["seed"] for c in report.submissions[0].cells} == set(expected)
+    posted = evaluation.plan_post_scores(b, b.dev_senders()[0], bounty_id, report).execute()
     assert posted.ok, posted.error
 
     # a verifier: the test file rebuilt from the public source matches the revealed CID ...
@@ -56,7 +56,7 @@ def test_forward_test_flow_end_to_end_and_a_verifier_rebuilds_the_file_and_a_sco
     assert check.first_difference is None and check.summary().startswith("Matches")
     # ... and a posted score is re-run on it and reproduced
     who = b.dev_senders()[1].address
-    anyone.start_verify(b, bounty_id, who)
+    evaluation.start_verify(b, bounty_id, who)
     view = b.jobs.wait(f"verify:{bounty_id}:{who}", timeout=600)
     assert view.state == "done", view.error
     assert view.result["reproduced"], view.result["summary"]
@@ -67,7 +67,7 @@ def test_a_tampered_test_file_is_detected_and_its_first_differing_row_named():
     built = scenario.tiny_dataset()
     tampered_id, missing_id = scenario.create_bounty(b, built), scenario.create_bounty(b, built)
     b.chain.advance_time(1201)  # past both reveal deadlines
-    honest = owner.build_forward_test_file(b, tampered_id)
+    honest = evaluation.build_forward_test_file(b, tampered_id)
     lines = honest.decode().splitlines(keepends=True)
     time, first, rest = lines[5].split(",", 2)
     lines[5] = f"{time},{float(first) * 1.01:.2f},{rest}"  # one close price nudged by 1 %
@@ -124,9 +124,9 @@ def test_live_coinpaprika_forward_test_on_chain(monkeypatch):
 
         short = scenario.terms(evaluation_s=3600)  # ends before the window's candles even exist
         with pytest.raises(ActionError, match="evaluation window must outlast them"):
-            owner.plan_create_bounty(b, b.dev_senders()[0], built, built.manifest, short)
+            bounties.plan_create_bounty(b, b.dev_senders()[0], built, built.manifest, short)
         terms = scenario.terms(evaluation_s=6 * 3600 + 7200)  # room for the window, then the scoring
-        bounty_id, _ = owner.create_bounty(b, b.dev_senders()[0], built, built.manifest, terms)
+        bounty_id, _ = bounties.create_bounty(b, b.dev_senders()[0], built, built.manifest, terms)
         bounty = b.client.bounty(bounty_id)
         assert bounty.forward_test and bounty.test_data_commitment == bytes(32)
         start, end = forward.test_window(built.manifest, bounty.reveal_deadline)
@@ -134,17 +134,17 @@ def test_live_coinpaprika_forward_test_on_chain(monkeypatch):
 
         b.chain.advance_time(1201)  # the evaluation window opened; the test window has just begun
         with pytest.raises(ActionError, match="closes at"):
-            owner.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id, source=source)
+            evaluation.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id, source=source)
         b.chain.advance_time(end - b.now() + 60)  # past the window by the chain's clock, not the world's
         with pytest.raises(ActionError, match="final only from"):
-            owner.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id, source=source)
+            evaluation.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id, source=source)
         world.clock = b.now() + SETTLE_S
-        revealed = owner.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id, source=source).execute()
+        revealed = evaluation.plan_reveal_test_data(b, b.dev_senders()[0], bounty_id, source=source).execute()
         assert revealed.ok, revealed.error
 
         check = verify_data.check_test_data(b, bounty_id, source=source)
         assert check.matches, check.summary()
-        manifest, files = anyone.fetch_task(b, bounty_id, with_test=True)
+        manifest, files = tasks.fetch_task(b, bounty_id, with_test=True)
         test_rows = len(preprocess.parse_split(files["test"], manifest, "test"))
         assert test_rows == manifest.data.rows["test"] == 24
         paths = preprocess.prepare_eras(manifest, files, expected_test_cid=check.revealed_cid)

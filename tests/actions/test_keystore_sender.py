@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions import anyone, participant
+from actions import submissions, wallet
 from chain.accounts import Keystore
 from tests.actions import scenario
 
@@ -15,8 +15,8 @@ def test_unlocked_keystore_commits_and_a_wrong_password_is_refused(tmp_path):
     address = source.create("correct horse battery", label="Alice")
     keyfile = (tmp_path / "elsewhere" / f"{address}.json").read_bytes()
     with pytest.raises(Exception, match="Wrong password"):
-        anyone.unlock_keystore(b, keyfile, "not the password")
-    signer = anyone.unlock_keystore(b, keyfile, "correct horse battery")
+        wallet.unlock_keystore(b, keyfile, "not the password")
+    signer = wallet.unlock_keystore(b, keyfile, "correct horse battery")
     assert signer.address == address and "key" not in repr(signer).lower().replace("keystore", "")
     with pytest.raises(Exception, match="unlock its keystore"):
         b.sender(address)
@@ -24,6 +24,6 @@ def test_unlocked_keystore_commits_and_a_wrong_password_is_refused(tmp_path):
     with b.lock:
         b.chain.w3.eth.send_transaction({"from": b.accounts()[0].address, "to": address, "value": 10**18})
     bounty_id = scenario.create_bounty(b)
-    outcome = participant.plan_commit(b, signer, bounty_id, scenario.HP_A).execute()
+    outcome = submissions.plan_commit(b, signer, bounty_id, scenario.HP_A).execute()
     assert outcome.ok, outcome.error
     assert b.client.submission_view(bounty_id, address)["commit_order"] == 1

@@ -2,12 +2,15 @@
 
 Four submissions: a leader, one tied with it (within noise), one clearly behind, one whose
 training failed (scored 0, with its reason); three baselines. ``older_report`` is the same
-without what format /2 added (intervals, ties, baselines), as an old report reads.
+without what format /2 added (intervals, ties, baselines), as an old report reads. Each is
+written as its JSON document and read with ``EvaluationReport.from_dict``, as a posted report is.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from ml.runner import EvaluationReport
 
 FAILURE = "Out of memory while training (era 1, seed 7); the protocol scores a failed training 0"
 SCORES = (581_000, 562_000, 480_000)
@@ -24,8 +27,12 @@ def interval(score: int, stderr: int) -> list[int]:
     return [score - half, score + half]
 
 
-def report(participants: list[str]) -> dict[str, Any]:
+def report(participants: list[str]) -> EvaluationReport:
     """A report over four participants (the first three scored, the fourth failed)."""
+    return EvaluationReport.from_dict(_document(participants))
+
+
+def _document(participants: list[str]) -> dict[str, Any]:
     leader, tied, behind, failed = participants
     submissions = []
     for who, score, stderr, is_tied in zip(
@@ -68,6 +75,7 @@ def report(participants: list[str]) -> dict[str, Any]:
         "manifest_cid": "QmManifest",
         "test_cid": "QmTest",
         "protocol": {"seeds": 2, "eras": 2, "epochs": 1},
+        "environment": {"python": "3.11", "keras": "3.15", "backend": "jax"},
         "seeds": {
             "rule": "reveal_block",
             "values": [11, 12],
@@ -88,13 +96,12 @@ def report(participants: list[str]) -> dict[str, Any]:
             for name, label, score, stderr in BASELINES
         ],
         "submissions": submissions,
-        "cid": "QmHandWrittenReport",
     }
 
 
-def older_report(participants: list[str]) -> dict[str, Any]:
+def older_report(participants: list[str]) -> EvaluationReport:
     """Format /1: a score and a status per submission, nothing else."""
-    data = report(participants)
+    data = _document(participants)
     for sub in data["submissions"]:
         for key in ("stderr_ppm", "ci95_ppm", "auc", "log_loss", "tied_with_leader", "cells"):
             sub.pop(key)
@@ -103,4 +110,4 @@ def older_report(participants: list[str]) -> dict[str, Any]:
         data.pop(key)
     data["protocol"] = {"epochs": 1}
     data["format"] = "hyperbounty-evaluation-report/1"
-    return data
+    return EvaluationReport.from_dict(data)

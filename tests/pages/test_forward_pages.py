@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import storage
-from actions import datasets, owner
+from actions import datasets, evaluation
 from actions.session import get_backend
 from ml import data as ml_data
 from tests.actions import scenario
@@ -44,7 +44,7 @@ def test_rebuild_test_data_shows_matches_or_the_first_differing_row():
     assert "has not revealed the test data" in texts(at)
     b.chain.advance_time(1201)
     scenario.reveal_test_data(b, honest)
-    lines = owner.build_forward_test_file(b, tampered).splitlines(keepends=True)
+    lines = evaluation.build_forward_test_file(b, tampered).splitlines(keepends=True)
     lines[3] = lines[3].replace(b",", b",9", 1)
     cid = b.store.add(b"".join(lines))
     b.client.reveal_test_data(b.dev_senders()[0], tampered, test_data_digest=storage.cid_to_digest(cid))

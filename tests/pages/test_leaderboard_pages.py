@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 
-from actions import owner, participant
+from actions import evaluation, submissions
 from actions.session import get_backend
 from tests.actions import scenario
 from tests.pages import reports
@@ -76,7 +76,7 @@ def test_evaluate_shows_the_cells_counter_while_running_then_intervals_baselines
         release.wait(600)
         return reports.report(people)
 
-    b.jobs.start(owner.evaluation_key(bounty_id), f"Evaluate bounty {bounty_id}", work)
+    b.jobs.start(evaluation.evaluation_key(bounty_id), f"Evaluate bounty {bounty_id}", work)
     try:
         at = open_page("evaluate", account=b.accounts()[0].address, bounty_id=bounty_id)
         progress = next(d.value for d in at.dataframe if "cells" in d.value.columns)
@@ -85,7 +85,7 @@ def test_evaluate_shows_the_cells_counter_while_running_then_intervals_baselines
         assert "Leaderboard" not in texts(at), "no leaderboard before the evaluation is done"
     finally:
         release.set()
-    b.jobs.wait(owner.evaluation_key(bounty_id), timeout=60)
+    b.jobs.wait(evaluation.evaluation_key(bounty_id), timeout=60)
     at.run()
     _assert_leaderboard(at)
     assert "Participant 1" in tables_text(at) and people[0] in tables_text(at)
@@ -96,8 +96,10 @@ def test_evaluate_shows_an_older_report_without_intervals_or_baselines():
     b = get_backend()
     bounty_id = scenario.create_bounty(b)
     people = [s.address for s in b.dev_senders()[1:5]]
-    b.jobs.start(owner.evaluation_key(bounty_id), "Evaluate", lambda progress: reports.older_report(people))
-    b.jobs.wait(owner.evaluation_key(bounty_id), timeout=60)
+    b.jobs.start(
+        evaluation.evaluation_key(bounty_id), "Evaluate", lambda progress: reports.older_report(people)
+    )
+    b.jobs.wait(evaluation.evaluation_key(bounty_id), timeout=60)
     at = open_page("evaluate", account=b.accounts()[0].address, bounty_id=bounty_id)
     assert not errors(at), errors(at)
     assert "no error bars and no baselines (an older report format)" in texts(at)
@@ -112,17 +114,17 @@ def test_explorer_shows_the_posted_report_with_intervals_baselines_and_the_poste
     bounty_id = scenario.create_bounty(b)
     senders = b.dev_senders()[1:5]
     for sender in senders:
-        outcome = participant.plan_commit(b, sender, bounty_id, scenario.HP_A).execute()
+        outcome = submissions.plan_commit(b, sender, bounty_id, scenario.HP_A).execute()
         assert outcome.ok, outcome.error
     b.chain.advance_time(601)
     for sender in senders:
-        outcome = participant.plan_reveal(b, sender, bounty_id).execute()
+        outcome = submissions.plan_reveal(b, sender, bounty_id).execute()
         assert outcome.ok, outcome.error
     b.chain.advance_time(601)
     scenario.reveal_test_data(b, bounty_id)
     people = [s.address for s in senders]
     board = reports.report(people)
-    outcome = owner.plan_post_scores(b, b.dev_senders()[0], bounty_id, board).execute()
+    outcome = evaluation.plan_post_scores(b, b.dev_senders()[0], bounty_id, board).execute()
     assert outcome.ok, outcome.error
 
     at = open_page("explorer", bounty_id=bounty_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions import owner
+from actions.evaluation import baselines_from_report, leaderboard_from_report
 from tests.pages import reports
 from ui import charts, evaluation
 
@@ -17,10 +17,10 @@ def _traces(fig) -> dict[str, object]:
 
 
 def _figure(report):
-    rows = owner.leaderboard_from_report(report)
+    rows = leaderboard_from_report(report)
     for n, row in enumerate(rows, start=1):
         row["label"] = f"P{n}"
-    return charts.leaderboard(rows, BAR, owner.baselines_from_report(report))
+    return charts.leaderboard(rows, BAR, baselines_from_report(report))
 
 
 def test_scores_carry_their_95_percent_interval_as_error_bars_and_the_tied_group_its_own_colour():
@@ -85,10 +85,10 @@ def test_leaderboard_rows_give_score_stderr_interval_auc_tie_and_failure():
 
 
 def test_baseline_rows_and_an_older_report_without_them():
-    rows = evaluation.baseline_rows(owner.baselines_from_report(reports.report(PEOPLE)))
+    rows = evaluation.baseline_rows(baselines_from_report(reports.report(PEOPLE)))
     assert [r["baseline"] for r in rows] == [label for _, label, _, _ in reports.BASELINES]
     assert rows[0]["accuracy %"] == 51.0 and rows[0]["± SE (points)"] == 2.5
-    assert evaluation.baseline_rows(owner.baselines_from_report(reports.older_report(PEOPLE))) == []
+    assert evaluation.baseline_rows(baselines_from_report(reports.older_report(PEOPLE))) == []
     old = evaluation.leaderboard_rows(reports.older_report(PEOPLE), BAR)
     assert old[0]["95 % interval"] == "" and old[0]["± SE (points)"] is None and old[-1]["accuracy %"] == 0.0
 

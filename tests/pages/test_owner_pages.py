@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from actions import datasets, owner
+from actions import bounties, datasets, evaluation
 from actions.errors import ActionError
 from actions.session import get_backend
 from tests.actions import scenario
@@ -71,7 +71,7 @@ def test_initialize_creates_a_bounty_after_confirmation():
 
 def test_initialize_suggests_a_bar_from_the_baselines_and_the_button_sets_it():
     built = scenario.tiny_dataset()
-    expected = owner.suggest_min_accuracy(built)
+    expected = evaluation.suggest_min_accuracy(built)
     suggested = expected.min_accuracy_ppm / 10_000
     b = get_backend()
     at = open_page("initialize", dataset_id=built.dataset_id)
@@ -84,7 +84,7 @@ def test_initialize_suggests_a_bar_from_the_baselines_and_the_button_sets_it():
     for label, _score, _stderr in expected.baselines:
         assert label in baselines
     notice = "\n".join(i.value for i in at.info)
-    assert owner.test_data_kind(built.manifest) in notice and "live coinpaprika source" in notice
+    assert bounties.test_data_kind(built.manifest) in notice and "live coinpaprika source" in notice
     assert at.button(key="init_use_suggested").disabled, "already the suggestion"
     at.number_input(key="init_min_acc").set_value(45.0).run()
     assert at.number_input(key="init_min_acc").value == 45.0, "a typed value stays"
@@ -109,7 +109,7 @@ def test_initialize_shows_a_warning_when_no_bar_can_be_suggested(monkeypatch, fr
     def refuse(built, manifest=None):
         raise ActionError("Could not score the baselines on the validation data: too few rows.")
 
-    monkeypatch.setattr(owner, "suggest_min_accuracy", refuse)
+    monkeypatch.setattr(evaluation, "suggest_min_accuracy", refuse)
     built = scenario.tiny_dataset()
     at = open_page("initialize", dataset_id=built.dataset_id)
     assert not at.exception, at.exception

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import owner
+from actions import evaluation
 from actions.session import get_backend
 from chain.client import Phase
 from tests.actions import scenario
@@ -45,7 +45,7 @@ def test_evaluate_page_reveals_test_data_runs_the_evaluation_and_posts_scores():
     at.number_input(key="eval_workers").set_value(1).run()
     click(at, "eval_run")
     assert not errors(at), errors(at)
-    view = b.jobs.wait(owner.evaluation_key(bounty_id), timeout=600)
+    view = b.jobs.wait(evaluation.evaluation_key(bounty_id), timeout=600)
     assert view.state == "done", view.error
     at.run()
     assert "Leaderboard" in texts(at)
@@ -55,7 +55,7 @@ def test_evaluate_page_reveals_test_data_runs_the_evaluation_and_posts_scores():
     board = next(d.value for d in at.dataframe if "tied with leader" in d.value.columns)
     assert board["95 % interval"].str.endswith(" %").all() and board["tied with leader"].iloc[0]
     assert "Always the majority class" in tables_text(at)
-    cells = view.result["protocol"]["seeds"] * view.result["protocol"]["eras"]
+    cells = view.result.protocol["seeds"] * view.result.protocol["eras"]
     progress = next(d.value for d in at.dataframe if "cells" in d.value.columns)
     assert list(progress["cells"]) == [f"{cells}/{cells}"] * 2
     click(at, "eval_post")
@@ -67,7 +67,7 @@ def test_evaluate_page_reveals_test_data_runs_the_evaluation_and_posts_scores():
         s.participant: b.client.submission_view(bounty_id, s.participant)["accuracy_ppm"]
         for s in b.index.submissions(bounty_id)
     }
-    assert posted == {r["participant"]: r["score_ppm"] for r in view.result["submissions"]}
+    assert posted == {r.participant: r.score_ppm for r in view.result.submissions}
 
 
 def test_finalize_too_early_is_refused_then_anyone_finalizes_and_the_winner_withdraws():
@@ -112,7 +112,7 @@ def test_explorer_shows_events_and_leaderboard_and_verifies_a_posted_score():
     shown = tables_text(at)
     for name in ("BountyCreated", "Committed", "Revealed", "TestDataRevealed", "ScoresPosted"):
         assert name in shown
-    assert "Evaluation report" in texts(at) and report["cid"] in texts(at)
+    assert "Evaluation report" in texts(at) and report.cid() in texts(at)
     board = next(d.value for d in at.dataframe if "tied with leader" in d.value.columns)
     assert board["95 % interval"].str.endswith(" %").all()
     posted = {  # who committed (the index), each score from the contract's view

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import participant
+from actions import submissions, tasks
 from actions.session import get_backend
 from tests.actions import scenario
 from tests.pages.harness import click, errors, open_page, tables_text, texts
@@ -21,7 +21,7 @@ def test_fetch_checks_every_file_against_its_cid():
     click(at, "submit_fetch")
     assert not errors(at), errors(at)
     assert "every file matches its CID" in texts(at)
-    manifest, _ = participant.fetch_task(b, bounty_id)
+    manifest, _ = tasks.fetch_task(b, bounty_id)
     assert manifest.data.train_cid in tables_text(at)
 
 
@@ -66,7 +66,7 @@ def test_trial_run_trains_in_a_worker_and_shows_curves():
     b, bounty_id, who, at = _participant_page()
     click(at, "submit_trial")
     assert not errors(at), errors(at)
-    view = b.jobs.wait(participant.trial_key(bounty_id, who), timeout=600)
+    view = b.jobs.wait(submissions.trial_key(bounty_id, who), timeout=600)
     assert view.state == "done", view.error
     at.run()
     assert "Validation accuracy" in texts(at)

@@ -1,0 +1,160 @@
+"""Settling a bounty: what ``finalize`` would do now, finalize, a stalled bounty's shares, withdraw.
+
+The preview re-derives the contract's finalize rule from the same views the contract reads
+(phase, counts, leader, bar), so the Finalize page can say who will be credited what before
+anyone signs; payments are pulled: finalize only credits, each account withdraws its own credit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from actions.display import duration, eth, percent_ppm, short_address, utc
+from actions.tx import TxPlan, plan
+from chain.client import Outcome, Phase
+
+if TYPE_CHECKING:
+    from actions.session import Backend
+    from chain.accounts import Sender
+    from chain.client import Bounty
+
+ZERO_ADDRESS = "0x" + "0" * 40
+
+
+@dataclass
+class OutcomePreview:
+    """What ``finalize`` would do now, computed from the same views the contract reads.
+
+    ``outcome`` says it in words; ``expected`` is the contract's Outcome it would record
+    (``Outcome.NONE`` while finalizing is not possible).
+    """
+
+    possible: bool
+    reason: str
+    outcome: str
+    credits: dict[str, int] = field(default_factory=dict)  # address -> wei credited at finalize
+    expected: Outcome = Outcome.NONE
+
+
+def outcome_preview(backend: Backend, bounty_id: int) -> OutcomePreview:
+    bounty = backend.client.bounty(bounty_id)
+    now = backend.now()
+    if bounty.phase in (Phase.FINALIZED, Phase.CANCELLED):
+        return OutcomePreview(
+            False, f"Bounty {bounty_id} is already {bounty.phase.label.lower()}.", settled_text(bounty)
+        )
+    all_scored = bounty.reveal_count > 0 and bounty.scored_count == bounty.reveal_count
+    if bounty.phase != Phase.FINALIZABLE:
+        earliest = bounty.reveal_deadline if all_scored else bounty.evaluation_deadline
+        return OutcomePreview(
+            False,
+            f"Too early: bounty {bounty_id} may be finalized from {utc(earliest)} "
+            f"(in {duration(earliest - now)}).",
+            "not yet",
+        )
+    credits: dict[str, int] = {}
+
+    def credit(who: str, amount: int) -> None:
+        credits[who] = credits.get(who, 0) + amount
+
+    unrevealed_bonds = (bounty.commit_count - bounty.reveal_count) * bounty.commit_bond
+    if unrevealed_bonds:
+        credit(bounty.owner, unrevealed_bonds)
+    if bounty.reveal_count == 0:
+        credit(bounty.owner, bounty.reward)
+        return OutcomePreview(
+            True, "No one revealed.", "no reveals: reward refunded to the owner", credits, Outcome.NO_REVEALS
+        )
+    if all_scored:
+        if bounty.best_accuracy_ppm >= bounty.min_accuracy_ppm and bounty.leader != ZERO_ADDRESS:
+            credit(bounty.leader, bounty.reward)
+            return OutcomePreview(
+                True,
+                "Every revealed submission is scored.",
+                f"winner {short_address(bounty.leader)} with {percent_ppm(bounty.best_accuracy_ppm)} is paid",
+                credits,
+                Outcome.WINNER_PAID,
+            )
+        credit(bounty.owner, bounty.reward)
+        return OutcomePreview(
+            True,
+            "Every revealed submission is scored.",
+            "no score reached the bar: reward refunded to the owner",
+            credits,
+            Outcome.BELOW_BAR,
+        )
+    share, remainder = divmod(bounty.reward, bounty.reveal_count)
+    if remainder:
+        credit(bounty.first_revealer, remainder)
+    return OutcomePreview(
+        True,
+        "The evaluation deadline passed with unscored submissions.",
+        f"owner stalled: each of {bounty.reveal_count} revealers may claim {eth(share)}",
+        credits,
+        Outcome.STALL_SPLIT,
+    )
+
+
+def may_claim_share(preview: OutcomePreview, bounty: Bounty) -> bool:
+    """Whether revealers claim shares here: the bounty stalled, or finalizing now would stall it."""
+    return Outcome.STALL_SPLIT in (preview.expected, bounty.outcome)
+
+
+def settled_text(bounty: Bounty) -> str:
+    """The outcome of a settled bounty in words, naming the winner where there is one."""
+    if bounty.outcome == Outcome.WINNER_PAID:
+        return (
+            f"winner {short_address(bounty.leader)} with {percent_ppm(bounty.best_accuracy_ppm)} "
+            f"was credited {eth(bounty.reward)}"
+        )
+    return bounty.outcome.label
+
+
+def plan_finalize(backend: Backend, sender: Sender, bounty_id: int) -> TxPlan:
+    client = backend.client
+    return plan(
+        client,
+        sender,
+        f"Finalize bounty {bounty_id}",
+        "finalize",
+        (int(bounty_id),),
+        lambda: client.finalize(sender, bounty_id),
+        after=lambda receipt: {"outcome": client.bounty(bounty_id).outcome.label},
+    )
+
+
+def plan_claim_share(backend: Backend, sender: Sender, bounty_id: int) -> TxPlan:
+    client = backend.client
+    return plan(
+        client,
+        sender,
+        f"Claim your share of bounty {bounty_id}",
+        "claimShare",
+        (int(bounty_id),),
+        lambda: client.claim_share(sender, bounty_id),
+    )
+
+
+def pending_withdrawal(backend: Backend, address: str) -> int:
+    """Wei credited to ``address`` and not yet withdrawn (0 where no board is deployed)."""
+    try:
+        client = backend.client
+    except Exception:
+        return 0
+    return client.pending_withdrawal(address)
+
+
+def plan_withdraw(backend: Backend, sender: Sender) -> TxPlan:
+    client = backend.client
+    amount = client.pending_withdrawal(sender.address)
+    return plan(
+        client,
+        sender,
+        f"Withdraw {eth(amount)}",
+        "withdraw",
+        (),
+        lambda: client.withdraw(sender),
+        details=[("Credited to you", eth(amount))],
+        after=lambda receipt: {"withdrawn": eth(amount)},
+    )
