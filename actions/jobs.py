@@ -144,10 +144,6 @@ class Progress:
     def curve(self, series: str, point: dict[str, Any]) -> None:
         self._sink(("curve", series, point))
 
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled()
-
 
 def _apply_message(job: Job, message: tuple) -> None:
     if message[0] == "update":
