@@ -126,6 +126,13 @@ def test_report_is_canonical_json_with_versions_and_curves(parallel_run, tiny_ta
 
 
 @pytest.mark.slow
+def test_a_real_report_reads_back_from_its_json(parallel_run):
+    parallel, _, _ = parallel_run
+    again = EvaluationReport.from_dict(json.loads(parallel.to_bytes()))
+    assert again.to_dict() == parallel.to_dict() and again.cid() == parallel.cid()
+
+
+@pytest.mark.slow
 def test_verify_reproduces_a_posted_score_and_catches_a_wrong_one(parallel_run, tiny_task):
     parallel, _, _ = parallel_run
     manifest, files = tiny_task
