@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-import formatting
 from formatting import (
     duration,
     eth,
@@ -109,10 +108,3 @@ def test_durations() -> None:
     assert seconds_exact(120) == "120 s (2 minutes)"
     assert seconds_exact(61) == "61 s"
     assert seconds_exact(0) == "0 s"
-
-
-def test_actions_display_is_only_a_re_export() -> None:
-    from actions import display
-
-    for name in display.__all__:
-        assert getattr(display, name) is getattr(formatting, name)
