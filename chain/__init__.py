@@ -39,7 +39,7 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
 
     board.bounty(id) -> Bounty (every field, .phase: Phase, .outcome: Outcome); board.bounties()
     board.phase(id), board.pending_withdrawal(address), board.balance(address)
-    board.submission_view(id, participant) -> dict     # one participant, straight from submissionOf
+    board.submission_view(id, participant) -> SubmissionView   # a dict, straight from submissionOf
     board.estimate_gas(fn, args, value, sender); board.preview(fn, args, value, sender) -> TxPreview
     board.commitment(id, participant, hp, salt)        # local; equals the contract's commitmentOf
 
@@ -60,6 +60,7 @@ sentence to show as it is. Amounts are wei (int) everywhere.
 from __future__ import annotations
 
 from chain.accounts import Keystore, LocalSigner, NodeAccount, Sender, dev_accounts
+from chain.anvil import AnvilChain
 from chain.client import (
     Bounty,
     BountyBoardClient,
@@ -92,17 +93,15 @@ def connect(settings: Settings | None = None, expected_chain_id: int | None = No
     """Open the chain ``settings.chain`` names; raise a ChainError with a sentence if it cannot.
 
     The factory lives here, above the chains, so ``chain.providers`` (the base classes) never imports
-    ``chain.embedded`` or ``chain.anvil`` (built on them); each is imported only when chosen.
+    ``chain.embedded`` or ``chain.anvil`` (built on them).
     """
     settings = settings or get_settings()
     choice = settings.chain.strip()
     if choice == EMBEDDED_CHAIN:
-        from chain.embedded import EmbeddedChain
+        from chain.embedded import EmbeddedChain  # lazy: py-evm costs ~0.15 s and other chains never need it
 
         connection: ChainConnection = EmbeddedChain.open(settings)
     elif choice == ANVIL_CHAIN:
-        from chain.anvil import AnvilChain
-
         connection = AnvilChain.start(settings)
     elif choice.startswith(("http://", "https://")):
         connection = RpcConnection(choice)

@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
 from eth_utils import is_address, to_checksum_address
 from hexbytes import HexBytes
+from web3.types import TxParams, Wei
 
 from chain.errors import AccountError
 from chain.providers import ChainConnection
@@ -36,10 +39,14 @@ MIN_PASSWORD_LENGTH = 8
 class Sender(Protocol):
     """Anything that can send a transaction for ``address`` on a connection."""
 
-    address: str
-    label: str
+    # read-only here, so that frozen dataclasses (NodeAccount, LocalSigner) are Senders
+    @property
+    def address(self) -> str: ...
 
-    def send(self, connection: ChainConnection, tx: dict[str, Any]) -> HexBytes: ...
+    @property
+    def label(self) -> str: ...
+
+    def send(self, connection: ChainConnection, tx: TxParams) -> HexBytes: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ class NodeAccount:
     address: str
     label: str
 
-    def send(self, connection: ChainConnection, tx: dict[str, Any]) -> HexBytes:
+    def send(self, connection: ChainConnection, tx: TxParams) -> HexBytes:
         with connection.lock:
             return HexBytes(connection.w3.eth.send_transaction({**tx, "from": self.address}))
 
@@ -60,14 +67,16 @@ class LocalSigner:
 
     address: str
     label: str
-    _account: Any = field(repr=False, compare=False)
+    _account: LocalAccount = field(repr=False, compare=False)
 
-    def send(self, connection: ChainConnection, tx: dict[str, Any]) -> HexBytes:
+    def send(self, connection: ChainConnection, tx: TxParams) -> HexBytes:
         w3 = connection.w3
         with connection.lock:  # nonce read to raw send: one at a time per connection
-            full = {**tx, "from": self.address}
+            full: TxParams = {**tx, "from": self.address}
             full.setdefault("chainId", connection.chain_id)
-            full.setdefault("nonce", w3.eth.get_transaction_count(self.address, "pending"))
+            full.setdefault(
+                "nonce", w3.eth.get_transaction_count(to_checksum_address(self.address), "pending")
+            )
             if "gas" not in full:
                 full["gas"] = w3.eth.estimate_gas(full)
             if "gasPrice" not in full and "maxFeePerGas" not in full:
@@ -76,15 +85,14 @@ class LocalSigner:
                     full["gasPrice"] = w3.eth.gas_price
                 else:
                     tip = _max_priority_fee(connection)
-                    full["maxPriorityFeePerGas"] = tip
-                    full["maxFeePerGas"] = 2 * int(base) + tip
+                    full["maxPriorityFeePerGas"] = Wei(tip)
+                    full["maxFeePerGas"] = Wei(2 * int(base) + tip)
             full.pop("from")
-            signed = self._account.sign_transaction(full)
+            # eth-account annotates a plain dict, which no TypedDict (web3's TxParams) matches statically
+            signed = self._account.sign_transaction(full)  # type: ignore[arg-type]
             return HexBytes(w3.eth.send_raw_transaction(signed.raw_transaction))
 
     def sign_message_hash(self, message: bytes) -> HexBytes:
-        from eth_account.messages import encode_defunct
-
         return HexBytes(self._account.sign_message(encode_defunct(message)).signature)
 
 
@@ -156,7 +164,7 @@ class Keystore:
         atomic_write_json(self._path(address), data)
         return address
 
-    def _store(self, account: Any, password: str, label: str) -> str:
+    def _store(self, account: LocalAccount, password: str, label: str) -> str:
         _check_password(password)
         address = to_checksum_address(account.address)
         if self._path(address).exists():

@@ -18,14 +18,16 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any, ClassVar
 
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 import durable
 from chain.compile import EVM_VERSION
 from chain.errors import ChainError, NodeUnavailable
-from chain.providers import DevChain
+from chain.providers import DevChain, SnapshotId
 from settings import Settings
 
 ANVIL_PACKAGE = Path("node_modules") / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -155,7 +157,7 @@ class AnvilProcess:
             with contextlib.suppress(ValueError):  # only the main thread may set signal handlers
                 previous = signal.getsignal(signal.SIGTERM)
 
-                def on_sigterm(signum: int, frame: Any) -> None:
+                def on_sigterm(signum: int, frame: FrameType | None) -> None:
                     cls.stop_all()
                     if callable(previous):
                         previous(signum, frame)
@@ -229,7 +231,7 @@ class AnvilChain(DevChain):
         return f"anvil at {self.node.url}, chain id {self.chain_id}"
 
     def accounts(self) -> list[str]:
-        return list(self._call(lambda: self.w3.eth.accounts))[: self.node.accounts]
+        return [str(address) for address in self._call(lambda: self.w3.eth.accounts)[: self.node.accounts]]
 
     def close(self) -> None:
         if not self.closed:
@@ -238,7 +240,7 @@ class AnvilChain(DevChain):
 
     def _rpc(self, method: str, params: list[Any]) -> Any:
         with self.lock:
-            response = self._call(lambda: self.w3.provider.make_request(method, params))
+            response = self._call(lambda: self.w3.provider.make_request(RPCEndpoint(method), params))
         if "error" in response:
             raise ChainError(f"anvil refused {method}: {response['error'].get('message', response['error'])}")
         return response.get("result")
@@ -254,10 +256,10 @@ class AnvilChain(DevChain):
             raise ChainError("Mine at least one block.")
         self._rpc("anvil_mine", [hex(int(blocks))])
 
-    def snapshot(self) -> Any:
-        return self._rpc("evm_snapshot", [])
+    def snapshot(self) -> SnapshotId:
+        return str(self._rpc("evm_snapshot", []))
 
-    def revert(self, snapshot_id: Any) -> None:
+    def revert(self, snapshot_id: SnapshotId) -> None:
         if not self._rpc("evm_revert", [snapshot_id]):
             raise ChainError(
                 f"anvil has no snapshot {snapshot_id!r} (each snapshot can be reverted to once)."

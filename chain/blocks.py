@@ -9,7 +9,8 @@ binary search over block numbers finds it in about log2(height) calls.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from web3 import Web3
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class BlockRef:
     timestamp: int
 
 
-def first_block_at_or_after(w3: Any, timestamp: int) -> BlockRef | None:
+def first_block_at_or_after(w3: Web3, timestamp: int) -> BlockRef | None:
     """The first mined block with ``block.timestamp >= timestamp``, or None if none is mined yet."""
     latest = w3.eth.get_block("latest")
     if int(latest["timestamp"]) < timestamp:

@@ -26,12 +26,17 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypedDict
 
-from eth_utils import event_abi_to_log_topic, to_checksum_address
+from eth_typing import ABI
+from eth_utils import event_abi_to_log_topic, get_all_event_abis, to_checksum_address
 from hexbytes import HexBytes
+from web3.contract.contract import ContractFunction
+from web3.types import LogReceipt, TxData, TxParams, Wei
+from web3.types import TxReceipt as MinedReceipt
 
 from chain.accounts import Sender
+from chain.compile import load_artifact
 from chain.errors import (
     ChainError,
     ContractRevert,
@@ -42,7 +47,6 @@ from chain.errors import (
     decode_revert,
     node_down_message,
     revert_data,
-    wei_text,
 )
 from chain.providers import ChainConnection
 from chain.secrets import (
@@ -53,6 +57,7 @@ from chain.secrets import (
     submission_commitment,
     test_data_commitment,
 )
+from formatting import eth_exact
 from protocol import Hyperparameters
 
 GAS_MARGIN = 1.2  # head-room over the estimate; unused gas is not charged
@@ -139,6 +144,18 @@ class Submission:
     share_claimed: bool = False
 
 
+class SubmissionView(TypedDict):
+    """One participant's submission as the contract's ``submissionOf`` view returns it."""
+
+    commitment_prefix: bytes  # the contract keeps a prefix of the commitment until the reveal
+    commit_order: int  # 0: never committed
+    revealed: bool
+    hyperparameters: Hyperparameters | None  # None until revealed
+    scored: bool
+    accuracy_ppm: int | None  # None until scored
+    share_claimed: bool
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
@@ -220,24 +237,20 @@ class BountyBoardClient:
         self,
         connection: ChainConnection,
         address: str,
-        abi: list[dict[str, Any]] | None = None,
+        abi: ABI | None = None,
         secrets: SecretStore | None = None,
         from_block: int = 0,
     ) -> None:
         if abi is None:
-            from chain.compile import load_artifact
-
             abi = load_artifact()["abi"]
         self.connection = connection
         self.w3 = connection.w3
-        self.abi = abi
+        self.abi: ABI = abi
         self.address = to_checksum_address(address)
         self.contract = self.w3.eth.contract(address=self.address, abi=abi)
         self.secrets = secrets or SecretStore.open()
         self.from_block = from_block
-        self._event_by_topic = {
-            bytes(event_abi_to_log_topic(e)): e["name"] for e in abi if e.get("type") == "event"
-        }
+        self._event_by_topic = {bytes(event_abi_to_log_topic(e)): e["name"] for e in get_all_event_abis(abi)}
 
     @property
     def chain_id(self) -> int:
@@ -284,15 +297,20 @@ class BountyBoardClient:
 
     # ------------------------------------------------------------------------ sending
 
-    def _function(self, fn: str, args: Sequence[Any]) -> Any:
+    def _function(self, fn: str, args: Sequence[Any]) -> ContractFunction:
         try:
             return getattr(self.contract.functions, fn)(*args)
         except AttributeError as exc:
             raise ChainError(f"BountyBoard has no function {fn!r}.") from exc
 
-    def _tx(self, fn: str, args: Sequence[Any], value: int, sender: str) -> dict[str, Any]:
+    def _tx(self, fn: str, args: Sequence[Any], value: int, sender: str) -> TxParams:
         data = self._function(fn, args)._encode_transaction_data()
-        return {"from": to_checksum_address(sender), "to": self.address, "data": data, "value": int(value)}
+        return {
+            "from": to_checksum_address(sender),
+            "to": self.address,
+            "data": data,
+            "value": Wei(int(value)),
+        }
 
     def estimate_gas(self, fn: str, args: Sequence[Any], value: int = 0, sender: str | None = None) -> int:
         """Gas the call needs now; raises ContractRevert (with its sentence) if the contract would refuse."""
@@ -356,7 +374,7 @@ class BountyBoardClient:
         return result
 
     def _mined_revert(
-        self, tx: dict[str, Any], sender: str, receipt: Any, fn: str, args: Sequence[Any], value: int
+        self, tx: TxParams, sender: str, receipt: MinedReceipt, fn: str, args: Sequence[Any], value: int
     ) -> ChainError:
         """A transaction that was mined but failed (state changed between estimate and mining)."""
         try:
@@ -367,7 +385,7 @@ class BountyBoardClient:
             f"{_action(fn)} failed in block {receipt['blockNumber']} (ran out of gas or was refused)."
         )
 
-    def _receipt(self, receipt: Any) -> TxReceipt:
+    def _receipt(self, receipt: MinedReceipt) -> TxReceipt:
         events = [self.decode_log(log) for log in receipt["logs"] if log["address"] == self.address]
         return TxReceipt(
             hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
@@ -397,8 +415,8 @@ class BountyBoardClient:
             return NodeUnavailable(node_down_message(self.connection.endpoint))
         if "insufficient funds" in lowered or "cannot afford" in lowered or "sender balance" in lowered:
             return InsufficientFunds(
-                f"{action} needs {wei_text(value)} plus gas, but {to_checksum_address(sender)} holds only "
-                f"{wei_text(self.balance(sender))}. Fund the account or pick another one."
+                f"{action} needs {eth_exact(value)} plus gas, but {to_checksum_address(sender)} holds only "
+                f"{eth_exact(self.balance(sender))}. Fund the account or pick another one."
             )
         if "nonce" in lowered or "already known" in lowered or "underpriced" in lowered:
             return NonceClash(
@@ -648,7 +666,7 @@ class BountyBoardClient:
     def pending_withdrawal(self, address: str) -> int:
         return int(self._view("pendingWithdrawal", to_checksum_address(address)))
 
-    def submission_view(self, bounty_id: int, participant: str) -> dict[str, Any]:
+    def submission_view(self, bounty_id: int, participant: str) -> SubmissionView:
         """One participant's submission straight from the contract (one call)."""
         v = self._view("submissionOf", int(bounty_id), to_checksum_address(participant))
         return {
@@ -663,7 +681,7 @@ class BountyBoardClient:
 
     # ------------------------------------------------------------------------ decoding (for the index)
 
-    def decode_log(self, log: Any) -> Event | None:
+    def decode_log(self, log: LogReceipt) -> Event | None:
         """One of this board's logs as an :class:`Event` (plain values); None for a log it did not emit."""
         topics = log.get("topics") or []
         name = self._event_by_topic.get(bytes(HexBytes(topics[0]))) if topics else None
@@ -678,7 +696,7 @@ class BountyBoardClient:
             log_index=int(log["logIndex"]),
         )
 
-    def decode_call(self, tx: Mapping[str, Any]) -> Call | None:
+    def decode_call(self, tx: TxData | Mapping[str, Any]) -> Call | None:
         """The function and arguments of a transaction sent straight to this board; None for any other
         (sent elsewhere, e.g. through a multisig, or input that is not one of the board's functions)."""
         if not tx.get("to") or to_checksum_address(tx["to"]) != self.address:
@@ -739,6 +757,7 @@ __all__ = [
     "Outcome",
     "Phase",
     "Submission",
+    "SubmissionView",
     "TxPreview",
     "TxReceipt",
     "hyperparameters_from_struct",

@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import solcx
+from solcx.wrapper import get_version_str_from_solc_binary
+
 import durable
 from settings import REPO_ROOT, Settings, get_settings
 
@@ -52,8 +55,6 @@ class CompileError(RuntimeError):
 
 def _solc_version(binary: str) -> str | None:
     """The full version string (e.g. ``0.8.37+commit.f401782d``) a binary reports, or None."""
-    from solcx.wrapper import get_version_str_from_solc_binary
-
     try:
         return get_version_str_from_solc_binary(binary)
     except Exception:  # missing, not executable, crashed or unparseable: not a usable solc
@@ -111,8 +112,6 @@ def _standard_input(source_name: str, source: str, settings: dict[str, Any]) -> 
 
 
 def _run_solc(binary: str, standard_input: dict[str, Any], base_path: Path) -> dict[str, Any]:
-    import solcx
-
     try:
         output = solcx.compile_standard(
             standard_input, solc_binary=binary, allow_empty=True, base_path=base_path, allow_paths=base_path

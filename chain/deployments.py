@@ -17,9 +17,11 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
+from web3.types import TxParams, Wei
 
 from chain.accounts import Sender
 from chain.client import BountyBoardClient
+from chain.compile import load_artifact
 from chain.errors import ChainError, ContractNotDeployed
 from chain.providers import ChainConnection
 from chain.secrets import SecretStore, atomic_write_json
@@ -67,11 +69,7 @@ class DeploymentRegistry:
 
 
 def _artifact(artifact: dict[str, Any] | None) -> dict[str, Any]:
-    if artifact is not None:
-        return artifact
-    from chain.compile import load_artifact
-
-    return load_artifact()
+    return artifact if artifact is not None else load_artifact()
 
 
 def find_deployment(connection: ChainConnection, registry: DeploymentRegistry | None = None) -> Deployment:
@@ -105,18 +103,19 @@ def deploy_board(
     registry = registry or DeploymentRegistry.open()
     artifact = _artifact(artifact)
     bytecode = artifact["bytecode"]
-    tx = {"data": bytecode, "value": 0}
+    tx: TxParams = {"data": bytecode, "value": Wei(0)}
     with connection.lock:
         tx["gas"] = int(connection.w3.eth.estimate_gas({**tx, "from": sender.address}) * 1.2)
         tx_hash = sender.send(connection, tx)
     receipt = connection.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
-    if receipt["status"] != 1 or not receipt.get("contractAddress"):
+    address = receipt.get("contractAddress")
+    if receipt["status"] != 1 or not address:
         raise ChainError(
             f"Deploying BountyBoard failed in block {receipt['blockNumber']}; see the node's log."
         )
     deployment = Deployment(
         chain_id=connection.chain_id,
-        address=to_checksum_address(receipt["contractAddress"]),
+        address=to_checksum_address(address),
         block=int(receipt["blockNumber"]),
         tx_hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
         bytecode_sha256=hashlib.sha256(bytes(HexBytes(bytecode))).hexdigest(),

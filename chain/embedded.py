@@ -34,10 +34,11 @@ from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.exceptions import TransactionFailed
 from web3 import Web3
 from web3.providers.eth_tester import EthereumTesterProvider
+from web3.types import RPCEndpoint, RPCResponse
 
 import durable
 from chain.errors import ChainError
-from chain.providers import DevChain
+from chain.providers import DevChain, SnapshotId
 from settings import Settings
 
 # anvil's default mnemonic and derivation path, so the dev accounts are the same on both chains.
@@ -110,7 +111,7 @@ class JournaledDB(MemoryDB):
             return
         started = time.perf_counter()
         data = self.path.read_bytes()
-        staged: list[tuple[bytes, bytes, bytes | None]] = []
+        staged: list[tuple[bytes, bytes | None]] = []  # (key, value), None for a delete
         pos, good_end = 0, 0
         while pos + _HEADER.size <= len(data):
             kind, klen, vlen = _HEADER.unpack_from(data, pos)
@@ -118,8 +119,8 @@ class JournaledDB(MemoryDB):
             if end > len(data) or kind not in (b"S", b"D", b"C"):
                 break
             if kind == b"C":
-                for op, key, value in staged:
-                    if op == b"S":
+                for key, value in staged:
+                    if value is not None:
                         self.kv_store[key] = value
                     else:
                         self.kv_store.pop(key, None)
@@ -128,7 +129,7 @@ class JournaledDB(MemoryDB):
             else:
                 key = data[pos + _HEADER.size : pos + _HEADER.size + klen]
                 value = data[pos + _HEADER.size + klen : end] if kind == b"S" else None
-                staged.append((kind, key, value))
+                staged.append((key, value))
             pos = end
         if good_end < len(data) and not self.read_only:
             # a crash in the middle of a write: keep every complete request, drop the torn tail
@@ -186,7 +187,7 @@ class _LockedTesterProvider(EthereumTesterProvider):
         super().__init__(tester)
         self._chain = chain
 
-    def make_request(self, method: Any, params: Any) -> Any:
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
         if method in _MUTATING:
             self._chain._check_writable()
         with self._chain.lock:
@@ -218,7 +219,7 @@ class _LockedTesterProvider(EthereumTesterProvider):
         """
         tx, block = params[0], params[1] if len(params) > 1 else "pending"
         try:
-            super().make_request("eth_call", [tx, block])
+            super().make_request(RPCEndpoint("eth_call"), [tx, block])
         except TransactionFailed as again:
             return again
         except Exception:  # the replay itself failed some other way: keep what the estimate said
@@ -296,7 +297,7 @@ class EmbeddedChain(DevChain):
         return self.db.load_seconds
 
     def accounts(self) -> list[str]:
-        return list(self.w3.eth.accounts)[: self._accounts_count]
+        return [str(address) for address in self.w3.eth.accounts[: self._accounts_count]]
 
     def close(self) -> None:
         if self.closed:
@@ -362,13 +363,13 @@ class EmbeddedChain(DevChain):
             raise ChainError("Mine at least one block.")
         with self.lock:
             for _ in range(int(blocks)):
-                self.w3.provider.make_request("evm_mine", [])
+                self.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
 
     def snapshot(self) -> int:
         with self.lock:
             return int(self.tester.take_snapshot())
 
-    def revert(self, snapshot_id: Any) -> None:
+    def revert(self, snapshot_id: SnapshotId) -> None:
         self._check_writable()
         with self.lock:
             head = self._head_number()

@@ -1,17 +1,19 @@
 """Every failure the chain layer reports, as an exception whose message a person can act on.
 
 The dashboard shows ``str(error)`` as it is, so each message says what happened and what to do,
-in plain words, without a stack trace or a hex blob. ``decode_revert`` turns the raw revert data
-of a call, an estimate or a mined transaction into a :class:`ContractRevert` naming the
-contract's custom error; ``translate`` maps the exceptions web3 and the nodes raise (connection
-refused, insufficient funds, nonce too low) onto the classes below.
+in plain words, without a stack trace or a hex blob. :func:`revert_data` digs the raw revert data
+out of whatever web3 or a node raised for a call, an estimate or a mined transaction, and
+:func:`decode_revert` turns it into a :class:`ContractRevert` naming the contract's custom error
+(one sentence per error in :data:`EXPLAINERS`). The client
+(``chain.client.BountyBoardClient._translate``) maps the other failures web3 and the nodes raise
+(connection refused, insufficient funds, nonce too low) onto the classes below.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -68,10 +70,6 @@ def node_down_message(url: str) -> str:
     return f"No Ethereum node answers at {url}; {NODE_DOWN_HINT}"
 
 
-# chain/client.py names the amounts in its own sentences (insufficient funds) by this name.
-wei_text = eth_exact
-
-
 # ---------------------------------------------------------------------------------------------
 # Custom errors of BountyBoard: one sentence each. The function receives the decoded arguments
 # by name and returns the message. Unknown errors still get a readable fallback.
@@ -94,7 +92,7 @@ def _abi_type(item: Mapping[str, Any]) -> str:
     return kind
 
 
-def error_abis(abi: list[Mapping[str, Any]]) -> dict[bytes, Mapping[str, Any]]:
+def error_abis(abi: Sequence[Mapping[str, Any]]) -> dict[bytes, Mapping[str, Any]]:
     """The contract's custom errors keyed by their 4-byte selector."""
     return {function_signature_to_4byte_selector(_sig(e)): e for e in abi if e.get("type") == "error"}
 
@@ -118,7 +116,7 @@ def decode_error_args(abi_item: Mapping[str, Any], payload: bytes) -> dict[str, 
 
 def decode_revert(
     data: bytes | str | None,
-    abi: list[Mapping[str, Any]],
+    abi: Sequence[Mapping[str, Any]],
     action: str = "",
     context: Mapping[str, Any] | None = None,
 ) -> ContractRevert:

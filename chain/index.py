@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from eth_typing import HexStr
 from eth_utils import to_checksum_address
 
 from chain.client import BountyBoardClient, Call, Event, Submission, hyperparameters_from_struct
@@ -61,12 +62,13 @@ def fold_submissions(
     shares: set[str] = set()
     unread: set[str] = set()
     for event in events:
-        who = event.args.get("participant")
         if event.name == "Committed":
+            who = event.args["participant"]
             row = commits.setdefault(who, {"order": int(event.args["commitOrder"]), "count": 0})
             row["commitment"] = event.args["commitment"]
             row["count"] += 1
         elif event.name == "Revealed":
+            who = event.args["participant"]
             hps[who] = _revealed_hp(calls.get(event.tx_hash))
             if hps[who] is None:
                 unread.add(who)
@@ -77,7 +79,7 @@ def fold_submissions(
             else:
                 scores.update(batch)
         elif event.name == "ShareClaimed":
-            shares.add(who)
+            shares.add(event.args["participant"])
     rows = [
         Submission(
             participant=who,
@@ -167,7 +169,7 @@ class BoardIndex:
     def _call_of(self, tx_hash: str) -> Call | None:
         if tx_hash not in self._calldata:
             with self.conn.lock:
-                tx = self.conn.w3.eth.get_transaction(tx_hash)
+                tx = self.conn.w3.eth.get_transaction(HexStr(tx_hash))
             self._calldata[tx_hash] = self.client.decode_call(tx)
         return self._calldata[tx_hash]
 

@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from web3 import Web3
 
 from chain.errors import ChainError, NodeUnavailable, node_down_message
 
 RPC_TIMEOUT_S = 10
+# what DevChain.snapshot returns and revert takes: eth-tester numbers snapshots, anvil names them (hex)
+SnapshotId = int | str
+_T = TypeVar("_T")
 
 
 class Head(NamedTuple):
@@ -94,7 +98,7 @@ class ChainConnection:
             return now
         return max(now, pending)
 
-    def _call(self, fn: Any) -> Any:
+    def _call(self, fn: Callable[[], _T]) -> _T:
         """Run one node request, turning a dead connection into a sentence."""
         try:
             return fn()
@@ -133,11 +137,11 @@ class DevChain(ChainConnection, ABC):
         """Mine ``blocks`` empty blocks, each one second or more after the previous."""
 
     @abstractmethod
-    def snapshot(self) -> Any:
+    def snapshot(self) -> SnapshotId:
         """An id for the current state, for :meth:`revert`."""
 
     @abstractmethod
-    def revert(self, snapshot_id: Any) -> None:
+    def revert(self, snapshot_id: SnapshotId) -> None:
         """Go back to the state of ``snapshot_id`` (blocks after it are dropped)."""
 
     def advance_time(self, seconds: int) -> int:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 import storage
-from ml.data import DataError, merge_coins, resample
+from ml.data import CoinpaprikaClient, DataError, load_bundled, merge_coins, resample
 from ml.manifest import TaskManifest
 from ml.preprocess import split_to_csv
 
@@ -56,30 +57,35 @@ def build_test_file(
 
 def bundled_candles(manifest: TaskManifest, start: int, end: int) -> Mapping[str, pd.DataFrame]:
     """The bundled 2018 candles (public: a forward test on them is a rehearsal)."""
-    from ml.data import load_bundled
-
     return load_bundled(manifest.coins)
 
 
-def coinpaprika_candles(api_key: str | None = None, base_url: str | None = None) -> CandleSource:
-    """Candles of the window from coinpaprika (refused while the window has not closed)."""
+def coinpaprika_candles(
+    api_key: str | None = None, base_url: str | None = None, cache_dir: Path | None = None
+) -> CandleSource:
+    """Candles of the window from coinpaprika (refused while the window has not closed).
+
+    ``cache_dir``: where answers are cached (``ml.data.coinpaprika_cache_dir(settings)``; None: under
+    the process settings' data dir)."""
 
     def load(manifest: TaskManifest, start: int, end: int) -> Mapping[str, pd.DataFrame]:
-        from ml.data import CoinpaprikaClient
-
-        client = CoinpaprikaClient(api_key=api_key, base_url=base_url)
+        client = CoinpaprikaClient(api_key=api_key, base_url=base_url, cache_dir=cache_dir)
         return client.load(manifest.coins, start, end, manifest.interval, settled=True)
 
     return load
 
 
 def source_for(
-    manifest: TaskManifest, api_key: str | None = None, base_url: str | None = None
+    manifest: TaskManifest,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    cache_dir: Path | None = None,
 ) -> CandleSource:
+    """Where the manifest's rule reads its candles (``cache_dir`` as for :func:`coinpaprika_candles`)."""
     if manifest.test.source == "bundled":
         return bundled_candles
     if manifest.test.source == "coinpaprika":
-        return coinpaprika_candles(api_key, base_url)
+        return coinpaprika_candles(api_key, base_url, cache_dir)
     raise DataError("This bounty keeps a private test split: there is no public source to rebuild it from.")
 
 

@@ -9,15 +9,15 @@ commits to its digest on chain and publishes the file only at ``revealTestData``
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import storage
 from ml.data import INTERVALS, DataError
 
-MANIFEST_FORMAT = "hyperbounty-task/1"
-SPLIT_FORMAT = "hyperbounty-split-csv/1"
+MANIFEST_FORMAT: Final = "hyperbounty-task/1"
+SPLIT_FORMAT: Final = "hyperbounty-split-csv/1"
 
 
 class _Strict(BaseModel):

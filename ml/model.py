@@ -18,8 +18,11 @@ from protocol import HyperparameterError, Hyperparameters
 DENSE_UNITS = 32
 CLASSES = 2
 
+# what a caller may hand in as a submission's hyperparameters: the dataclass, its dict form, the tuple
+HyperparameterLike = Hyperparameters | Mapping[str, Any] | Sequence[int]
 
-def as_hyperparameters(value: Hyperparameters | Mapping[str, Any] | Sequence[int]) -> Hyperparameters:
+
+def as_hyperparameters(value: HyperparameterLike) -> Hyperparameters:
     """Accept the dataclass, its dict form or the contract's tuple; bad values raise a clear error."""
     if isinstance(value, Hyperparameters):
         return value
@@ -45,14 +48,14 @@ def encode_targets(y: np.ndarray, hp: Hyperparameters) -> np.ndarray:
     return np.eye(CLASSES, dtype=np.float32)[y]
 
 
-def build_model(hp: Hyperparameters | Mapping[str, Any] | Sequence[int], sequence_length: int, features: int):
+def build_model(hp: HyperparameterLike, sequence_length: int, features: int) -> Any:
     """A compiled Keras model; every input is checked before any layer is made."""
     hp = as_hyperparameters(hp)
     if not 1 <= int(sequence_length) <= 1024:
         raise HyperparameterError(f"sequence_length must be 1..1024, got {sequence_length}.")
     if int(features) < 1:
         raise HyperparameterError(f"The data must have at least one feature, got {features}.")
-    import keras
+    import keras  # lazy: keras and jax take seconds to import, pages must not pay that at start-up
 
     layers = keras.layers
     inputs = keras.Input(shape=(int(sequence_length), int(features)), name="sequence")

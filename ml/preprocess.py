@@ -50,7 +50,15 @@ from pydantic import ValidationError
 
 import durable
 import storage
-from ml.data import BUNDLED_COINS, INTERVALS, DataError, merge_coins, resample
+from ml.data import (
+    BUNDLED_COINS,
+    INTERVALS,
+    PAPRIKA_INTERVALS,
+    DataError,
+    load_bundled,
+    merge_coins,
+    resample,
+)
 from ml.manifest import PERMILLE, TaskManifest
 from settings import Settings, get_settings
 
@@ -150,7 +158,8 @@ class Prepared:
         """Atomic ``.npz``: a reader never sees a half-written cache file."""
         arrays = {k: v for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
         with durable.atomic_open(path) as fh:
-            np.savez(fh, feature_names=np.array(self.feature_names), **arrays)
+            # allow_pickle=False, as load() reads it back: plain numbers and strings only
+            np.savez(fh, allow_pickle=False, feature_names=np.array(self.feature_names), **arrays)
 
     @classmethod
     def load(cls, path: Path) -> Prepared:
@@ -172,7 +181,7 @@ def build_dataset(
     ``storage.ipfs_cid(files["test"])``, which the owner commits to on chain and keeps private.
     The arrays it prepares as a check land in the preprocess cache ``cache_dir``.
     """
-    import keras  # the manifest records the library that will train
+    import keras  # lazy (seconds to import): only for the manifest's record of the library that will train
 
     coins = tuple(params.coins)
     _check_parameters(params)
@@ -293,8 +302,6 @@ def _check_parameters(params: DatasetParameters) -> None:
 
 def _check_forward_window(params: DatasetParameters) -> None:
     """A live forward test's window: whole intervals, and enough rows for a sequence in every era."""
-    from ml.data import PAPRIKA_INTERVALS
-
     if params.interval not in PAPRIKA_INTERVALS:
         raise DataError(
             f"coinpaprika has no {params.interval} ticks for a forward test: choose one of "
@@ -685,8 +692,6 @@ def balance(
 
 def data_frames_bundled() -> dict[str, pd.DataFrame]:
     """The bundled candles of every coin (a shortcut for the default dataset)."""
-    from ml.data import load_bundled
-
     return load_bundled()
 
 

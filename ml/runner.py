@@ -22,12 +22,16 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue, SimpleQueue
 from pathlib import Path
 from typing import Any
 
 import storage
 from ml import scoring
 from ml.manifest import TaskManifest, canonical_json
+from ml.model import HyperparameterLike
 from ml.preprocess import Prepared, cache_path, prepare_eras
 from ml.train import TrainingProgress, TrainingResult
 
@@ -40,7 +44,7 @@ class Submission:
     """A revealed submission: who sent it and its hyperparameters (dataclass, dict or tuple)."""
 
     participant: str
-    hyperparameters: Any
+    hyperparameters: HyperparameterLike
 
 
 @dataclass(frozen=True)
@@ -164,9 +168,7 @@ def _known_fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def environment() -> dict[str, str]:
     """Library versions that decide the numbers, recorded in every report."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    import keras
+    import keras  # lazy: keras and jax take seconds to import, and pages that read reports never need them
 
     found = {
         "python": platform.python_version(),
@@ -198,13 +200,19 @@ def evaluate_submissions(
     trainer: str = DEFAULT_TRAINER,
     seeds: Sequence[int] | None = None,
     seed_source: Mapping[str, Any] | None = None,
+    cache_dir: Path | None = None,
+    xla_cache_dir: Path | None = None,
 ) -> EvaluationReport:
     """Train and score every submission on every cell; ``workers=0`` trains in this process.
 
     ``files`` must include the test split. ``seeds`` are the protocol's training seeds (for
     ``seed_rule = "reveal_block"`` the caller derives them from the chain, see
     ``ml.scoring.derive_seeds``, and says where from in ``seed_source``); by default the
-    manifest's fixed ones. ``trainer`` ("module:function") exists so tests can inject a failure.
+    manifest's fixed ones. ``trainer`` ("module:function") exists so tests can inject a failure;
+    it is called as ``train_submission`` is. ``cache_dir``: the preprocess cache the eras land in
+    (``ml.preprocess.cache_dir_for(settings)``); ``xla_cache_dir``: where every trainer keeps
+    compiled programs (``ml.train.xla_cache_dir_for(settings)``); None for either: under the
+    process settings' data dir.
     """
     if "test" not in files:
         raise ValueError("Scoring needs the test split: pass files['test'].")
@@ -219,22 +227,21 @@ def evaluate_submissions(
         for era in range(protocol.eras)
         for k, seed in enumerate(seeds)
     ]
-    era_paths = [cache_path(manifest, files["test"], era) for era in range(protocol.eras)]
+    era_paths = [cache_path(manifest, files["test"], era, cache_dir) for era in range(protocol.eras)]
 
     def preprocess_once() -> None:  # into the disk cache (era_paths), where every worker reads it
-        prepare_eras(manifest, files, expected_test_cid=expected_test_cid)
+        prepare_eras(manifest, files, expected_test_cid=expected_test_cid, cache_dir=cache_dir)
 
     tracker = _Tracker(submissions, len(seeds) * protocol.eras, progress)
     workers = default_workers() if workers is None else workers
     workers = min(workers, len(tasks)) if workers > 0 else 0
+    run = _Run(manifest, era_paths, submissions, trainer, xla_cache_dir)
     if workers == 0:
         preprocess_once()
-        _run_inline(manifest, era_paths, submissions, tasks, tracker, trainer)
+        _run_inline(run, tasks, tracker)
     else:
         threads = threads_per_worker if threads_per_worker is not None else _threads_for(workers)
-        _run_pool(
-            manifest, era_paths, submissions, tasks, workers, threads, tracker, trainer, preprocess_once
-        )
+        _run_pool(run, tasks, workers, threads, tracker, preprocess_once)
     eras = [Prepared.load(path) for path in era_paths]
     bandwidth = scoring.bandwidth_for(manifest)
     results = [tracker.result(i, bandwidth) for i in range(len(submissions))]
@@ -251,10 +258,16 @@ def evaluate_submissions(
             "wall_seconds": round(time.perf_counter() - started, 3),
         },
         seeds={"rule": protocol.seed_rule, "values": seeds, **dict(seed_source or {})},
-        eras=[{"era": e, "test_sequences": len(p.y_test)} for e, p in enumerate(eras)],
+        eras=[{"era": e, "test_sequences": _test_rows(p)} for e, p in enumerate(eras)],
         baselines=[b.to_dict() for b in scoring.score_baselines(eras, bandwidth)],
         leader=leader,
     )
+
+
+def _test_rows(prepared: Prepared) -> int:
+    if prepared.y_test is None:
+        raise ValueError("An era's cached arrays have no test split.")
+    return len(prepared.y_test)
 
 
 def _mark_ties(results: list[SubmissionResult], bandwidth: int) -> str | None:
@@ -342,7 +355,8 @@ class _Tracker:
                 worker_pid=pids[0] if pids else None,
                 seconds=seconds,
             )
-        cells = [o.cell for _, o in done]
+        outcomes = [o for _, o in done]
+        cells = [o.cell for o in outcomes if o.cell is not None]  # every cell of a scored submission
         summary = scoring.summarize(cells, bandwidth)
         return SubmissionResult(
             sub.participant,
@@ -356,7 +370,10 @@ class _Tracker:
             ci95_ppm=list(summary.ci95_ppm),
             log_loss=summary.log_loss,
             auc=summary.auc,
-            cells=[{**o.cell.to_dict(), "curves": (o.training or {}).get("curves", {})} for _, o in done],
+            cells=[
+                {**cell.to_dict(), "curves": (o.training or {}).get("curves", {})}
+                for cell, o in zip(cells, outcomes, strict=True)
+            ],
         )
 
 
@@ -375,7 +392,7 @@ def _emit(progress: RunnerProgressFn | None, event: RunnerProgress) -> None:
 
 @dataclass
 class _CellOutcome:
-    cell: scoring.Cell | None
+    cell: scoring.Cell | None  # None exactly when ``error`` says why
     hyperparameters: Any
     training: dict[str, Any] | None
     error: str | None
@@ -383,29 +400,47 @@ class _CellOutcome:
     seconds: float
 
 
-def _run_inline(manifest, era_paths, submissions, tasks, tracker, trainer) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """What every cell of one evaluation needs besides its task."""
+
+    manifest: TaskManifest
+    era_paths: Sequence[Path]
+    submissions: Sequence[Submission]
+    trainer: str
+    xla_cache_dir: Path | None
+
+
+def _run_inline(run: _Run, tasks: Sequence[CellTask], tracker: _Tracker) -> None:
     for task in tasks:
         tracker.training(task, None)
-        outcome = _train_cell(
-            manifest,
-            era_paths,
-            submissions[task.index],
-            task,
-            trainer,
-            lambda e, t=task: tracker.training(t, e),
-        )
-        tracker.finished(task, outcome)
+
+        def relay(event: TrainingProgress, task: CellTask = task) -> None:
+            tracker.training(task, event)
+
+        tracker.finished(task, _train_cell(run, run.submissions[task.index], task, relay))
 
 
-def _train_cell(manifest, era_paths, sub, task: CellTask, trainer, relay) -> _CellOutcome:
+def _train_cell(
+    run: _Run, sub: Submission, task: CellTask, relay: Callable[[TrainingProgress], None]
+) -> _CellOutcome:
     started = time.perf_counter()
     raw_hp = _raw(sub.hyperparameters)
     try:
-        train = _load_trainer(trainer)
-        path = str(era_paths[task.era])
+        train = _load_trainer(run.trainer)
+        path = str(run.era_paths[task.era])
         prepared = _PREPARED.get(path) or Prepared.load(Path(path))
         _PREPARED[path] = prepared
-        outcome: TrainingResult = train(manifest, prepared, sub.hyperparameters, relay, seed=task.seed)
+        outcome: TrainingResult = train(
+            run.manifest,
+            prepared,
+            sub.hyperparameters,
+            relay,
+            seed=task.seed,
+            xla_cache_dir=run.xla_cache_dir,
+        )
+        if prepared.y_test is None or outcome.test_prob_up is None:
+            raise ValueError("the era's arrays have no test split to score on")
         cell = scoring.make_cell(task.seed, task.era, prepared.y_test, outcome.test_prob_up)
     except Exception as exc:  # any failure of one cell is reported, not raised
         return _CellOutcome(
@@ -431,7 +466,7 @@ def _load_trainer(spec: str) -> Callable[..., TrainingResult]:
     return getattr(import_module(module), name)
 
 
-_PREPARED: dict[str, Any] = {}
+_PREPARED: dict[str, Prepared] = {}
 
 
 # --- worker processes --------------------------------------------------------------------
@@ -439,6 +474,10 @@ _PREPARED: dict[str, Any] = {}
 # A small pool of our own rather than ProcessPoolExecutor: when a worker dies, the executor
 # breaks every pending future and cannot say which task killed it; here the parent knows what
 # each worker holds, marks exactly that cell failed and starts a fresh worker.
+
+# parent -> worker: (cell, its submission), or None to stop; worker -> parent: (kind, cell, payload)
+_TaskMessage = tuple[CellTask, Submission] | None
+_Message = tuple[str, CellTask, Any]
 
 
 def _limit_threads(threads: int) -> None:
@@ -454,10 +493,22 @@ def _limit_threads(threads: int) -> None:
 
 
 def _worker_main(
-    threads: int, manifest_bytes: bytes, era_paths: list[str], trainer: str, tasks, outbox
+    threads: int,
+    manifest_bytes: bytes,
+    era_paths: list[str],
+    trainer: str,
+    xla_cache_dir: str | None,
+    tasks: SimpleQueue[_TaskMessage],
+    outbox: Queue[_Message],
 ) -> None:
     _limit_threads(threads)
-    manifest = TaskManifest.from_bytes(manifest_bytes)
+    run = _Run(
+        TaskManifest.from_bytes(manifest_bytes),
+        [Path(p) for p in era_paths],
+        [],
+        trainer,
+        Path(xla_cache_dir) if xla_cache_dir is not None else None,
+    )
     while True:
         message = tasks.get()
         if message is None:
@@ -468,13 +519,13 @@ def _worker_main(
         def relay(event: TrainingProgress, task: CellTask = task) -> None:
             outbox.put(("progress", task, event))
 
-        outbox.put(("result", task, _train_cell(manifest, era_paths, sub, task, trainer, relay)))
+        outbox.put(("result", task, _train_cell(run, sub, task, relay)))
 
 
 @dataclass
 class _Worker:
-    process: Any
-    tasks: Any
+    process: BaseProcess
+    tasks: SimpleQueue[_TaskMessage]
     holding: CellTask | None = None
     last_index: int | None = None
 
@@ -486,30 +537,41 @@ def _pick(todo: list[CellTask], worker: _Worker, pool: list[_Worker]) -> CellTas
     busy = {w.holding.index for w in pool if w.holding is not None} | {
         w.last_index for w in pool if w is not worker and w.last_index is not None
     }
-    for rule in (
+    rules: tuple[Callable[[CellTask], bool], ...] = (
         lambda t: t.index == worker.last_index,
         lambda t: t.index not in busy,
         lambda t: True,
-    ):
+    )
+    for rule in rules:
         for n, task in enumerate(todo):
             if rule(task):
                 return todo.pop(n)
     raise IndexError("no cell left")
 
 
-def _run_pool(manifest, era_paths, submissions, tasks, workers, threads, tracker, trainer, preprocess_once):
+def _run_pool(
+    run: _Run,
+    tasks: Sequence[CellTask],
+    workers: int,
+    threads: int,
+    tracker: _Tracker,
+    preprocess_once: Callable[[], None],
+) -> None:
     """Workers start first: they import Keras and jax while this process preprocesses."""
     context = multiprocessing.get_context("spawn")
-    outbox = context.Queue()
+    outbox: Queue[_Message] = context.Queue()
     todo = list(tasks)
     finished: set[CellTask] = set()
-    manifest_bytes = manifest.to_bytes()
+    manifest_bytes = run.manifest.to_bytes()
+    paths = [str(p) for p in run.era_paths]
+    xla_cache_dir = str(run.xla_cache_dir) if run.xla_cache_dir is not None else None
 
     def start() -> _Worker:
-        queue = context.SimpleQueue()
-        paths = [str(p) for p in era_paths]
+        queue: SimpleQueue[_TaskMessage] = context.SimpleQueue()
         process = context.Process(
-            target=_worker_main, args=(threads, manifest_bytes, paths, trainer, queue, outbox), daemon=True
+            target=_worker_main,
+            args=(threads, manifest_bytes, paths, run.trainer, xla_cache_dir, queue, outbox),
+            daemon=True,
         )
         process.start()
         return _Worker(process, queue)
@@ -524,7 +586,7 @@ def _run_pool(manifest, era_paths, submissions, tasks, workers, threads, tracker
                         pool[n] = worker = start()
                     worker.holding = _pick(todo, worker, pool)
                     worker.last_index = worker.holding.index
-                    worker.tasks.put((worker.holding, submissions[worker.holding.index]))
+                    worker.tasks.put((worker.holding, run.submissions[worker.holding.index]))
             _drain(outbox, finished, pool, tracker, timeout=0.5)
             for n, worker in enumerate(pool):
                 if worker.holding is not None and not worker.process.is_alive():
@@ -532,7 +594,7 @@ def _run_pool(manifest, era_paths, submissions, tasks, workers, threads, tracker
                     if worker.holding is not None:
                         task = worker.holding
                         finished.add(task)
-                        tracker.finished(task, _died(submissions[task.index], worker.process.exitcode))
+                        tracker.finished(task, _died(run.submissions[task.index], worker.process.exitcode))
                     pool[n] = start() if todo else _Worker(worker.process, worker.tasks)
     finally:
         for worker in pool:
@@ -544,7 +606,9 @@ def _run_pool(manifest, era_paths, submissions, tasks, workers, threads, tracker
                 worker.process.terminate()
 
 
-def _drain(outbox, finished, pool, tracker, timeout: float) -> None:
+def _drain(
+    outbox: Queue[_Message], finished: set[CellTask], pool: list[_Worker], tracker: _Tracker, timeout: float
+) -> None:
     """Handle every message waiting (the first may take ``timeout``)."""
     wait = timeout
     while True:
@@ -617,8 +681,13 @@ def verify_submission(
     expected_test_cid: str | None = None,
     in_process: bool = False,
     seeds: Sequence[int] | None = None,
+    cache_dir: Path | None = None,
+    xla_cache_dir: Path | None = None,
 ) -> Verification:
-    """Re-run one submission exactly as the owner should have, and compare with the posted score."""
+    """Re-run one submission exactly as the owner should have, and compare with the posted score.
+
+    ``cache_dir`` and ``xla_cache_dir`` as for :func:`evaluate_submissions`.
+    """
     report = evaluate_submissions(
         manifest,
         files,
@@ -626,6 +695,8 @@ def verify_submission(
         workers=0 if in_process else 1,
         expected_test_cid=expected_test_cid,
         seeds=seeds,
+        cache_dir=cache_dir,
+        xla_cache_dir=xla_cache_dir,
     )
     result = report.submissions[0]
     recomputed = result.score_ppm

@@ -18,13 +18,18 @@ features (the flattened, scaled sequences; deterministic IRLS with a fixed ridge
 from __future__ import annotations
 
 import base64
+import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: this module stays free of pandas and pydantic
+    from ml.manifest import TaskManifest
+    from ml.preprocess import Prepared
 
 PPM = 1_000_000
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
@@ -207,7 +212,7 @@ def paired_difference(a: Sequence[Cell], b: Sequence[Cell], bandwidth: int) -> t
 
 
 def tied_with_leader(
-    results: dict[str, Sequence[Cell]], leader: str, bandwidth: int, z: float = Z95
+    results: Mapping[str, Sequence[Cell]], leader: str, bandwidth: int, z: float = Z95
 ) -> set[str]:
     """Who cannot be told apart from the leader at 95 % (a paired test on the same sequences)."""
     tied = {leader}
@@ -223,7 +228,9 @@ def tied_with_leader(
 # --- baselines -------------------------------------------------------------------------------
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 100.0, iterations: int = 30):
+def fit_logistic(
+    x: np.ndarray, y: np.ndarray, ridge: float = 100.0, iterations: int = 30
+) -> Callable[[np.ndarray], np.ndarray]:
     """Ridge-penalised logistic regression by Newton steps (IRLS), in float64: deterministic.
 
     Returns a function from a feature matrix to the probability of class 1. Features are
@@ -254,10 +261,12 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, ridge: float = 100.0, iterations:
     return lambda rows: 1.0 / (1.0 + np.exp(-(design(rows) @ w)))
 
 
-def baseline_predictions(prepared: Any, split: str = "test") -> dict[str, np.ndarray]:
+def baseline_predictions(prepared: Prepared, split: str = "test") -> dict[str, np.ndarray]:
     """Each baseline's probability of class 1 on one era's ``test`` (or ``val``) sequences."""
     x = prepared.x_test if split == "test" else prepared.x_val
     known = prepared.persist_test if split == "test" else prepared.persist_val
+    if x is None or known is None:
+        raise ValueError(f"These arrays have no {split} sequences (or no persistence forecast) to score.")
     majority = int(prepared.majority[0]) if prepared.majority is not None else 1
     n = len(x)
     persistence = np.where(known >= 0, known, majority).astype(np.float64)
@@ -285,11 +294,13 @@ class BaselineResult:
         }
 
 
-def score_baselines(eras: Sequence[Any], bandwidth: int, split: str = "test") -> list[BaselineResult]:
+def score_baselines(eras: Sequence[Prepared], bandwidth: int, split: str = "test") -> list[BaselineResult]:
     """Every baseline over the given eras' prepared arrays (one cell per era)."""
     cells: dict[str, list[Cell]] = {name: [] for name in BASELINES}
     for era, prepared in enumerate(eras):
         labels = prepared.y_test if split == "test" else prepared.y_val
+        if labels is None:
+            raise ValueError(f"Era {era} has no {split} labels to score the baselines on.")
         for name, prob in baseline_predictions(prepared, split).items():
             cells[name].append(make_cell(None, era, labels, prob))
     return [
@@ -298,7 +309,7 @@ def score_baselines(eras: Sequence[Any], bandwidth: int, split: str = "test") ->
     ]
 
 
-def bandwidth_for(manifest: Any) -> int:
+def bandwidth_for(manifest: TaskManifest) -> int:
     """Rows over which two test sequences share inputs or label windows."""
     return int(manifest.sequence_length) + int(manifest.future_period)
 
@@ -323,7 +334,7 @@ class BarSuggestion:
         )
 
 
-def suggest_bar(validation_eras: Sequence[Any], bandwidth: int) -> BarSuggestion:
+def suggest_bar(validation_eras: Sequence[Prepared], bandwidth: int) -> BarSuggestion:
     """The bar from the baselines scored on the public validation eras (rounded up to 0.1 %).
 
     ``validation_eras`` come from :func:`ml.preprocess.prepare_validation_eras`: their "test"
@@ -345,8 +356,6 @@ def suggest_bar(validation_eras: Sequence[Any], bandwidth: int) -> BarSuggestion
 
 def derive_seeds(block_hash: bytes, count: int) -> list[int]:
     """Training seeds from a block hash: sha256(hash || i) truncated to 31 bits, i = 0..count-1."""
-    import hashlib
-
     if len(block_hash) != 32:
         raise ValueError("A block hash has 32 bytes.")
     return [

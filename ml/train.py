@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,16 @@ from typing import Any
 import numpy as np
 
 from ml.manifest import TaskManifest
-from ml.model import as_hyperparameters, build_model, encode_targets, forward_flops, trainable_parameters
+from ml.model import (
+    HyperparameterLike,
+    as_hyperparameters,
+    build_model,
+    encode_targets,
+    forward_flops,
+    trainable_parameters,
+)
 from ml.preprocess import Prepared
 from ml.scoring import accuracy_ppm
-from protocol import Hyperparameters
 from settings import Settings, get_settings
 
 PPM = 1_000_000
@@ -66,7 +72,7 @@ class TrainingResult:
     correct: int | None
     total: int | None
     val_accuracy_ppm: int
-    curves: dict[str, list[float]]
+    curves: dict[str, list[float | None]]  # None: a diverged epoch's NaN or infinity
     epochs: int
     train_sequences: int
     parameters: int
@@ -74,7 +80,7 @@ class TrainingResult:
     seconds: dict[str, float] = field(default_factory=dict)
     epoch_seconds: list[float] = field(default_factory=list)  # the first includes XLA compilation
     seed: int | None = None
-    test_prob_up: Any = None
+    test_prob_up: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -102,21 +108,21 @@ def use_compilation_cache(folder: Path | None = None) -> None:
     use, so it is set once per process (the folder of that first call); the programs it holds
     are keyed by their content, so a later data dir reusing them reads the same results.
     """
-    import keras
+    import keras  # lazy, here and below: keras and jax take seconds to import, pages must not pay that
 
     if _CACHE_SET or keras.backend.backend() != "jax":
         return
     import jax
 
-    folder = str(folder or xla_cache_dir_for(get_settings()))
-    jax.config.update("jax_compilation_cache_dir", folder)
+    chosen = str(folder or xla_cache_dir_for(get_settings()))
+    jax.config.update("jax_compilation_cache_dir", chosen)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # LSTM steps all pay
-    _CACHE_SET.append(folder)
+    _CACHE_SET.append(chosen)
 
 
 def seed_everything(seed: int) -> None:
     """Python, numpy and the Keras backend all start from ``seed``."""
-    import keras
+    import keras  # lazy: see use_compilation_cache
 
     keras.utils.set_random_seed(seed)
 
@@ -124,7 +130,7 @@ def seed_everything(seed: int) -> None:
 def train_submission(
     manifest: TaskManifest,
     prepared: Prepared,
-    hp: Hyperparameters | Mapping[str, Any] | Sequence[int],
+    hp: HyperparameterLike,
     progress: ProgressFn | None = None,
     seed: int | None = None,
     xla_cache_dir: Path | None = None,
@@ -139,7 +145,7 @@ def train_submission(
     """
     hp = as_hyperparameters(hp)
     started = time.perf_counter()
-    import keras
+    import keras  # lazy: see use_compilation_cache
 
     protocol = manifest.evaluation
     seed = protocol.seed if seed is None else int(seed)
@@ -170,8 +176,9 @@ def train_submission(
     curves = {k: [_json_number(v) for v in history.history.get(k, [])] for k in CURVE_KEYS}
     val_prob = _prob_up(model, prepared.x_val, protocol.batch_size)
     val_correct = int(np.count_nonzero((val_prob > 0.5) == (prepared.y_val == 1)))
-    score = correct = total = test_prob = None
-    if prepared.has_test:
+    score = correct = total = None
+    test_prob = None
+    if prepared.x_test is not None and prepared.y_test is not None:
         test_prob = _prob_up(model, prepared.x_test, protocol.batch_size)
         correct = int(np.count_nonzero((test_prob > 0.5) == (prepared.y_test == 1)))
         total = len(prepared.y_test)
@@ -228,7 +235,9 @@ def _json_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _ProgressCallback(keras: Any, progress: ProgressFn | None, epochs: int, rows: int, batch_size: int):
+def _ProgressCallback(
+    keras: Any, progress: ProgressFn | None, epochs: int, rows: int, batch_size: int
+) -> Any:
     """A Keras callback that reports at most ~50 times per epoch (cheap for any listener)."""
     batches = max(1, math.ceil(rows / batch_size))
     every = max(1, batches // 50)
@@ -259,6 +268,8 @@ def _ProgressCallback(keras: Any, progress: ProgressFn | None, epochs: int, rows
                 self._report(batches, logs, True)
 
         def _report(self, done: int, logs: dict | None, epoch_done: bool) -> None:
+            if progress is None:
+                return
             fraction = (self.epoch + done / batches) / epochs
             progress(
                 TrainingProgress(

@@ -10,5 +10,8 @@ export HYPERBOUNTY_DATA_DIR="${HYPERBOUNTY_TEST_DATA_DIR:-$(mktemp -d)}"
 echo "[test] ruff"
 ruff check .
 ruff format --check .
+# type-checks the files listed under [tool.mypy] in pyproject.toml (actions/ joins that list once clean)
+echo "[test] mypy"
+mypy
 echo "[test] pytest"
 exec python -m pytest "$@"

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from settings import Settings, get_settings
 from storage.cid import cid_to_digest, digest_to_cid, ipfs_cid, normalize_cid
+from storage.embedded import EmbeddedStore
 from storage.errors import CorruptContent, DaemonUnavailable, InvalidCid, NotFound, StorageError
 from storage.store import ContentStore, publish
 
@@ -58,11 +59,9 @@ def open_store(settings: Settings | None = None) -> ContentStore:
     """
     settings = settings or get_settings()
     if settings.ipfs_api:
-        from storage.kubo import KuboStore
+        from storage.kubo import KuboStore  # lazy: ipfshttpclient is needed only when a node is configured
 
         return KuboStore(settings.ipfs_api, gateway=settings.ipfs_gateway)
-    from storage.embedded import EmbeddedStore
-
     return EmbeddedStore(settings.path("ipfs"))
 
 

@@ -6,6 +6,7 @@ have to); the embedded store needs the reader to serve ``cat``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from storage.errors import StorageError
@@ -40,12 +41,13 @@ def _varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(buf: memoryview):
-    """(field number, value) pairs; value is an int (varint) or bytes (length-delimited)."""
+def _fields(buf: memoryview) -> Iterator[tuple[int, int | memoryview]]:
+    """(field number, value) pairs; value is an int (varint) or a view (length-delimited)."""
     pos = 0
     while pos < len(buf):
         key, pos = _varint(buf, pos)
         field, wire = key >> 3, key & 7
+        value: int | memoryview
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 2:
@@ -61,7 +63,7 @@ def _fields(buf: memoryview):
 def decode_node(block: bytes) -> Node:
     """Parse a dag-pb block holding a UnixFS file (or raw) node; fields are views into ``block``."""
     links: list[bytes] = []
-    unixfs = None
+    unixfs: memoryview | None = None
     for field, value in _fields(memoryview(block)):
         if field == 2 and not isinstance(value, int):
             links.append(bytes(next((v for f, v in _fields(value) if f == 1), b"")))
@@ -69,15 +71,17 @@ def decode_node(block: bytes) -> Node:
             unixfs = value
     if unixfs is None:
         raise MalformedBlock("the block has no UnixFS data: it is not a file")
-    kind, data, filesize = None, b"", None
+    kind: int | None = None
+    data: bytes | memoryview = b""
+    filesize: int | None = None
     for field, value in _fields(unixfs):
-        if field == 1:
+        if field == 1 and isinstance(value, int):
             kind = value
-        elif field == 2:
+        elif field == 2 and not isinstance(value, int):
             data = value
-        elif field == 3:
+        elif field == 3 and isinstance(value, int):
             filesize = value
-    if kind not in (UNIXFS_FILE, UNIXFS_RAW):
-        name = _TYPE_NAMES.get(kind, f"type {kind}")
+    if kind is None or kind not in (UNIXFS_FILE, UNIXFS_RAW):
+        name = f"type {kind}" if kind is None else _TYPE_NAMES.get(kind, f"type {kind}")
         raise MalformedBlock(f"this CID names a UnixFS {name}, not a file; pass the CID of a file")
     return Node(links, kind, data, filesize if filesize is not None else len(data))

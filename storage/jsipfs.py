@@ -18,6 +18,8 @@ file, poll until the API answers, stop on exit.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -27,6 +29,7 @@ import subprocess
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 import requests
 
@@ -57,12 +60,9 @@ def free_port() -> int:
 
 def _die_with_parent() -> None:
     """In the child before exec: Linux sends it SIGTERM if we die without stopping it (e.g. SIGKILL)."""
-    try:
-        import ctypes
-
+    # not Linux (no libc.so.6 or no prctl): stop() and atexit still cover normal exits
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: stop() and atexit still cover normal exits
 
 
 class JsIpfsDaemon:
@@ -83,8 +83,9 @@ class JsIpfsDaemon:
         self.api_port = api_port or free_port()
         self.gateway_port = gateway_port or free_port()
         self.log_path = Path(log_path) if log_path else self.repo.parent / f"{self.repo.name}.log"
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._peer_id: str | None = None
+        self._log: IO[bytes] | None = None
         self._log_start = 0
 
     @property
@@ -158,10 +159,9 @@ class JsIpfsDaemon:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)
-        log = getattr(self, "_log", None)
+        log, self._log = self._log, None
         if log is not None:
             log.close()
-            self._log = None
         atexit.unregister(self.stop)
 
     def __enter__(self) -> JsIpfsDaemon:

@@ -49,8 +49,9 @@ class ContentStore(ABC):
     def describe(self) -> str:
         """Where the content lives, in words for the dashboard."""
 
-    def iter_content(self, cid: str) -> Iterator[bytes]:
-        """The content in pieces; backends that can stream override this to bound memory."""
+    def iter_content(self, cid: str) -> Iterator[bytes | memoryview]:
+        """The content in pieces (views, not copies, where a backend can); backends that can stream
+        override this to bound memory."""
         yield self.cat(cid)
 
     def gateway_url(self, cid: str) -> str | None:

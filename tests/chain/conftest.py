@@ -12,7 +12,6 @@ timestamp) and decoded here by selector from the ABI, independent of ``chain/err
 from __future__ import annotations
 
 import ast
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -327,7 +326,5 @@ def test_artifacts(tmp_path_factory) -> dict[str, dict[str, Any]]:
     require(compiler_available(), "solc 0.8.37 (native, or npm solc through tools/solc/solc)")
     settings = Settings(data_dir=tmp_path_factory.mktemp("compile"))
     return {
-        path.stem: compile_contract(path, settings=settings)
-        for path in sorted(TEST_CONTRACTS.glob("*.sol"))
-        if not os.path.basename(path).startswith("I")
+        path.stem: compile_contract(path, settings=settings) for path in sorted(TEST_CONTRACTS.glob("*.sol"))
     }

@@ -10,7 +10,7 @@ from ml.train import train_submission
 CRASH_UNITS = 13
 
 
-def train(manifest, prepared, hp, progress=None, seed=None):
+def train(manifest, prepared, hp, progress=None, seed=None, xla_cache_dir=None):
     if as_hyperparameters(hp).lstm_units == CRASH_UNITS:
         os._exit(137)
-    return train_submission(manifest, prepared, hp, progress, seed=seed)
+    return train_submission(manifest, prepared, hp, progress, seed=seed, xla_cache_dir=xla_cache_dir)
