@@ -1,8 +1,9 @@
 """Evaluate (owner): reveal the test data, train and score every revealed submission, post the scores.
 
 Widget keys: ``eval_bounty`` (bounty picker); ``eval_reveal_test`` ("Reveal test data");
-``eval_workers`` (worker processes, at least 1); ``eval_run`` ("Run evaluation");
-``eval_curves_of`` (whose curves to plot), ``eval_post`` ("Publish report and post scores").
+``eval_revealed`` (the revealed submissions); ``eval_workers`` (worker processes, at least 1);
+``eval_run`` ("Run evaluation"); ``eval_curves_of`` (whose curves to plot, chart ``eval_curves``),
+``eval_post`` ("Publish report and post scores"), ``eval_clear`` ("Clear this evaluation").
 While the evaluation runs, a progress table per submission (state, cells done of seeds × eras,
 epoch); when done, the leaderboard (ui.evaluation): ``eval_chart`` (scores with 95 % intervals,
 the baselines and the bar as lines, the group tied with the leader in its own colour),
@@ -13,73 +14,65 @@ and ``eval_baselines``.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from actions.display import percent_ppm, short_address, utc
+import storage
 from actions.evaluation import evaluation_key, plan_post_scores, plan_reveal_test_data, start_evaluation
-from actions.jobs import DONE
-from ui import charts, evaluation, jobs, tx
-from ui.common import backend, bounty_picker, current_sender, show_error, submissions
+from actions.jobs import DONE, JobView
+from formatting import percent_ppm, short_address, utc
+from ui import evaluation, jobs, tx
+from ui.common import backend, submissions
+from ui.page import bounty_and_sender, plain_errors, tx_button
 
-st.title(":material/leaderboard: Evaluate")
-st.caption(
-    "Owner: once reveals close, reveal the test data (a forward test's file is built by its rule), "
-    "evaluate every revealed submission over the protocol's seeds and eras, publish the report and "
-    "post the scores."
-)
+if TYPE_CHECKING:
+    from chain.accounts import Sender
+    from chain.client import Bounty, Submission
+    from ml.runner import EvaluationReport
 
-chosen = bounty_picker("eval_bounty")
-sender = current_sender()
-if chosen is None or sender is None:
-    tx.render_pending()
-    st.stop()
-bid = chosen.id
 
-subs = submissions(bid)
-revealed = [s for s in subs if s.revealed]
-left, mid, right, far = st.columns(4)
-left.metric("Phase", chosen.phase.label)
-mid.metric("Committed", chosen.commit_count)
-right.metric("Revealed", chosen.reveal_count)
-far.metric("Scored", chosen.scored_count)
-st.caption(
-    f"Reveals close {utc(chosen.reveal_deadline)}; "
-    f"scores must be posted before {utc(chosen.evaluation_deadline)}."
-)
+def _summary(chosen: Bounty) -> None:
+    left, mid, right, far = st.columns(4)
+    left.metric("Phase", chosen.phase.label)
+    mid.metric("Committed", chosen.commit_count)
+    right.metric("Revealed", chosen.reveal_count)
+    far.metric("Scored", chosen.scored_count)
+    st.caption(
+        f"Reveals close {utc(chosen.reveal_deadline)}; "
+        f"scores must be posted before {utc(chosen.evaluation_deadline)}."
+    )
 
-# ---------------------------------------------------------------- test data
-with st.container(border=True):
-    st.subheader(":material/visibility: Test data")
-    if chosen.test_data_revealed:
-        import storage
 
-        st.success(
-            f"Revealed: `{storage.digest_to_cid(chosen.test_data_digest)}`", icon=":material/lock_open:"
-        )
-    else:
-        how = (
-            "a forward test: the file is built by the manifest's rule from its public source, added to "
-            "IPFS and its digest revealed; anyone can rebuild it and compare (Explorer)"
-            if chosen.forward_test
-            else "the owner's kept test file is added to IPFS; its digest must match the commitment made "
-            "at creation"
-        )
-        st.caption(
-            f"Allowed once reveals have closed ({utc(chosen.reveal_deadline)}) until the evaluation "
-            "deadline, so no participant sees test data while it can still choose what to reveal. "
-            f"This is {how}."
-        )
-        if st.button("Reveal test data", key="eval_reveal_test", icon=":material/lock_open:"):
-            try:
-                tx.request("reveal_test", plan_reveal_test_data(backend(), sender, bid))
-            except Exception as exc:
-                show_error(exc)
-    tx.show_result("reveal_test")
-
-# ---------------------------------------------------------------- evaluation
-key = evaluation_key(bid)
+def _test_data_panel(chosen: Bounty, sender: Sender) -> None:
+    with st.container(border=True):
+        st.subheader(":material/visibility: Test data")
+        if chosen.test_data_revealed:
+            st.success(
+                f"Revealed: `{storage.digest_to_cid(chosen.test_data_digest)}`", icon=":material/lock_open:"
+            )
+        else:
+            how = (
+                "a forward test: the file is built by the manifest's rule from its public source, added to "
+                "IPFS and its digest revealed; anyone can rebuild it and compare (Explorer)"
+                if chosen.forward_test
+                else "the owner's kept test file is added to IPFS; its digest must match the commitment "
+                "made at creation"
+            )
+            st.caption(
+                f"Allowed once reveals have closed ({utc(chosen.reveal_deadline)}) until the evaluation "
+                "deadline, so no participant sees test data while it can still choose what to reveal. "
+                f"This is {how}."
+            )
+            tx_button(
+                "Reveal test data",
+                "eval_reveal_test",
+                "reveal_test",
+                lambda: plan_reveal_test_data(backend(), sender, chosen.id),
+                icon=":material/lock_open:",
+            )
+        tx.show_result("reveal_test")
 
 
 def _sub_order(name: str) -> tuple[int, str]:
@@ -88,95 +81,112 @@ def _sub_order(name: str) -> tuple[int, str]:
     return (int(tail), "") if tail.isdigit() else (1 << 30, name)
 
 
-with st.container(border=True):
-    st.subheader(":material/model_training: Evaluation")
-    if revealed:
+def _progress(view: JobView) -> None:
+    """The running (or finished) evaluation: a progress row per submission, the live loss curves."""
+    raw = [view.detail[k] for k in sorted(view.detail, key=_sub_order) if k.startswith("sub:")]
+    if raw:
+        result = view.result if view.state == DONE else None
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "participant": s.participant,
-                        "commit #": s.commit_order,
-                        "hyperparameters": s.hyperparameters.describe() if s.hyperparameters else "",
-                        "posted score": percent_ppm(s.accuracy_ppm) if s.scored else "",
-                    }
-                    for s in revealed
-                ]
-            ),
+            pd.DataFrame(evaluation.progress_rows(raw, backend().label_of, result)),
             hide_index=True,
-            key="eval_revealed",
+            key=f"eval_progress_{view.id}_{len(view.curves)}",
+            column_config={
+                "cells": st.column_config.TextColumn(
+                    "cells", help="Trainings done of this submission's seeds × eras"
+                ),
+                "fraction": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
+            },
         )
-    else:
+    if view.curves:
+        frames = []
+        for who, points in view.curves.items():
+            frame = pd.DataFrame(points)
+            if "loss" in frame:
+                frames.append(frame.assign(participant=short_address(who)))
+        if frames:
+            live = pd.concat(frames)
+            st.line_chart(live, x="step", y="loss", color="participant", height=220)
+
+
+def _revealed_table(revealed: list[Submission]) -> None:
+    if not revealed:
         st.caption("No revealed submissions yet.")
-    default_workers = max(1, min(os.cpu_count() or 1, len(revealed)))
-    workers = st.number_input(
-        "Worker processes",
-        1,
-        64,
-        value=default_workers,
-        key="eval_workers",
-        help="Training runs in separate (spawned) processes so the dashboard stays responsive; each worker "
-        "trains submissions one after another, and the scores do not depend on the number of workers.",
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "participant": s.participant,
+                    "commit #": s.commit_order,
+                    "hyperparameters": s.hyperparameters.describe() if s.hyperparameters else "",
+                    "posted score": percent_ppm(s.accuracy_ppm) if s.scored else "",
+                }
+                for s in revealed
+            ]
+        ),
+        hide_index=True,
+        key="eval_revealed",
     )
-    if st.button("Run evaluation", key="eval_run", type="primary", icon=":material/play_arrow:"):
-        try:
-            start_evaluation(backend(), bid, workers=int(workers))
-        except Exception as exc:
-            show_error(exc)
 
-    def _body(view) -> None:
-        raw = [view.detail[k] for k in sorted(view.detail, key=_sub_order) if k.startswith("sub:")]
-        if raw:
-            result = view.result if view.state == DONE else None
-            st.dataframe(
-                pd.DataFrame(evaluation.progress_rows(raw, backend().label_of, result)),
-                hide_index=True,
-                key=f"eval_progress_{view.id}_{len(view.curves)}",
-                column_config={
-                    "cells": st.column_config.TextColumn(
-                        "cells", help="Trainings done of this submission's seeds × eras"
-                    ),
-                    "fraction": st.column_config.ProgressColumn("progress", min_value=0, max_value=1),
-                },
-            )
-        if view.curves:
-            frames = []
-            for who, points in view.curves.items():
-                frame = pd.DataFrame(points)
-                if "loss" in frame:
-                    frames.append(frame.assign(participant=short_address(who)))
-            if frames:
-                live = pd.concat(frames)
-                st.line_chart(live, x="step", y="loss", color="participant", height=220)
 
-    view = jobs.panel(key, _body)
+def _evaluation_panel(chosen: Bounty) -> EvaluationReport | None:
+    """Run the evaluation as a background job; its report once done (else None)."""
+    revealed = [s for s in submissions(chosen.id) if s.revealed]
+    with st.container(border=True):
+        st.subheader(":material/model_training: Evaluation")
+        _revealed_table(revealed)
+        default_workers = max(1, min(os.cpu_count() or 1, len(revealed)))
+        workers = st.number_input(
+            "Worker processes",
+            1,
+            64,
+            value=default_workers,
+            key="eval_workers",
+            help="Training runs in separate (spawned) processes so the dashboard stays responsive; each "
+            "worker trains submissions one after another, and the scores do not depend on the number of "
+            "workers.",
+        )
+        if st.button("Run evaluation", key="eval_run", type="primary", icon=":material/play_arrow:"):
+            with plain_errors():
+                start_evaluation(backend(), chosen.id, workers=int(workers))
+        view = jobs.panel(evaluation_key(chosen.id), _progress)
+    return view.result if view is not None and view.state == DONE else None
 
-# ---------------------------------------------------------------- leaderboard + post
-report = view.result if view is not None and view.state == DONE else None
-if report is not None:
+
+def _leaderboard_panel(chosen: Bounty, sender: Sender, report: EvaluationReport) -> None:
     with st.container(border=True):
         st.subheader(":material/emoji_events: Leaderboard")
         evaluation.show_leaderboard(report, chosen.min_accuracy_ppm, "eval", backend().label_of)
-        with_curves = {r.participant: r for r in report.submissions if (r.training or {}).get("curves")}
-        if with_curves:
-            shown = st.selectbox(
-                "Training curves of",
-                list(with_curves),
-                key="eval_curves_of",
-                format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
-            )
-            st.plotly_chart(charts.training_curves(with_curves[shown].training["curves"]), key="eval_curves")
+        evaluation.curves_picker(report, "eval", backend().label_of)
         st.caption(f"Report CID: `{report.cid()}` (published with the scores).")
-        if st.button(
-            "Publish report and post scores", key="eval_post", type="primary", icon=":material/publish:"
-        ):
-            try:
-                tx.request("post_scores", plan_post_scores(backend(), sender, bid, report))
-            except Exception as exc:
-                show_error(exc)
+        tx_button(
+            "Publish report and post scores",
+            "eval_post",
+            "post_scores",
+            lambda: plan_post_scores(backend(), sender, chosen.id, report),
+            type="primary",
+            icon=":material/publish:",
+        )
         if st.button("Clear this evaluation", key="eval_clear", icon=":material/delete:"):
-            backend().jobs.forget(key)
+            backend().jobs.forget(evaluation_key(chosen.id))
             st.rerun()
-tx.show_result("post_scores")
 
-tx.render_pending()
+
+def main() -> None:
+    st.title(":material/leaderboard: Evaluate")
+    st.caption(
+        "Owner: once reveals close, reveal the test data (a forward test's file is built by its rule), "
+        "evaluate every revealed submission over the protocol's seeds and eras, publish the report and "
+        "post the scores."
+    )
+    chosen, sender = bounty_and_sender("eval_bounty")
+    _summary(chosen)
+    _test_data_panel(chosen, sender)
+    report = _evaluation_panel(chosen)
+    if report is not None:
+        _leaderboard_panel(chosen, sender, report)
+    tx.show_result("post_scores")
+    tx.render_pending()
+
+
+main()

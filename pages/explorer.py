@@ -1,35 +1,32 @@
 """Explorer / Verify (anyone): every bounty, its windows and events, the leaderboard, and a re-run check.
 
-Widget keys: ``exp_bounty`` (bounty picker); ``exp_chart`` / ``exp_leaderboard`` / ``exp_baselines``
-(the report's scores with their 95 % intervals, the baselines and the bar; ``exp_board`` the
-submissions on chain); ``exp_curves_of`` (whose report curves to plot);
-``exp_participant`` (a scored participant) and ``exp_verify`` ("Verify"), which re-trains that
-submission from the published files and says whether the posted score is reproduced.
+Widget keys: ``exp_table`` (every bounty) above ``exp_bounty`` (bounty picker); ``exp_timeline``
+and ``exp_deadlines`` (the windows); ``exp_events``; ``exp_chart`` / ``exp_leaderboard`` /
+``exp_baselines`` (the report's scores with their 95 % intervals, the baselines and the bar;
+``exp_board`` the submissions on chain); ``exp_curves_of`` (whose report curves to plot, chart
+``exp_curves``); ``exp_rebuild_test`` (ui.testdata); ``exp_participant`` (a scored participant)
+and ``exp_verify`` ("Verify"), which re-trains that submission from the published files and says
+whether the posted score is reproduced.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from actions import bounties, tasks
-from actions.display import eth, percent_ppm, short_address, utc
 from actions.evaluation import PostedReport, load_report, start_verify
-from actions.jobs import DONE
+from actions.jobs import DONE, JobView
 from actions.views import event_rows
+from formatting import eth, percent_ppm, short_address, utc
 from ui import charts, evaluation, jobs, testdata, tx
-from ui.common import (
-    backend,
-    block_key,
-    bounty_picker,
-    created_at,
-    settings_key,
-    show_error,
-    submissions,
-)
+from ui.common import backend, block_key, created_at, settings_key, submissions
+from ui.page import picked_bounty, plain_errors
 
-st.title(":material/travel_explore: Explorer / Verify")
-st.caption("Anyone: everything here is read from the chain and from IPFS, and every score can be re-run.")
+if TYPE_CHECKING:
+    from chain.client import Bounty, Submission
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -42,63 +39,41 @@ def _report(settings: str, block: int, bounty_id: int) -> PostedReport | None:
     return load_report(backend(), bounty_id)
 
 
-chosen = bounty_picker("exp_bounty", table_key="exp_table")
-if chosen is None:
-    tx.render_pending()
-    st.stop()
-bid = chosen.id
-now = backend().now()
+def _overview(chosen: Bounty) -> None:
+    """The bounty's figures, its windows on a timeline and its deadlines."""
+    now = backend().now()
+    left, mid, right, far = st.columns(4)
+    left.metric("Phase", chosen.phase.label)
+    mid.metric("Reward", eth(chosen.reward))
+    right.metric("Minimum accuracy", percent_ppm(chosen.min_accuracy_ppm))
+    far.metric("Outcome", chosen.outcome.label if chosen.outcome else "open")
+    st.caption(f"Owner {chosen.owner} · manifest `{tasks.manifest_cid(chosen)}` · chain time {utc(now)}")
+    windows = bounties.windows(chosen, created_at(chosen.id) or now)
+    st.plotly_chart(charts.timeline(windows, now), key="exp_timeline")
+    st.dataframe(pd.DataFrame(bounties.deadline_rows(chosen, now)), hide_index=True, key="exp_deadlines")
 
-left, mid, right, far = st.columns(4)
-left.metric("Phase", chosen.phase.label)
-mid.metric("Reward", eth(chosen.reward))
-right.metric("Minimum accuracy", percent_ppm(chosen.min_accuracy_ppm))
-far.metric("Outcome", chosen.outcome.label if chosen.outcome else "open")
-st.caption(f"Owner {chosen.owner} · manifest `{tasks.manifest_cid(chosen)}` · chain time {utc(now)}")
 
-st.plotly_chart(charts.timeline(bounties.windows(chosen, created_at(bid) or now), now), key="exp_timeline")
-st.dataframe(pd.DataFrame(bounties.deadline_rows(chosen, now)), hide_index=True, key="exp_deadlines")
+def _events_tab(chosen: Bounty) -> None:
+    with plain_errors():
+        events = _events(settings_key(), block_key(), chosen.id)
+        st.dataframe(pd.DataFrame(events), hide_index=True, key="exp_events")
 
-tab_events, tab_board = st.tabs([":material/receipt_long: Events", ":material/emoji_events: Leaderboard"])
-with tab_events:
-    try:
-        st.dataframe(
-            pd.DataFrame(_events(settings_key(), block_key(), bid)), hide_index=True, key="exp_events"
-        )
-    except Exception as exc:
-        show_error(exc)
 
-with tab_board:
-    subs = submissions(bid)
-    scored = [s for s in subs if s.scored]
-    published = None
-    if scored:
-        try:
-            published = _report(settings_key(), block_key(), bid)
-        except Exception as exc:
-            show_error(exc)
-    report = published.report if published is not None else None
-    if published is not None:
-        st.caption(f"Evaluation report `{published.cid}`")
-        # the report's scores with their intervals and baselines, beside the scores posted on chain
-        evaluation.show_leaderboard(
-            published.report,
-            chosen.min_accuracy_ppm,
-            "exp",
-            backend().label_of,
-            posted={s.participant: s.accuracy_ppm or 0 for s in scored},
-        )
-    elif scored:  # no report to read: the posted scores alone, without intervals
-        posted_rows = [
-            {
-                "participant": s.participant,
-                "label": backend().label_of(s.participant),
-                "status": "scored",
-                "score_ppm": s.accuracy_ppm or 0,
-            }
-            for s in sorted(scored, key=lambda s: -(s.accuracy_ppm or 0))
-        ]
-        st.plotly_chart(charts.leaderboard(posted_rows, chosen.min_accuracy_ppm), key="exp_chart")
+def _posted_scores_chart(chosen: Bounty, scored: list[Submission]) -> None:
+    """No report to read: the posted scores alone, without intervals."""
+    posted_rows = [
+        {
+            "participant": s.participant,
+            "label": backend().label_of(s.participant),
+            "status": "scored",
+            "score_ppm": s.accuracy_ppm or 0,
+        }
+        for s in sorted(scored, key=lambda s: -(s.accuracy_ppm or 0))
+    ]
+    st.plotly_chart(charts.leaderboard(posted_rows, chosen.min_accuracy_ppm), key="exp_chart")
+
+
+def _submissions_table(chosen: Bounty, subs: list[Submission]) -> None:
     table = pd.DataFrame(
         [
             {
@@ -115,36 +90,54 @@ with tab_board:
     )
     if table.empty:
         st.caption("No submissions yet.")
-    else:
-        st.markdown("**Submissions on chain** (posted scores)")
-        st.dataframe(
-            table.sort_values("accuracy %", ascending=False, na_position="last"),
-            hide_index=True,
-            key="exp_board",
+        return
+    st.markdown("**Submissions on chain** (posted scores)")
+    st.dataframe(
+        table.sort_values("accuracy %", ascending=False, na_position="last"),
+        hide_index=True,
+        key="exp_board",
+    )
+
+
+def _leaderboard_tab(chosen: Bounty, subs: list[Submission], scored: list[Submission]) -> None:
+    """The published report beside the scores on chain (or the posted scores alone), the curves."""
+    published = None
+    if scored:
+        with plain_errors():
+            published = _report(settings_key(), block_key(), chosen.id)
+    if published is not None:
+        st.caption(f"Evaluation report `{published.cid}`")
+        evaluation.show_leaderboard(
+            published.report,
+            chosen.min_accuracy_ppm,
+            "exp",
+            backend().label_of,
+            posted={s.participant: s.accuracy_ppm or 0 for s in scored},
         )
-    if report is not None:
-        with_curves = {r.participant: r for r in report.submissions if (r.training or {}).get("curves")}
-        if with_curves:
-            # one chart at a time: a figure per submission would cost seconds with hundreds of them
-            shown = st.selectbox(
-                "Training curves of",
-                list(with_curves),
-                key="exp_curves_of",
-                format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
-            )
-            curves = with_curves[shown].training["curves"]
-            st.plotly_chart(
-                charts.training_curves(curves, f"Curves from the report: {short_address(shown)}"),
-                key="exp_curves",
-            )
+    elif scored:
+        _posted_scores_chart(chosen, scored)
+    _submissions_table(chosen, subs)
+    if published is not None:
+        evaluation.curves_picker(published.report, "exp", backend().label_of, "Curves from the report")
 
-testdata.panel(chosen)
 
-with st.container(border=True):
-    st.subheader(":material/fact_check: Verify a posted score")
-    if not scored:
-        st.caption("Nothing to verify yet: no score has been posted for this bounty.")
-    else:
+def _verify_result(view: JobView) -> None:
+    if view.state == DONE and view.result:
+        result = view.result
+        if result["reproduced"]:
+            st.success(f"Reproduced: {result['summary']}", icon=":material/verified:")
+        elif result["error"]:
+            st.error(result["summary"], icon=":material/error:")
+        else:
+            st.error(f"Not reproduced: {result['summary']}", icon=":material/gpp_bad:")
+
+
+def _verify_panel(chosen: Bounty, scored: list[Submission]) -> None:
+    with st.container(border=True):
+        st.subheader(":material/fact_check: Verify a posted score")
+        if not scored:
+            st.caption("Nothing to verify yet: no score has been posted for this bounty.")
+            return
         who = st.selectbox(
             "Participant",
             [s.participant for s in scored],
@@ -152,21 +145,26 @@ with st.container(border=True):
             format_func=lambda a: f"{backend().label_of(a)} · {short_address(a)}",
         )
         if st.button("Verify", key="exp_verify", icon=":material/replay:"):
-            try:
-                start_verify(backend(), bid, who)
-            except Exception as exc:
-                show_error(exc)
+            with plain_errors():
+                start_verify(backend(), chosen.id, who)
+        jobs.panel(f"verify:{chosen.id}:{who}", _verify_result)
 
-        def _body(view) -> None:
-            if view.state == DONE and view.result:
-                result = view.result
-                if result["reproduced"]:
-                    st.success(f"Reproduced: {result['summary']}", icon=":material/verified:")
-                elif result["error"]:
-                    st.error(result["summary"], icon=":material/error:")
-                else:
-                    st.error(f"Not reproduced: {result['summary']}", icon=":material/gpp_bad:")
 
-        jobs.panel(f"verify:{bid}:{who}", _body)
+def main() -> None:
+    st.title(":material/travel_explore: Explorer / Verify")
+    st.caption("Anyone: everything here is read from the chain and from IPFS, and every score can be re-run.")
+    chosen = picked_bounty("exp_bounty", table_key="exp_table")
+    _overview(chosen)
+    tab_events, tab_board = st.tabs([":material/receipt_long: Events", ":material/emoji_events: Leaderboard"])
+    with tab_events:
+        _events_tab(chosen)
+    with tab_board:
+        subs = submissions(chosen.id)
+        scored = [s for s in subs if s.scored]
+        _leaderboard_tab(chosen, subs, scored)
+    testdata.panel(chosen)
+    _verify_panel(chosen, scored)
+    tx.render_pending()
 
-tx.render_pending()
+
+main()

@@ -11,178 +11,175 @@ The new bounty's id is shown and becomes ``st.session_state["bounty_id"]``.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from actions import bounties, datasets
-from actions.display import duration, eth_to_wei, utc
-from actions.errors import plain_error
+from actions.errors import ActionError, plain_error
 from actions.evaluation import suggest_min_accuracy
+from formatting import duration, eth_to_wei, utc
 from ui import tx
-from ui.common import backend, current_sender, select_bounty, show_error
+from ui.common import backend, current_sender, select_bounty
+from ui.page import plain_errors, stop_page, tx_button
 
-st.title(":material/add_circle: Initialize")
-st.caption(
-    "Owner: set the reward and the rules, then post the bounty. A forward test commits to no file "
-    "(its test data is built by the manifest's rule after the reveal deadline); a private test split "
-    "is committed for you and its secret kept on this machine until you reveal it on the Evaluate page."
-)
+if TYPE_CHECKING:
+    from actions.tx import TxPlan
+    from ml.manifest import EvaluationSpec
+    from ml.scoring import BarSuggestion
 
 DEFAULT_MIN_ACCURACY = 50.0  # percent, when no bar can be suggested
 
-kept = datasets.saved(backend().settings)
-if not kept:
-    st.info("Build a dataset on the Preprocess page first.", icon=":material/info:")
-    tx.render_pending()
-    st.stop()
 
-ids = [d.dataset_id for d in kept]
-by_id = {d.dataset_id: d for d in kept}
-if st.session_state.get("init_dataset") not in ids:
-    wanted = st.session_state.get("dataset_id")
-    st.session_state["init_dataset"] = wanted if wanted in ids else ids[0]
-dataset_id = st.selectbox(
-    "Dataset",
-    ids,
-    key="init_dataset",
-    format_func=lambda i: (
-        f"{by_id[i].manifest.title} · {', '.join(by_id[i].manifest.coins)} {by_id[i].manifest.interval} · {i}"
-    ),
-)
-built = by_id[dataset_id]
-manifest = built.manifest
-notice = f"**Test data**: {bounties.test_data_kind(manifest)}."
-if manifest.data.source == "bundled":
-    if not manifest.test.rehearsal:
+@dataclass(frozen=True)
+class ProtocolForm:
+    """The evaluation protocol as typed in the form."""
+
+    epochs: int
+    batch: int
+    seed: int
+    max_train: int  # 0 = all
+
+
+@dataclass(frozen=True)
+class RulesForm:
+    """The reward and rules as typed in the form (amounts still text, windows in minutes)."""
+
+    reward_text: str
+    bond_text: str
+    min_accuracy: float  # percent
+    submission_min: int
+    reveal_min: int
+    evaluation_min: int
+
+
+def _label(built: datasets.BuiltDataset) -> str:
+    manifest = built.manifest
+    return f"{manifest.title} · {', '.join(manifest.coins)} {manifest.interval} · {built.dataset_id}"
+
+
+def _dataset_picker(kept: list[datasets.BuiltDataset]) -> datasets.BuiltDataset:
+    """Choose a built dataset (the one Preprocess just built first), and say what its test data is."""
+    ids = [d.dataset_id for d in kept]
+    by_id = {d.dataset_id: d for d in kept}
+    if st.session_state.get("init_dataset") not in ids:
+        wanted = st.session_state.get("dataset_id")
+        st.session_state["init_dataset"] = wanted if wanted in ids else ids[0]
+    dataset_id = st.selectbox("Dataset", ids, key="init_dataset", format_func=lambda i: _label(by_id[i]))
+    built = by_id[dataset_id]
+    manifest = built.manifest
+    notice = f"**Test data**: {bounties.test_data_kind(manifest)}."
+    if manifest.data.source == "bundled":
+        if not manifest.test.rehearsal:
+            notice += (
+                " The bundled 2018 candles are public (anyone can download them), so it is no secret either."
+            )
         notice += (
-            " The bundled 2018 candles are public (anyone can download them), so it is no secret either."
+            " For a real forward test, on candles that do not exist yet while submissions are open, "
+            "build the dataset from the live coinpaprika source on the Preprocess page."
         )
-    notice += (
-        " For a real forward test, on candles that do not exist yet while submissions are open, "
-        "build the dataset from the live coinpaprika source on the Preprocess page."
-    )
-st.info(notice, icon=":material/public:" if manifest.data.source == "bundled" else ":material/info:")
+    st.info(notice, icon=":material/public:" if manifest.data.source == "bundled" else ":material/info:")
+    return built
 
 
 @st.cache_data(show_spinner="Scoring the baselines on the validation data…", max_entries=32)
-def _suggestion(dataset_id: str, manifest_cid: str, _built: datasets.BuiltDataset) -> tuple[Any, str | None]:
-    """(``ml.scoring.BarSuggestion`` or None, the reason there is none): once per dataset."""
+def _suggestion(
+    dataset_id: str, manifest_cid: str, _built: datasets.BuiltDataset
+) -> tuple[BarSuggestion | None, str | None]:
+    """(the suggested bar or None, the reason there is none): once per dataset."""
     try:
         return suggest_min_accuracy(_built), None
     except Exception as exc:
         return None, plain_error(exc)
 
 
-suggestion, suggestion_problem = _suggestion(dataset_id, manifest.cid(), built)
-suggested = suggestion.min_accuracy_ppm / 10_000 if suggestion is not None else None
-# The input starts at the suggestion, and follows it to another dataset until the owner types a value.
-automatic = suggested if suggested is not None else DEFAULT_MIN_ACCURACY
-if "init_min_acc" not in st.session_state or (
-    st.session_state["init_min_acc"] == st.session_state.get("init_min_acc_auto")
-    and st.session_state["init_min_acc"] != automatic
-):
-    st.session_state["init_min_acc"] = automatic
-st.session_state["init_min_acc_auto"] = automatic
+def _start_at_suggestion(suggested: float | None) -> None:
+    """The input starts at the suggestion, and follows it to another dataset until the owner types a value."""
+    automatic = suggested if suggested is not None else DEFAULT_MIN_ACCURACY
+    if "init_min_acc" not in st.session_state or (
+        st.session_state["init_min_acc"] == st.session_state.get("init_min_acc_auto")
+        and st.session_state["init_min_acc"] != automatic
+    ):
+        st.session_state["init_min_acc"] = automatic
+    st.session_state["init_min_acc_auto"] = automatic
 
 
 def _use_suggested(value: float) -> None:
     st.session_state["init_min_acc"] = value
 
 
-with st.container(border=True):
-    st.subheader(":material/science: Evaluation protocol")
-    st.caption("Every revealed submission is trained this way, once per seed and era, then scored.")
-    protocol = manifest.evaluation
-    left, mid, right, far = st.columns(4)
-    epochs = left.number_input("Epochs", 1, 1000, value=protocol.epochs, key="init_epochs")
-    batch = mid.number_input("Batch size", 1, 65536, value=protocol.batch_size, key="init_batch")
-    seed = right.number_input("Seed", 0, 2**31 - 1, value=protocol.seed, key="init_seed")
-    cap = far.number_input(
-        "Max training sequences (0 = all)",
-        0,
-        10_000_000,
-        value=protocol.max_train_sequences or 0,
-        key="init_max_train",
-        help="Caps the balanced training set; smaller evaluates faster.",
-    )
-
-with st.container(border=True):
-    st.subheader(":material/payments: Reward and rules")
-    left, mid, right = st.columns(3)
-    reward_text = left.text_input("Reward (ETH)", value="1", key="init_reward")
-    min_acc = mid.number_input(
-        "Minimum test accuracy (%)",
-        0.0001,
-        100.0,
-        step=0.5,
-        format="%.4f",
-        key="init_min_acc",
-        help="The best score must reach this, or the owner is refunded. Starts at the suggested bar.",
-    )
-    bond_text = right.text_input(
-        "Commit bond (ETH)",
-        value="0.01",
-        key="init_bond",
-        help="Each participant deposits this with its first commit; credited back at "
-        "reveal, kept by the owner if it never reveals. May be 0.",
-    )
+def _protocol_panel(protocol: EvaluationSpec) -> ProtocolForm:
     with st.container(border=True):
-        if suggestion is not None:
-            st.markdown(f"**Suggested minimum accuracy: {suggested:.2f} %**")
-            st.write(suggestion.explanation())
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "baseline": label,
-                            "validation accuracy %": round(score / 10_000, 2),
-                            "± SE (points)": round(stderr / 10_000, 2),
-                        }
-                        for label, score, stderr in suggestion.baselines
-                    ]
-                ),
-                hide_index=True,
-                key="init_baselines",
-                column_config={
-                    "validation accuracy %": st.column_config.NumberColumn(format="%.2f"),
-                    "± SE (points)": st.column_config.NumberColumn(format="%.2f"),
-                },
-            )
-            st.caption(
-                "Scored on the published validation file, in the walk-forward eras of this dataset's "
-                f"protocol (seed {protocol.seed}); the test data is not used."
-            )
-            st.button(
-                "Use suggested bar",
-                key="init_use_suggested",
-                icon=":material/straighten:",
-                on_click=_use_suggested,
-                args=(suggested,),
-                disabled=min_acc == suggested,
-            )
-        else:
+        st.subheader(":material/science: Evaluation protocol")
+        st.caption("Every revealed submission is trained this way, once per seed and era, then scored.")
+        left, mid, right, far = st.columns(4)
+        epochs = left.number_input("Epochs", 1, 1000, value=protocol.epochs, key="init_epochs")
+        batch = mid.number_input("Batch size", 1, 65536, value=protocol.batch_size, key="init_batch")
+        seed = right.number_input("Seed", 0, 2**31 - 1, value=protocol.seed, key="init_seed")
+        cap = far.number_input(
+            "Max training sequences (0 = all)",
+            0,
+            10_000_000,
+            value=protocol.max_train_sequences or 0,
+            key="init_max_train",
+            help="Caps the balanced training set; smaller evaluates faster.",
+        )
+    return ProtocolForm(int(epochs), int(batch), int(seed), int(cap))
+
+
+def _suggestion_box(suggestion: BarSuggestion | None, problem: str | None, seed: int, min_acc: float) -> None:
+    """The suggested bar, the baselines it comes from and a button to use it (or why there is none)."""
+    with st.container(border=True):
+        if suggestion is None:
             st.warning(
-                f"No suggested minimum accuracy for this dataset: {suggestion_problem}",
+                f"No suggested minimum accuracy for this dataset: {problem}",
                 icon=":material/warning:",
             )
-    left, mid, right = st.columns(3)
-    sub_min = left.number_input(
-        "Submission window (minutes)", 5, 525_600, value=60, key="init_submission_min"
-    )
-    rev_min = mid.number_input("Reveal window (minutes)", 5, 525_600, value=30, key="init_reveal_min")
-    eva_min = right.number_input(
-        "Evaluation window (minutes)", 5, 525_600, value=60, key="init_evaluation_min"
-    )
-    try:
+            return
+        suggested = suggestion.min_accuracy_ppm / 10_000
+        st.markdown(f"**Suggested minimum accuracy: {suggested:.2f} %**")
+        st.write(suggestion.explanation())
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "baseline": label,
+                        "validation accuracy %": round(score / 10_000, 2),
+                        "± SE (points)": round(stderr / 10_000, 2),
+                    }
+                    for label, score, stderr in suggestion.baselines
+                ]
+            ),
+            hide_index=True,
+            key="init_baselines",
+            column_config={
+                "validation accuracy %": st.column_config.NumberColumn(format="%.2f"),
+                "± SE (points)": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
+        st.caption(
+            "Scored on the published validation file, in the walk-forward eras of this dataset's "
+            f"protocol (seed {seed}); the test data is not used."
+        )
+        st.button(
+            "Use suggested bar",
+            key="init_use_suggested",
+            icon=":material/straighten:",
+            on_click=_use_suggested,
+            args=(suggested,),
+            disabled=min_acc == suggested,
+        )
+
+
+def _deadlines_table(submission_min: int, reveal_min: int, evaluation_min: int) -> None:
+    """When each window would close if the bounty were created now (chain time)."""
+    with plain_errors(stop=True):
         now = backend().now()
-    except Exception as exc:
-        show_error(exc)
-        st.stop()
-    sub_at = now + sub_min * 60
-    rev_at = sub_at + rev_min * 60
-    eva_at = rev_at + eva_min * 60
+    sub_at = now + submission_min * 60
+    rev_at = sub_at + reveal_min * 60
+    eva_at = rev_at + evaluation_min * 60
     st.table(
         pd.DataFrame(
             [
@@ -196,48 +193,117 @@ with st.container(border=True):
         f"Chain time now: {utc(now)}. Deadlines are fixed from chain time when the transaction is sent."
     )
 
-problems: list[str] = []
-reward = bond = 0
-try:
-    reward = eth_to_wei(reward_text.strip())
-except Exception:
-    problems.append(f"The reward {reward_text!r} is not an amount of ETH; type a number such as 1 or 0.5.")
-try:
-    bond = eth_to_wei(bond_text.strip() or "0")
-except Exception:
-    problems.append(
-        f"The commit bond {bond_text!r} is not an amount of ETH; type a number such as 0.01 or 0."
+
+def _rules_panel(suggestion: BarSuggestion | None, problem: str | None, seed: int) -> RulesForm:
+    with st.container(border=True):
+        st.subheader(":material/payments: Reward and rules")
+        left, mid, right = st.columns(3)
+        reward_text = left.text_input("Reward (ETH)", value="1", key="init_reward")
+        min_acc = mid.number_input(
+            "Minimum test accuracy (%)",
+            0.0001,
+            100.0,
+            step=0.5,
+            format="%.4f",
+            key="init_min_acc",
+            help="The best score must reach this, or the owner is refunded. Starts at the suggested bar.",
+        )
+        bond_text = right.text_input(
+            "Commit bond (ETH)",
+            value="0.01",
+            key="init_bond",
+            help="Each participant deposits this with its first commit; credited back at "
+            "reveal, kept by the owner if it never reveals. May be 0.",
+        )
+        _suggestion_box(suggestion, problem, seed, min_acc)
+        left, mid, right = st.columns(3)
+        sub_min = left.number_input(
+            "Submission window (minutes)", 5, 525_600, value=60, key="init_submission_min"
+        )
+        rev_min = mid.number_input("Reveal window (minutes)", 5, 525_600, value=30, key="init_reveal_min")
+        eva_min = right.number_input(
+            "Evaluation window (minutes)", 5, 525_600, value=60, key="init_evaluation_min"
+        )
+        _deadlines_table(int(sub_min), int(rev_min), int(eva_min))
+    return RulesForm(reward_text, bond_text, float(min_acc), int(sub_min), int(rev_min), int(eva_min))
+
+
+def _amounts(rules: RulesForm) -> tuple[int, int, list[str]]:
+    """(reward, bond) in wei, and what is wrong with the typed amounts."""
+    problems: list[str] = []
+    reward = bond = 0
+    try:
+        reward = eth_to_wei(rules.reward_text.strip())
+    except Exception:
+        problems.append(
+            f"The reward {rules.reward_text!r} is not an amount of ETH; type a number such as 1 or 0.5."
+        )
+    try:
+        bond = eth_to_wei(rules.bond_text.strip() or "0")
+    except Exception:
+        problems.append(
+            f"The commit bond {rules.bond_text!r} is not an amount of ETH; type a number such as 0.01 or 0."
+        )
+    return reward, bond, problems
+
+
+def _create_panel(built: datasets.BuiltDataset, protocol: ProtocolForm, rules: RulesForm) -> None:
+    reward, bond, problems = _amounts(rules)
+
+    def plan() -> TxPlan:
+        sender = current_sender()
+        if sender is None:
+            raise ActionError("Choose an account in the wallet first.")
+        final = datasets.with_protocol(
+            built, protocol.epochs, protocol.batch, protocol.seed, protocol.max_train or None
+        )
+        terms = bounties.BountyTerms(
+            reward=reward,
+            min_accuracy_ppm=bounties.accuracy_to_ppm(rules.min_accuracy),
+            submission_s=rules.submission_min * 60,
+            reveal_s=rules.reveal_min * 60,
+            evaluation_s=rules.evaluation_min * 60,
+            commit_bond=bond,
+        )
+        return bounties.plan_create_bounty(backend(), sender, built, final, terms)
+
+    tx_button(
+        "Create bounty",
+        "init_create",
+        "create_bounty",
+        plan,
+        problems=problems,
+        type="primary",
+        icon=":material/rocket_launch:",
     )
+    outcome = tx.show_result("create_bounty")
+    if outcome is not None and outcome.ok and "bounty_id" in outcome.extra:
+        new_id = int(outcome.extra["bounty_id"])
+        select_bounty(new_id)
+        st.info(
+            f"Bounty #{new_id} is open for submissions. Participants find it on the Submit page.",
+            icon=":material/campaign:",
+        )
 
-if st.button("Create bounty", key="init_create", type="primary", icon=":material/rocket_launch:"):
-    sender = current_sender()
-    if problems:
-        for problem in problems:
-            show_error(problem)
-    elif sender is None:
-        show_error("Choose an account in the wallet first.")
-    else:
-        try:
-            final = datasets.with_protocol(built, int(epochs), int(batch), int(seed), int(cap) or None)
-            terms = bounties.BountyTerms(
-                reward=reward,
-                min_accuracy_ppm=bounties.accuracy_to_ppm(min_acc),
-                submission_s=int(sub_min) * 60,
-                reveal_s=int(rev_min) * 60,
-                evaluation_s=int(eva_min) * 60,
-                commit_bond=bond,
-            )
-            tx.request("create_bounty", bounties.plan_create_bounty(backend(), sender, built, final, terms))
-        except Exception as exc:
-            show_error(exc)
 
-outcome = tx.show_result("create_bounty")
-if outcome is not None and outcome.ok and "bounty_id" in outcome.extra:
-    new_id = int(outcome.extra["bounty_id"])
-    select_bounty(new_id)
-    st.info(
-        f"Bounty #{new_id} is open for submissions. Participants find it on the Submit page.",
-        icon=":material/campaign:",
+def main() -> None:
+    st.title(":material/add_circle: Initialize")
+    st.caption(
+        "Owner: set the reward and the rules, then post the bounty. A forward test commits to no file "
+        "(its test data is built by the manifest's rule after the reveal deadline); a private test split "
+        "is committed for you and its secret kept on this machine until you reveal it on the Evaluate page."
     )
+    kept = datasets.saved(backend().settings)
+    if not kept:
+        st.info("Build a dataset on the Preprocess page first.", icon=":material/info:")
+        stop_page()
+    built = _dataset_picker(kept)
+    suggestion, problem = _suggestion(built.dataset_id, built.manifest.cid(), built)
+    _start_at_suggestion(suggestion.min_accuracy_ppm / 10_000 if suggestion is not None else None)
+    protocol = _protocol_panel(built.manifest.evaluation)
+    rules = _rules_panel(suggestion, problem, built.manifest.evaluation.seed)
+    _create_panel(built, protocol, rules)
+    tx.render_pending()
 
-tx.render_pending()
+
+main()

@@ -1,65 +1,69 @@
 """Submit (participant): pick a bounty, fetch its data, try hyperparameters, commit, then reveal.
 
-Widget keys: ``submit_bounty`` (bounty picker); ``submit_fetch`` ("Fetch training data");
-hyperparameters ``hp_lstm_layers``, ``hp_lstm_units``, ``hp_dense_layers``, ``hp_activation``,
-``hp_loss``, ``hp_dropout_permille``, ``hp_learning_rate_micro``; ``submit_trial`` ("Trial run");
+Widget keys: ``submit_table`` (every bounty) above ``submit_bounty`` (bounty picker);
+``submit_fetch`` ("Fetch training data", then table ``submit_cids``); hyperparameters
+``hp_lstm_layers``, ``hp_lstm_units``, ``hp_dense_layers``, ``hp_activation``, ``hp_loss``,
+``hp_dropout_permille``, ``hp_learning_rate_micro``; ``submit_trial`` ("Trial run");
 ``submit_commit`` ("Commit"); ``submit_reveal`` ("Reveal"); salts: ``submit_export`` (download),
 ``submit_import_file`` + ``submit_import`` ("Import salts").
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pandas as pd
 import streamlit as st
 
 from actions import submissions, tasks
-from actions.display import eth, short_address, utc
-from actions.jobs import DONE
+from actions.jobs import DONE, JobView
+from formatting import eth, short_address, utc
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
 from ui import charts, jobs, tx
-from ui.common import backend, bounty_picker, current_sender, show_error
+from ui.common import backend, show_error
+from ui.page import bounty_and_sender, plain_errors, tx_button
 
-st.title(":material/upload: Submit")
-st.caption(
-    "Participant: train on the published data, commit a hash of your hyperparameters, reveal them after "
-    "the submission deadline. The salt that hides them is stored on this machine before you commit."
-)
+if TYPE_CHECKING:
+    from chain.accounts import Sender
+    from chain.client import Bounty
 
-chosen = bounty_picker("submit_bounty", table_key="submit_table")
-sender = current_sender()
-if chosen is None or sender is None:
-    tx.render_pending()
-    st.stop()
+NUMBERS = ("lstm_layers", "lstm_units", "dense_layers", "dropout_permille", "learning_rate_micro")
 
-bid = chosen.id
-st.caption(
-    f"Phase **{chosen.phase.label}** · submissions until {utc(chosen.submission_deadline)} · reveals until "
-    f"{utc(chosen.reveal_deadline)} · bond {eth(chosen.commit_bond)} · sequenceLength "
-    f"{chosen.sequence_length} · futurePeriod {chosen.future_period}"
-)
 
-# ---------------------------------------------------------------- data
-fetched_key = f"fetched:{bid}"
-with st.container(border=True):
-    st.subheader(":material/cloud_download: Training data")
-    if st.button("Fetch training data", key="submit_fetch", icon=":material/download:"):
-        try:
-            with st.spinner("Fetching the manifest and split files by CID…"):
-                manifest, files = tasks.fetch_task(backend(), bid)
-        except Exception as exc:
-            show_error(exc)
-        else:
-            st.session_state[fetched_key] = {
-                "manifest": tasks.manifest_cid(chosen),
-                "train": manifest.data.train_cid,
-                "validation": manifest.data.validation_cid,
-                "title": manifest.title,
-                "protocol": f"{manifest.evaluation.epochs} epochs, batch {manifest.evaluation.batch_size}, "
-                f"seed {manifest.evaluation.seed}",
-                "bytes": sum(len(v) for v in files.values()),
-            }
-    fetched = st.session_state.get(fetched_key)
-    if fetched:
+def _terms(chosen: Bounty) -> None:
+    st.caption(
+        f"Phase **{chosen.phase.label}** · submissions until {utc(chosen.submission_deadline)} · reveals "
+        f"until {utc(chosen.reveal_deadline)} · bond {eth(chosen.commit_bond)} · sequenceLength "
+        f"{chosen.sequence_length} · futurePeriod {chosen.future_period}"
+    )
+
+
+def _fetch(chosen: Bounty) -> dict[str, Any]:
+    """Fetch the task by CID (every file checked against it): what the panel shows of it."""
+    with st.spinner("Fetching the manifest and split files by CID…"):
+        manifest, files = tasks.fetch_task(backend(), chosen.id)
+    return {
+        "manifest": tasks.manifest_cid(chosen),
+        "train": manifest.data.train_cid,
+        "validation": manifest.data.validation_cid,
+        "title": manifest.title,
+        "protocol": f"{manifest.evaluation.epochs} epochs, batch {manifest.evaluation.batch_size}, "
+        f"seed {manifest.evaluation.seed}",
+        "bytes": sum(len(v) for v in files.values()),
+    }
+
+
+def _data_panel(chosen: Bounty) -> None:
+    fetched_key = f"fetched:{chosen.id}"
+    with st.container(border=True):
+        st.subheader(":material/cloud_download: Training data")
+        if st.button("Fetch training data", key="submit_fetch", icon=":material/download:"):
+            with plain_errors():
+                st.session_state[fetched_key] = _fetch(chosen)
+        fetched = st.session_state.get(fetched_key)
+        if not fetched:
+            st.caption(f"Manifest CID (from the chain): `{tasks.manifest_cid(chosen)}`")
+            return
         st.success(
             f"**{fetched['title']}**: every file matches its CID ({fetched['bytes']:,} bytes). "
             f"Protocol: {fetched['protocol']}.",
@@ -70,133 +74,149 @@ with st.container(border=True):
             hide_index=True,
             key="submit_cids",
         )
-    else:
-        st.caption(f"Manifest CID (from the chain): `{tasks.manifest_cid(chosen)}`")
 
-# ---------------------------------------------------------------- hyperparameters
-defaults = Hyperparameters()
-with st.container(border=True):
-    st.subheader(":material/tune: Hyperparameters")
-    cols = st.columns(4)
-    values = {}
-    for n, name in enumerate(
-        ("lstm_layers", "lstm_units", "dense_layers", "dropout_permille", "learning_rate_micro")
-    ):
-        low, high, meaning = RANGES[name]
-        values[name] = cols[n % 4].number_input(
-            f"{name} ({low}..{high})",
-            min_value=low,
-            max_value=high,
-            value=getattr(defaults, name),
-            step=1,
-            key=f"hp_{name}",
-            help=meaning,
-        )
-    values["activation"] = cols[1].selectbox(
-        "activation",
-        range(len(ACTIVATIONS)),
-        key="hp_activation",
-        format_func=lambda i: ACTIVATIONS[i],
-        help=RANGES["activation"][2],
-    )
-    values["loss"] = cols[2].selectbox(
-        "loss", range(len(LOSSES)), key="hp_loss", format_func=lambda i: LOSSES[i], help=RANGES["loss"][2]
-    )
-    try:
-        hp = submissions.hyperparameters_from_form(values)
-    except Exception as exc:
-        show_error(exc)
-        hp = None
-    if hp is not None:
-        st.caption(f"Submission: {hp.describe()}")
 
-# ---------------------------------------------------------------- trial run
-trial_key = submissions.trial_key(bid, sender.address)
-with st.container(border=True):
-    st.subheader(":material/model_training: Trial run (optional, on this machine)")
-    st.caption(
-        "Trains once under the bounty's protocol and reports the validation accuracy; the test split "
-        "stays hidden until the owner reveals it."
-    )
-    if st.button("Trial run", key="submit_trial", icon=":material/play_arrow:", disabled=hp is None):
-        try:
-            submissions.start_trial(backend(), bid, sender.address, hp)
-        except Exception as exc:
-            show_error(exc)
-
-    def _trial_body(view) -> None:
-        points = view.curves.get("trial", [])
-        if points:
-            frame = pd.DataFrame(points).set_index("step")
-            st.line_chart(frame[[c for c in frame.columns if c in ("loss", "accuracy")]], height=220)
-        if view.state == DONE and view.result:
-            result = view.result
-            st.metric("Validation accuracy", f"{result['val_accuracy_ppm'] / 10_000:.2f} %")
-            st.plotly_chart(
-                charts.training_curves(result["curves"], "Trial: per-epoch curves"),
-                key=f"trial_curves_{view.id}",
+def _hyperparameters_panel() -> Hyperparameters | None:
+    """The form; the hyperparameters it describes, or None (with the reason shown) if invalid."""
+    defaults = Hyperparameters()
+    with st.container(border=True):
+        st.subheader(":material/tune: Hyperparameters")
+        cols = st.columns(4)
+        values = {}
+        for n, name in enumerate(NUMBERS):
+            low, high, meaning = RANGES[name]
+            values[name] = cols[n % 4].number_input(
+                f"{name} ({low}..{high})",
+                min_value=low,
+                max_value=high,
+                value=getattr(defaults, name),
+                step=1,
+                key=f"hp_{name}",
+                help=meaning,
             )
+        values["activation"] = cols[1].selectbox(
+            "activation",
+            range(len(ACTIVATIONS)),
+            key="hp_activation",
+            format_func=lambda i: ACTIVATIONS[i],
+            help=RANGES["activation"][2],
+        )
+        values["loss"] = cols[2].selectbox(
+            "loss", range(len(LOSSES)), key="hp_loss", format_func=lambda i: LOSSES[i], help=RANGES["loss"][2]
+        )
+        hp = None
+        with plain_errors():
+            hp = submissions.hyperparameters_from_form(values)
+        if hp is not None:
+            st.caption(f"Submission: {hp.describe()}")
+    return hp
 
-    jobs.panel(trial_key, _trial_body)
 
-# ---------------------------------------------------------------- commit / reveal
-with st.container(border=True):
-    st.subheader(":material/lock: Commit and reveal")
-    try:
-        mine = submissions.my_submission(backend(), bid, sender.address)
-    except Exception as exc:
-        show_error(exc)
-        mine = {}
-    if mine.get("commit_order"):
-        state = "revealed" if mine["revealed"] else "committed, not yet revealed"
-        st.caption(f"{short_address(sender.address)}: {state} (commit #{mine['commit_order']}).")
-    left, right = st.columns(2)
-    if left.button(
-        "Commit", key="submit_commit", type="primary", icon=":material/lock:", disabled=hp is None
-    ):
-        try:
-            tx.request("commit", submissions.plan_commit(backend(), sender, bid, hp))
-        except Exception as exc:
-            show_error(exc)
-    if right.button("Reveal", key="submit_reveal", icon=":material/lock_open:"):
-        try:
-            tx.request("reveal", submissions.plan_reveal(backend(), sender, bid))
-        except Exception as exc:
-            show_error(exc)
-    tx.show_result("commit")
-    tx.show_result("reveal")
+def _trial_result(view: JobView) -> None:
+    points = view.curves.get("trial", [])
+    if points:
+        frame = pd.DataFrame(points).set_index("step")
+        st.line_chart(frame[[c for c in frame.columns if c in ("loss", "accuracy")]], height=220)
+    if view.state == DONE and view.result:
+        result = view.result
+        st.metric("Validation accuracy", f"{result['val_accuracy_ppm'] / 10_000:.2f} %")
+        st.plotly_chart(
+            charts.training_curves(result["curves"], "Trial: per-epoch curves"),
+            key=f"trial_curves_{view.id}",
+        )
 
-with st.expander("Salts: export or import", icon=":material/key:"):
-    st.caption(
-        "The salt is what lets you reveal. Export it to reveal from another machine; keep the file private."
-    )
-    try:
-        exported = submissions.export_salts(backend(), sender.address)
-    except Exception as exc:
-        show_error(exc)
+
+def _trial_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) -> None:
+    with st.container(border=True):
+        st.subheader(":material/model_training: Trial run (optional, on this machine)")
+        st.caption(
+            "Trains once under the bounty's protocol and reports the validation accuracy; the test split "
+            "stays hidden until the owner reveals it."
+        )
+        if st.button("Trial run", key="submit_trial", icon=":material/play_arrow:", disabled=hp is None):
+            with plain_errors():
+                submissions.start_trial(backend(), chosen.id, sender.address, hp)
+        jobs.panel(submissions.trial_key(chosen.id, sender.address), _trial_result)
+
+
+def _commit_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) -> None:
+    with st.container(border=True):
+        st.subheader(":material/lock: Commit and reveal")
+        mine: dict[str, Any] = {}
+        with plain_errors():
+            mine = submissions.my_submission(backend(), chosen.id, sender.address)
+        if mine.get("commit_order"):
+            state = "revealed" if mine["revealed"] else "committed, not yet revealed"
+            st.caption(f"{short_address(sender.address)}: {state} (commit #{mine['commit_order']}).")
+        left, right = st.columns(2)
+        tx_button(
+            "Commit",
+            "submit_commit",
+            "commit",
+            lambda: submissions.plan_commit(backend(), sender, chosen.id, hp),
+            where=left,
+            type="primary",
+            icon=":material/lock:",
+            disabled=hp is None,
+        )
+        tx_button(
+            "Reveal",
+            "submit_reveal",
+            "reveal",
+            lambda: submissions.plan_reveal(backend(), sender, chosen.id),
+            where=right,
+            icon=":material/lock_open:",
+        )
+        tx.show_result("commit")
+        tx.show_result("reveal")
+
+
+def _salts_panel(sender: Sender) -> None:
+    with st.expander("Salts: export or import", icon=":material/key:"):
+        st.caption(
+            "The salt is what lets you reveal. Export it to reveal from another machine; "
+            "keep the file private."
+        )
         exported = ""
-    st.download_button(
-        "Export salts",
-        exported or "{}",
-        file_name=f"hyperbounty-salts-{sender.address}.json",
-        mime="application/json",
-        key="submit_export",
-        icon=":material/file_download:",
-        disabled=not exported,
-    )
-    upload = st.file_uploader("Salt file", type=["json"], key="submit_import_file")
-    if st.button("Import salts", key="submit_import", icon=":material/file_upload:"):
-        if upload is None:
-            show_error("Choose a salt file exported from HyperBounty first.")
-        else:
-            try:
+        with plain_errors():
+            exported = submissions.export_salts(backend(), sender.address)
+        st.download_button(
+            "Export salts",
+            exported or "{}",
+            file_name=f"hyperbounty-salts-{sender.address}.json",
+            mime="application/json",
+            key="submit_export",
+            icon=":material/file_download:",
+            disabled=not exported,
+        )
+        upload = st.file_uploader("Salt file", type=["json"], key="submit_import_file")
+        if st.button("Import salts", key="submit_import", icon=":material/file_upload:"):
+            if upload is None:
+                show_error("Choose a salt file exported from HyperBounty first.")
+                return
+            with plain_errors():
                 count = submissions.import_salts(backend(), upload.getvalue())
-            except Exception as exc:
-                show_error(exc)
-            else:
                 st.success(
                     f"Imported {count} salt(s). You can now reveal from this machine.",
                     icon=":material/check_circle:",
                 )
 
-tx.render_pending()
+
+def main() -> None:
+    st.title(":material/upload: Submit")
+    st.caption(
+        "Participant: train on the published data, commit a hash of your hyperparameters, reveal them "
+        "after the submission deadline. The salt that hides them is stored on this machine before you "
+        "commit."
+    )
+    chosen, sender = bounty_and_sender("submit_bounty", table_key="submit_table")
+    _terms(chosen)
+    _data_panel(chosen)
+    hp = _hyperparameters_panel()
+    _trial_panel(chosen, sender, hp)
+    _commit_panel(chosen, sender, hp)
+    _salts_panel(sender)
+    tx.render_pending()
+
+
+main()

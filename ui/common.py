@@ -1,4 +1,7 @@
-"""Per-session state and the shared backend, for every page.
+"""Per-session state, the shared backend and its reads cached per block, for every page.
+
+The widgets a page is built from (the guard, the transaction button, the bounty picker) are in
+``ui.page``; this module only reads and keeps state, and shows an error as a plain sentence.
 
 Session keys (stable; the browser tests and other pages rely on them):
 
@@ -8,12 +11,17 @@ Session keys (stable; the browser tests and other pages rely on them):
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from actions.errors import plain_error
 from actions.session import Account, Backend, get_backend
 from settings import get_settings
+
+if TYPE_CHECKING:
+    from chain.accounts import Sender
+    from chain.client import Bounty, Submission
 
 ACCOUNT_KEY = "account"
 BOUNTY_KEY = "bounty_id"
@@ -70,11 +78,12 @@ def block_key() -> int:
 
 
 def show_error(exc: BaseException | str) -> None:
+    """``exc`` as one plain sentence in an error box (a string is shown as it is)."""
     text = exc if isinstance(exc, str) else plain_error(exc)
     st.error(text, icon=":material/error:")
 
 
-def current_sender():
+def current_sender() -> Sender | None:
     """The signer for the selected account: a dev account, or a keystore unlocked in this session."""
     account = current_account()
     if account is None:
@@ -86,6 +95,7 @@ def current_sender():
 
 
 def settings_key() -> str:
+    """The settings as a cache key: reads cached under it never mix two data folders."""
     return repr(get_settings())
 
 
@@ -93,12 +103,12 @@ def settings_key() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _bounties(settings: str, block: int) -> list:
+def _bounties(settings: str, block: int) -> list[Bounty]:
     return backend().client.bounties()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _submissions(settings: str, block: int, bounty_id: int) -> list:
+def _submissions(settings: str, block: int, bounty_id: int) -> list[Submission]:
     return backend().index.submissions(bounty_id)
 
 
@@ -110,53 +120,27 @@ def _created_at(settings: str, bounty_id: int) -> int:
     return read_created_at(backend(), bounty_id)
 
 
-def bounties() -> list:
+def bounties() -> list[Bounty]:
     """Every bounty, newest first (cached per block)."""
     return _bounties(settings_key(), block_key())
 
 
-def bounty(bounty_id: int):
+def bounty(bounty_id: int) -> Bounty | None:
+    """The bounty with this id from :func:`bounties`, or None."""
     for item in bounties():
         if item.id == bounty_id:
             return item
     return None
 
 
-def submissions(bounty_id: int) -> list:
+def submissions(bounty_id: int) -> list[Submission]:
+    """Every submission of a bounty in commit order (cached per block)."""
     return _submissions(settings_key(), block_key(), bounty_id)
 
 
 def created_at(bounty_id: int) -> int:
+    """The timestamp of the block that created the bounty."""
     return _created_at(settings_key(), bounty_id)
-
-
-def bounty_picker(key: str, label: str = "Bounty", table_key: str | None = None):
-    """A selectbox of every bounty (newest first) bound to the session's selected bounty; with
-    ``table_key``, the table of all bounties above it (the overview pages show both)."""
-    from actions.bounties import bounty_label, bounty_rows
-
-    try:
-        known = bounties()
-    except Exception as exc:
-        show_error(exc)
-        return None
-    if table_key is not None and known:
-        try:
-            st.dataframe(pd.DataFrame(bounty_rows(backend(), known)), hide_index=True, key=table_key)
-        except Exception as exc:  # the table is an overview: the picker still works without it
-            show_error(exc)
-    if not known:
-        st.info("No bounty exists yet: the owner creates one on the Initialize page.", icon=":material/info:")
-        return None
-    ids = [b.id for b in known]
-    chosen = selected_bounty()
-    if st.session_state.get(key) not in ids:
-        st.session_state[key] = chosen if chosen in ids else ids[0]
-    now = backend().now()
-    labels = {b.id: bounty_label(b, now) for b in known}
-    picked = st.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)))
-    select_bounty(picked)
-    return bounty(picked)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -2,7 +2,8 @@
 
 The row builders are plain functions over an ``ml.runner.EvaluationReport`` (tested without
 Streamlit); :func:`show_leaderboard` draws the chart (``ui.charts.leaderboard``), the table,
-the baselines and the caption that explains how to read the intervals. A report of an older
+the baselines and the caption that explains how to read the intervals; :func:`curves_picker`
+plots one submission's training curves from the report. A report of an older
 format (no intervals, no baselines) is shown with what it has, and says what is missing.
 """
 
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from actions.display import short_address
 from actions.evaluation import baselines_from_report, leaderboard_from_report
+from formatting import short_address
 from ui import charts
 
 if TYPE_CHECKING:
@@ -208,3 +209,37 @@ def show_leaderboard(
     seeds = _seeds_caption(report)
     if seeds:
         st.caption(seeds)
+
+
+def curves_picker(
+    report: EvaluationReport,
+    key: str,
+    label_of: Callable[[str], str] = short_address,
+    title: str | None = None,
+) -> None:
+    """Choose a submission of ``report`` whose training curves it holds, and plot them.
+
+    One chart at a time: a figure per submission would cost seconds with hundreds of them.
+    Widget keys: ``<key>_curves_of`` (the selectbox) and ``<key>_curves`` (the chart); ``title``
+    (then followed by the chosen address) replaces the chart's default title.
+    """
+    curves_of = {
+        r.participant: r.training["curves"]
+        for r in report.submissions
+        if r.training and r.training.get("curves")
+    }
+    if not curves_of:
+        return
+    shown = st.selectbox(
+        "Training curves of",
+        list(curves_of),
+        key=f"{key}_curves_of",
+        format_func=lambda a: f"{label_of(a)} · {short_address(a)}",
+    )
+    curves = curves_of[shown]
+    figure = (
+        charts.training_curves(curves)
+        if title is None
+        else charts.training_curves(curves, f"{title}: {short_address(shown)}")
+    )
+    st.plotly_chart(figure, key=f"{key}_curves")

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from actions.display import duration
 from actions.jobs import CANCELLED, DONE, FAILED, JobView
+from formatting import duration
 from ui.common import backend
 
 POLL_S = 1.0

@@ -18,8 +18,8 @@ from decimal import ROUND_DOWN, Decimal
 import streamlit as st
 
 from actions import wallet
-from actions.display import eth, short_address, utc, wei_to_eth
 from actions.errors import plain_error
+from formatting import eth, short_address, utc, wei_to_eth
 from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, account_state, accounts, backend, current_account
 
 

@@ -22,9 +22,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from actions.display import short_hash
 from actions.errors import plain_error
 from actions.tx import TxOutcome, TxPlan, preview_lines
+from formatting import short_hash
 from ui.common import backend
 
 PENDING = "tx_pending"

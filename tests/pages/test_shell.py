@@ -107,7 +107,7 @@ def test_a_spawned_job_does_not_run_the_dashboard_again(tmp_path):
 
 
 def test_balance_metric_is_short_with_the_exact_amount_in_its_help():
-    from actions.display import eth
+    from formatting import eth
     from ui.sidebar import compact_eth
 
     assert compact_eth(999_998_997 * 10**15) == "999,998 ETH"
