@@ -10,20 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import storage
 from actions import datasets
-from actions.display import duration, eth, percent_ppm, short_address, utc
 from actions.errors import ActionError
 from actions.tx import TxPlan
 from chain.client import Phase
+from formatting import duration, eth, percent_ppm, short_address, utc
+from ml.data import SETTLE_S
 
 if TYPE_CHECKING:
     from actions.session import Backend
     from chain.accounts import Sender
     from chain.client import Bounty, TxReceipt
     from ml.manifest import TaskManifest
+
+# createBounty's arguments: manifest digest, test-data commitment, bar, sequence length, future
+# period, the three deadlines, commit bond
+CreateArgs = tuple[bytes, bytes, int, int, int, int, int, int, int]
 
 TRAINING_MARGIN_S = 30 * 60  # time left to evaluate once a live forward test's candles exist
 OPEN_WINDOWS = (Phase.SUBMISSION, Phase.REVEAL, Phase.EVALUATION)
@@ -82,8 +87,6 @@ def test_data_kind(manifest: TaskManifest) -> str:
 def _check_forward_window(manifest: TaskManifest, terms: BountyTerms) -> None:
     """A live forward test's window opens at the reveal deadline: its candles must exist (and
     settle) before the evaluation deadline, with time left to train, or nobody can be scored."""
-    from ml.data import SETTLE_S
-
     rule = manifest.test
     if rule.kind != "forward" or rule.rehearsal or rule.start_time is not None:
         return
@@ -110,9 +113,10 @@ def plan_create_bounty(
     client = backend.client
     forward = manifest.forward_test
     # a forward test commits to no file: its test data is built by the manifest's rule later
-    test_digest = None if forward else storage.cid_to_digest(built.test_cid)
+    test_cid = "" if forward else _kept_test_cid(built)
+    test_digest = storage.cid_to_digest(test_cid) if test_cid else None
 
-    def args_at(now: int, commitment: bytes = b"\x00" * 32 if forward else b"\x01" * 32) -> tuple:
+    def args_at(now: int, commitment: bytes = b"\x00" * 32 if forward else b"\x01" * 32) -> CreateArgs:
         sub = now + terms.submission_s
         rev = sub + terms.reveal_s
         return (
@@ -142,7 +146,7 @@ def plan_create_bounty(
             reveal_deadline=rev,
             evaluation_deadline=ev,
             commit_bond=terms.commit_bond,
-            test_data_cid="" if forward else built.test_cid,
+            test_data_cid=test_cid,
         )
         return receipt
 
@@ -168,6 +172,13 @@ def plan_create_bounty(
         details=details,
         after=lambda receipt: {"bounty_id": created_bounty_id(receipt)},
     )
+
+
+def _kept_test_cid(built: datasets.BuiltDataset) -> str:
+    """The kept test file's CID, which a private-data bounty commits to (a live forward test has none)."""
+    if built.test_cid is None:
+        raise ActionError("This dataset keeps no test file to commit to: build it again.")
+    return built.test_cid
 
 
 def created_bounty_id(receipt: TxReceipt) -> int:
@@ -196,10 +207,10 @@ def window_of(bounty: Bounty, now: int) -> tuple[str, int | None]:
     return bounty.phase.label, None
 
 
-def bounty_rows(backend: Backend, bounties: list[Bounty] | None = None) -> list[dict[str, Any]]:
+def bounty_rows(backend: Backend, bounties: list[Bounty] | None = None) -> list[dict[str, int | str]]:
     """One row per bounty, newest first, for tables (``bounties`` from a cache, else read now)."""
     now = backend.now()
-    rows = []
+    rows: list[dict[str, int | str]] = []
     for bounty in backend.client.bounties() if bounties is None else bounties:
         phase, left = window_of(bounty, now)
         rows.append(

@@ -3,10 +3,11 @@
 Why drafts on disk: the test split must stay with the owner (only its digest
 goes on chain) until the reveal window, possibly days later and after a
 restart, so every built dataset is written under
-``<data>/owner/datasets/<dataset id>/`` (manifest, the three split files, the
-parameters) before anything is published. The dataset id is the CID of the
-train file plus the test file's CID, both content hashes, so building the
-same data twice lands in the same folder.
+``<data>/owner/datasets/<dataset id>/`` (manifest, the split files, the
+parameters) before anything is published. The dataset id joins the start of the
+train file's CID and of the test file's (the manifest's for a live forward
+test, which has no test file yet), all content hashes, so building the same
+data twice lands in the same folder.
 
 Every function that reads or writes that folder (or the coinpaprika cache) takes the
 ``Settings`` whose data dir it is (``backend.settings``), never the process-wide ones, so two
@@ -18,14 +19,21 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 import durable
+import storage
 from actions.errors import ActionError
 from ml import data as ml_data
+from ml import preprocess
+from ml.manifest import EvaluationSpec, TaskManifest
+from ml.preprocess import DatasetParameters
 from settings import Settings
+
+if TYPE_CHECKING:
+    from actions.session import Backend
 
 SOURCES = {"bundled": "Bundled 2018 candles", "coinpaprika": "coinpaprika API", "upload": "Upload a CSV"}
 # What the Preprocess page offers: the ml layer's lists, named here so that pages need not import ml.
@@ -76,10 +84,10 @@ class BuiltDataset:
     test file is built by the manifest's rule after the window (``ml.forward``).
     """
 
-    manifest: Any  # ml.manifest.TaskManifest
+    manifest: TaskManifest
     files: dict[str, bytes]
     folder: Path
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # the DatasetParameters, as read from JSON
 
     @property
     def dataset_id(self) -> str:
@@ -88,8 +96,6 @@ class BuiltDataset:
     @property
     def test_cid(self) -> str | None:
         """The kept test file's CID; None for a live forward test (built after its window)."""
-        import storage
-
         test = self.files.get("test")
         return storage.ipfs_cid(test) if test is not None else None
 
@@ -107,31 +113,20 @@ class BuiltDataset:
         return cids
 
 
-def default_parameters(protocol: str = "demo") -> Any:
+def default_parameters(protocol: str = "demo") -> DatasetParameters:
     """The ml layer's ``DatasetParameters`` for the "demo" or "tiny" protocol."""
-    from ml import preprocess
-
     return preprocess.tiny_parameters() if protocol == "tiny" else preprocess.demo_parameters()
 
 
-def build(settings: Settings, frames: dict[str, pd.DataFrame], params: Any) -> BuiltDataset:
+def build(settings: Settings, frames: dict[str, pd.DataFrame], params: DatasetParameters) -> BuiltDataset:
     """Build manifest + split files and keep them under ``settings``' data dir before anything is
     published."""
-    from ml import preprocess
-
     manifest, files = preprocess.build_dataset(frames, params, preprocess.cache_dir_for(settings))
-    built = BuiltDataset(manifest=manifest, files=files, folder=Path(), params=_params_dict(params))
+    built = BuiltDataset(manifest=manifest, files=files, folder=Path(), params=asdict(params))
     # a live forward test has no test file: its manifest (with the window rule) names the folder
     built.folder = _folder_for(settings, manifest.data.train_cid, built.test_cid or manifest.cid())
     save(built)
     return built
-
-
-def _params_dict(params: Any) -> dict[str, Any]:
-    try:
-        return asdict(params)
-    except TypeError:
-        return dict(params)
 
 
 def _datasets_root(settings: Settings) -> Path:
@@ -153,8 +148,6 @@ def save(built: BuiltDataset) -> None:
 
 
 def load(folder: Path) -> BuiltDataset:
-    from ml.manifest import TaskManifest
-
     manifest = TaskManifest.from_bytes((folder / "manifest.json").read_bytes())
     names = ("train", "validation") if is_live_forward(manifest) else ("train", "validation", "test")
     files = {name: (folder / f"{name}.csv").read_bytes() for name in names}
@@ -163,7 +156,7 @@ def load(folder: Path) -> BuiltDataset:
     return BuiltDataset(manifest=manifest, files=files, folder=folder, params=params)
 
 
-def is_live_forward(manifest: Any) -> bool:
+def is_live_forward(manifest: TaskManifest) -> bool:
     """A forward test on data that does not exist yet (not a rehearsal): no test file is kept."""
     return manifest.test.kind == "forward" and not manifest.test.rehearsal
 
@@ -190,10 +183,8 @@ def find_by_test_cid(settings: Settings, test_cid: str) -> BuiltDataset | None:
 
 def with_protocol(
     built: BuiltDataset, epochs: int, batch_size: int, seed: int, max_train_sequences: int | None
-) -> Any:
+) -> TaskManifest:
     """The manifest with another evaluation protocol (the split files, and their CIDs, stay the same)."""
-    from ml.manifest import EvaluationSpec, TaskManifest
-
     evaluation = EvaluationSpec.model_validate(
         {
             **built.manifest.evaluation.model_dump(),
@@ -206,7 +197,7 @@ def with_protocol(
     return TaskManifest.model_validate({**built.manifest.model_dump(), "evaluation": evaluation.model_dump()})
 
 
-def publish(backend: Any, built: BuiltDataset, manifest: Any = None) -> dict[str, str]:
+def publish(backend: Backend, built: BuiltDataset, manifest: TaskManifest | None = None) -> dict[str, str]:
     """Add the manifest and the train and validation files to the store; the test file stays local.
 
     Returns the CIDs the store reported, after checking each against the CID computed locally
@@ -243,8 +234,6 @@ def preview_frame(
 def split_spans(merged: pd.DataFrame, permille: tuple[int, int, int]) -> list[tuple[str, int, int]]:
     """(split name, first time, last time) of the chronological train / validation / test split
     (the very rows ``ml.preprocess.build_dataset`` cuts)."""
-    from ml import preprocess
-
     times = merged.index
     spans = []
     bounds = preprocess.split_bounds(len(merged), permille)
@@ -256,8 +245,6 @@ def split_spans(merged: pd.DataFrame, permille: tuple[int, int, int]) -> list[tu
 
 def class_balance(built: BuiltDataset) -> pd.DataFrame:
     """Rows per split labelled "up" and "down" (before the training split is balanced)."""
-    from ml import preprocess
-
     rows = []
     for name in preprocess.SPLITS:
         if name not in built.files:

@@ -14,33 +14,37 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import durable
 import storage
 from actions import datasets
-from actions.display import percent_ppm, short_address
 from actions.errors import ActionError
 from actions.tasks import fetch_task, revealed_submissions, training_seeds
 from actions.tx import TxPlan, plan
-from ml.runner import EvaluationReport
+from formatting import percent_ppm, short_address
+from ml import preprocess, scoring
+from ml.data import DataError
+from ml.forward import CandleSource, rebuild_test_file
+from ml.manifest import TaskManifest
+from ml.preprocess import cache_dir_for
+from ml.runner import EvaluationReport, RunnerProgress, Submission, evaluate_submissions, verify_submission
+from ml.train import xla_cache_dir_for
+from protocol import Hyperparameters
 
 if TYPE_CHECKING:
     from actions.jobs import JobRunner, JobView, Progress
     from actions.session import Backend
     from chain.accounts import Sender
+    from chain.client import Submission as ChainSubmission
     from chain.client import TxPreview, TxReceipt
-    from ml.manifest import TaskManifest
-    from ml.scoring import BarSuggestion
+    from settings import Settings
 
 # --------------------------------------------------------------------------- test data
 
 
-def build_forward_test_file(backend: Backend, bounty_id: int, source: Any = None) -> bytes:
+def build_forward_test_file(backend: Backend, bounty_id: int, source: CandleSource | None = None) -> bytes:
     """The test file of a forward-test bounty, by its manifest's rule (what owner and verifier run)."""
-    from ml.data import DataError
-    from ml.forward import rebuild_test_file
-
     bounty = backend.client.bounty(bounty_id)
     manifest, _ = fetch_task(backend, bounty_id)
     try:
@@ -70,7 +74,9 @@ def test_dataset_for(backend: Backend, bounty_id: int) -> datasets.BuiltDataset:
     return built
 
 
-def plan_reveal_test_data(backend: Backend, sender: Sender, bounty_id: int, source: Any = None) -> TxPlan:
+def plan_reveal_test_data(
+    backend: Backend, sender: Sender, bounty_id: int, source: CandleSource | None = None
+) -> TxPlan:
     """Reveal the test data: the kept private split, or a forward test's file built by its rule.
 
     ``source`` (forward tests only) replaces the manifest's candle source, for tests.
@@ -79,11 +85,12 @@ def plan_reveal_test_data(backend: Backend, sender: Sender, bounty_id: int, sour
     if client.bounty(bounty_id).forward_test:
         return _plan_reveal_forward(backend, sender, bounty_id, source)
     built = test_dataset_for(backend, bounty_id)
+    test_cid = built.test_cid or ""  # never empty: the dataset was found by this very CID
 
     def send() -> TxReceipt:
         cid = backend.store.add(built.files["test"])
-        if cid != built.test_cid:
-            raise ActionError(f"The store computed {cid} for the test file, not {built.test_cid}.")
+        if cid != test_cid:
+            raise ActionError(f"The store computed {cid} for the test file, not {test_cid}.")
         return client.reveal_test_data(sender, bounty_id)
 
     def preview() -> TxPreview:
@@ -99,11 +106,13 @@ def plan_reveal_test_data(backend: Backend, sender: Sender, bounty_id: int, sour
         sender=sender.address,
         preview_fn=preview,
         send=send,
-        details=[("Test file", built.test_cid)],
+        details=[("Test file", test_cid)],
     )
 
 
-def _plan_reveal_forward(backend: Backend, sender: Sender, bounty_id: int, source: Any) -> TxPlan:
+def _plan_reveal_forward(
+    backend: Backend, sender: Sender, bounty_id: int, source: CandleSource | None
+) -> TxPlan:
     client = backend.client
     data = build_forward_test_file(backend, bounty_id, source)
     cid = storage.ipfs_cid(data)
@@ -138,27 +147,26 @@ def evaluation_job(
     reports_dir: Path,
     workers: int | None = None,
     seeds: list[int] | None = None,
-    seed_source: dict[str, Any] | None = None,
+    seed_source: dict[str, int | str] | None = None,
+    settings: Settings | None = None,
 ) -> EvaluationReport:
     """Background job: train and score every revealed submission; keeps the report in ``reports_dir``.
 
     Runs in a thread of the dashboard; ``ml.runner`` trains in spawned worker processes and its
-    progress events arrive here, per submission, with live training metrics.
+    progress events arrive here, per submission, with live training metrics. ``settings`` (the
+    backend's) names the data dir whose preprocess and XLA caches the training uses.
     """
-    from ml.manifest import TaskManifest
-    from ml.runner import Submission, evaluate_submissions
-
     manifest = TaskManifest.from_bytes(manifest_bytes)
     count = max(1, len(submissions))
     state: dict[int, float] = {}
 
-    def relay(event: Any) -> None:
+    def relay(event: RunnerProgress) -> None:
         state[event.index] = (
             event.fraction
             if event.state == "training"
             else (1.0 if event.state in ("scored", "failed") else 0.0)
         )
-        row = {
+        row: dict[str, str | float] = {
             "participant": event.participant,
             "state": event.state,
             "fraction": round(event.fraction, 3),
@@ -187,6 +195,8 @@ def evaluation_job(
         expected_test_cid=test_cid,
         seeds=seeds,
         seed_source=seed_source,
+        cache_dir=cache_dir_for(settings) if settings else None,
+        xla_cache_dir=xla_cache_dir_for(settings) if settings else None,
     )
     durable.atomic_write(reports_dir / f"{report.cid()}.json", report.to_bytes())
     return report
@@ -206,7 +216,7 @@ def start_evaluation(
         raise ActionError(f"Bounty {bounty_id} has no revealed submissions to evaluate.")
     manifest, files = fetch_task(backend, bounty_id, with_test=True)
     test_cid = storage.digest_to_cid(bounty.test_data_digest)
-    pairs = [(s.participant, s.hyperparameters.to_dict()) for s in sorted(subs, key=lambda s: s.commit_order)]
+    pairs = [(s.participant, _revealed(s).to_dict()) for s in sorted(subs, key=lambda s: s.commit_order)]
     seeds, seed_source = training_seeds(backend, bounty_id, manifest)
     return (runner or backend.jobs).start(
         evaluation_key(bounty_id),
@@ -220,12 +230,20 @@ def start_evaluation(
         workers=workers,
         seeds=seeds,
         seed_source=seed_source,
+        settings=backend.settings,
         restart=True,
     )
 
 
 def evaluation_key(bounty_id: int) -> str:
     return f"evaluate:{bounty_id}"
+
+
+def _revealed(submission: ChainSubmission) -> Hyperparameters:
+    """A revealed submission's hyperparameters (the index reads them from the reveal)."""
+    if submission.hyperparameters is None:
+        raise ActionError(f"The index holds no revealed hyperparameters for {submission.participant}.")
+    return submission.hyperparameters
 
 
 # --------------------------------------------------------------------------- reports
@@ -248,11 +266,41 @@ def load_report(backend: Backend, bounty_id: int) -> PostedReport | None:
     return PostedReport(cid, EvaluationReport.from_dict(json.loads(backend.store.cat(cid))))
 
 
-def leaderboard_from_report(report: EvaluationReport) -> list[dict[str, Any]]:
+class LeaderboardRow(TypedDict):
+    participant: str
+    status: str  # "scored" or "failed"
+    score_ppm: int | None
+    stderr_ppm: int | None
+    ci_low_ppm: int | None
+    ci_high_ppm: int | None
+    auc: float | None
+    log_loss: float | None
+    tied_with_leader: bool
+    error: str
+
+
+class BaselineRow(TypedDict):
+    name: str
+    label: str
+    score_ppm: int
+    stderr_ppm: int
+    ci_low_ppm: int | None
+    ci_high_ppm: int | None
+
+
+def _interval(ci95_ppm: list[int] | None) -> tuple[int | None, int | None]:
+    """(low, high) of a 95 % interval, (None, None) where the report has none."""
+    if not ci95_ppm:
+        return None, None
+    low, high = ci95_ppm
+    return low, high
+
+
+def leaderboard_from_report(report: EvaluationReport) -> list[LeaderboardRow]:
     """Rows of the report's leaderboard, best first: score, its 95 % interval, tie with the leader."""
-    rows = []
+    rows: list[LeaderboardRow] = []
     for result in report.submissions:
-        low, high = result.ci95_ppm or [None, None]
+        low, high = _interval(result.ci95_ppm)
         rows.append(
             {
                 "participant": result.participant,
@@ -271,11 +319,11 @@ def leaderboard_from_report(report: EvaluationReport) -> list[dict[str, Any]]:
     return rows
 
 
-def baselines_from_report(report: EvaluationReport) -> list[dict[str, Any]]:
+def baselines_from_report(report: EvaluationReport) -> list[BaselineRow]:
     """The report's baselines (majority, persistence, logistic regression) with their intervals."""
-    rows = []
-    for baseline in report.baselines:
-        low, high = baseline.get("ci95_ppm") or [None, None]
+    rows: list[BaselineRow] = []
+    for baseline in report.baselines:  # JSON objects, as the report stores them
+        low, high = _interval(baseline.get("ci95_ppm"))
         rows.append(
             {
                 "name": baseline["name"],
@@ -289,12 +337,11 @@ def baselines_from_report(report: EvaluationReport) -> list[dict[str, Any]]:
     return rows
 
 
-def suggest_min_accuracy(built: datasets.BuiltDataset, manifest: TaskManifest | None = None) -> BarSuggestion:
+def suggest_min_accuracy(
+    built: datasets.BuiltDataset, manifest: TaskManifest | None = None
+) -> scoring.BarSuggestion:
     """The bar to propose on the Initialize page: the best baseline on the public validation
     eras plus two standard errors (``ml.scoring.BarSuggestion``, with its explanation)."""
-    from ml import preprocess, scoring
-    from ml.data import DataError
-
     manifest = manifest or built.manifest
     try:
         eras = preprocess.prepare_validation_eras(manifest, built.files)
@@ -349,6 +396,18 @@ def plan_post_scores(backend: Backend, sender: Sender, bounty_id: int, report: E
 # --------------------------------------------------------------------------- verification
 
 
+class VerifyResult(TypedDict):
+    """What a verification job hands back (a dict: it crosses the worker's queue)."""
+
+    participant: str
+    posted: int
+    recomputed: int | None
+    reproduced: bool
+    error: str | None
+    summary: str
+    curves: dict[str, Any]  # the first cell's training curves, as ml.train records them (JSON)
+
+
 def verify_job(
     progress: Progress,
     manifest_bytes: bytes,
@@ -358,11 +417,10 @@ def verify_job(
     posted_score_ppm: int,
     test_cid: str,
     seeds: list[int] | None = None,
-) -> dict[str, Any]:
-    """Background job: re-run one submission's evaluation and compare with the posted score."""
-    from ml.manifest import TaskManifest
-    from ml.runner import Submission, verify_submission
-
+    settings: Settings | None = None,
+) -> VerifyResult:
+    """Background job (spawned worker): re-run one submission's evaluation and compare with the posted
+    score, with the preprocess and XLA caches of ``settings``' data dir (the backend's)."""
     progress(0.05, f"re-training {short_address(participant)}'s submission under the manifest's protocol")
     manifest = TaskManifest.from_bytes(manifest_bytes)
     result = verify_submission(
@@ -373,6 +431,8 @@ def verify_job(
         expected_test_cid=test_cid,
         in_process=True,
         seeds=seeds,
+        cache_dir=cache_dir_for(settings) if settings else None,
+        xla_cache_dir=xla_cache_dir_for(settings) if settings else None,
     )
     return {
         "participant": participant,
@@ -406,9 +466,10 @@ def start_verify(
         manifest.to_bytes(),
         files,
         participant,
-        submission.hyperparameters.to_dict(),
+        _revealed(submission).to_dict(),
         int(submission.accuracy_ppm or 0),
         test_cid,
         seeds=training_seeds(backend, bounty_id, manifest)[0],
+        settings=backend.settings,
         process=True,
     )

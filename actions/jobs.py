@@ -36,12 +36,20 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
 from typing import Any
 
 from actions.errors import plain_error
 
 RUNNING, DONE, FAILED, CANCELLED, QUEUED = "running", "done", "failed", "cancelled", "queued"
 _ids = itertools.count(1)
+
+# What a work function reports: ("update", fraction, message, detail), ("curve", series, point),
+# and from a worker process ("result", value) or ("error", sentence, traceback).
+Message = tuple[Any, ...]
+# A job's details, curve points and result are whatever its work function reports (shown as JSON
+# by the pages), hence ``Any`` in them.
 
 
 class JobCancelled(Exception):
@@ -90,7 +98,7 @@ class Job:
     finished: float | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _process: Any = None
+    _process: BaseProcess | None = None
 
     def apply(self, fraction: float | None = None, message: str | None = None, **detail: Any) -> None:
         with self._lock:
@@ -132,7 +140,7 @@ class Job:
 class Progress:
     """What a work function reports through; the same interface in a thread and in a worker process."""
 
-    def __init__(self, sink: Callable[[tuple], None], cancelled: Callable[[], bool]) -> None:
+    def __init__(self, sink: Callable[[Message], None], cancelled: Callable[[], bool]) -> None:
         self._sink = sink
         self._cancelled = cancelled
 
@@ -145,7 +153,7 @@ class Progress:
         self._sink(("curve", series, point))
 
 
-def _apply_message(job: Job, message: tuple) -> None:
+def _apply_message(job: Job, message: Message) -> None:
     if message[0] == "update":
         _, fraction, text, detail = message
         job.apply(fraction, text, **detail)
@@ -153,7 +161,9 @@ def _apply_message(job: Job, message: tuple) -> None:
         job.add_point(message[1], message[2])
 
 
-def _process_main(out: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _process_main(
+    out: Queue[Message], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
     """Entry point of a spawned worker: run ``fn`` and send every report back over ``out``."""
     progress = Progress(out.put, lambda: False)
     try:
@@ -234,7 +244,9 @@ class JobRunner:
 
     # -- internals ---------------------------------------------------------
 
-    def _run_in_thread(self, job: Job, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    def _run_in_thread(
+        self, job: Job, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         job.apply(message="starting")
         job.state = RUNNING
         progress = Progress(lambda message: _apply_message(job, message), job.cancel_requested.is_set)
@@ -247,7 +259,9 @@ class JobRunner:
         else:
             job.finish(CANCELLED if job.cancel_requested.is_set() else DONE, result=result)
 
-    def _run_in_process(self, job: Job, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    def _run_in_process(
+        self, job: Job, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         job.apply(message="waiting for a free worker")
         with self._process_slots:
             if job.cancel_requested.is_set():
@@ -256,13 +270,13 @@ class JobRunner:
             job.state = RUNNING
             job.apply(message="starting a worker process")
             context = multiprocessing.get_context("spawn")
-            out = context.Queue()
+            out: Queue[Message] = context.Queue()
             process = context.Process(target=_process_main, args=(out, fn, args, kwargs), daemon=True)
             job._process = process
             process.start()
             self._drain(job, process, out)
 
-    def _drain(self, job: Job, process: Any, out: Any) -> None:
+    def _drain(self, job: Job, process: BaseProcess, out: Queue[Message]) -> None:
         """Apply the worker's reports until it sends its result or error, or dies."""
         while True:
             if job.cancel_requested.is_set():

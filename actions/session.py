@@ -15,15 +15,23 @@ Usable without Streamlit: the headless flow and the tests call
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from eth_utils import to_checksum_address
 
 import storage
 from actions.errors import ActionError
 from actions.jobs import JobRunner
 from chain import connect
+from chain.accounts import NodeAccount, Sender, dev_accounts
+from chain.client import BountyBoardClient
+from chain.deployments import DeploymentRegistry, open_board
+from chain.index import BoardIndex
 from chain.providers import ChainConnection
+from chain.secrets import SecretStore
 from settings import Settings, get_settings
+from storage.store import ContentStore
 
 
 @dataclass(frozen=True)
@@ -33,19 +41,15 @@ class Account:
     label: str
     address: str
 
-    @property
-    def is_owner_label(self) -> bool:
-        return self.label == "Owner"
-
 
 @dataclass
 class Backend:
     settings: Settings
     chain: ChainConnection
-    _client: Any = None
-    _store: Any = None
-    _wallet: Any = None
-    _index: Any = None
+    _client: BountyBoardClient | None = None
+    _store: ContentStore | None = None
+    _wallet: list[NodeAccount] | None = None
+    _index: BoardIndex | None = None
     _labels: dict[str, str] | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
     # Background jobs of this backend (training, evaluation): per backend, so two data dirs in one
@@ -58,13 +62,10 @@ class Backend:
         return self.chain.lock
 
     @property
-    def client(self) -> Any:
+    def client(self) -> BountyBoardClient:
         """The BountyBoard client; a dev chain without a board gets one, deployed by the Owner account."""
         with self._lock:
             if self._client is None:
-                from chain.deployments import DeploymentRegistry, open_board
-                from chain.secrets import SecretStore
-
                 senders = self.dev_senders() if self.chain.is_dev else []
                 self._client = open_board(
                     self.chain,
@@ -76,20 +77,18 @@ class Backend:
             return self._client
 
     @property
-    def index(self) -> Any:
+    def index(self) -> BoardIndex:
         """The incremental event index (``chain.index.BoardIndex``): submissions and events for pages,
         kept on disk as ``index/<chain id>-<board address>.json`` under the data dir."""
         with self._lock:
             if self._index is None:
-                from chain.index import BoardIndex
-
                 client = self.client
                 path = self.settings.path("index", f"{self.chain.chain_id}-{client.address}.json")
                 self._index = BoardIndex(self.chain, client, path)
             return self._index
 
     @property
-    def store(self) -> Any:
+    def store(self) -> ContentStore:
         """The content store (``storage.open_store``): embedded or an IPFS node."""
         with self._lock:
             if self._store is None:
@@ -100,18 +99,18 @@ class Backend:
         """Accounts the wallet offers: Owner first, then Participant 1..N (dev chains), else none."""
         return [Account(a.label, a.address) for a in self.dev_senders()]
 
-    def dev_senders(self) -> list[Any]:
+    def dev_senders(self) -> list[NodeAccount]:
         """The node-managed senders (``chain.accounts.NodeAccount``), cached: they never change."""
         with self._lock:
             if self._wallet is None:
-                from chain.accounts import dev_accounts
-
                 self._wallet = dev_accounts(self.chain, self.settings.participants)
             return self._wallet
 
-    def sender(self, address: str, unlocked: dict[str, Any] | None = None) -> Any:
-        """The object that signs for ``address``: a dev account, or a keystore signer unlocked by the user."""
-        for candidate in [*self.dev_senders(), *(unlocked or {}).values()]:
+    def sender(self, address: str, unlocked: Mapping[str, Sender] | None = None) -> Sender:
+        """The object that signs for ``address``: a dev account, or a keystore signer unlocked by the user
+        (``unlocked``: the session's ``chain.accounts.LocalSigner`` objects, by address)."""
+        candidates: list[Sender] = [*self.dev_senders(), *(unlocked or {}).values()]
+        for candidate in candidates:
             if candidate.address.lower() == address.lower():
                 return candidate
         raise ActionError(f"{address} is not an account this wallet can sign for; unlock its keystore first.")
@@ -133,7 +132,7 @@ class Backend:
 
     def balance(self, address: str) -> int:
         with self.lock:
-            return int(self.chain.w3.eth.get_balance(address))
+            return int(self.chain.w3.eth.get_balance(to_checksum_address(address)))
 
     def close(self) -> None:
         self.chain.close()

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from actions.display import duration, eth, percent_ppm, short_address, utc
 from actions.tx import TxPlan, plan
 from chain.client import Outcome, Phase
+from formatting import duration, eth, percent_ppm, short_address, utc
 
 if TYPE_CHECKING:
     from actions.session import Backend

@@ -1,26 +1,31 @@
 """A participant's submission: try hyperparameters locally, commit, reveal, carry salts between machines.
 
 A commitment without its salt is lost work (and a lost bond), so the chain client stores the
-salt durably *before* the commit is sent; :func:`plan_reveal` reads it back from what the chain
-holds, and :func:`export_salts` / :func:`import_salts` carry salts between machines. A trial
-trains exactly as the evaluation will, but reports the validation accuracy: the test split stays
-hidden until the reveal window has closed.
+salt durably *before* the commit is sent; :func:`plan_reveal` picks the stored salt that opens
+the commitment the chain holds, and :func:`export_salts` / :func:`import_salts` carry salts between
+machines. A trial trains exactly as the evaluation will, but reports the validation accuracy: the
+test split stays hidden until the reveal window has closed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from actions.display import eth, short_address
 from actions.errors import ActionError
 from actions.tasks import fetch_task
 from actions.tx import TxPlan, plan
+from formatting import eth, short_address
+from ml.manifest import TaskManifest
+from ml.preprocess import cache_dir_for, prepare
+from ml.train import TrainingProgress, train_submission, xla_cache_dir_for
 from protocol import Hyperparameters
 
 if TYPE_CHECKING:
     from actions.jobs import JobRunner, JobView, Progress
     from actions.session import Backend
     from chain.accounts import Sender
+    from chain.client import SubmissionView
     from settings import Settings
 
 
@@ -35,17 +40,14 @@ def trial_job(
 
     The test split is hidden until the reveal window, so a trial reports the validation
     accuracy; the evaluation later trains the very same way and scores on the test split.
+    Returns ``ml.train.TrainingResult.to_dict()`` (JSON: it crosses the worker's queue).
     """
-    from ml.manifest import TaskManifest
-    from ml.preprocess import cache_dir_for, prepare
-    from ml.train import train_submission, xla_cache_dir_for
-
     manifest = TaskManifest.from_bytes(manifest_bytes)
     progress(0.0, "preparing the data")
     # the caches of the backend's data dir (``settings``), which the spawned worker cannot ask for
     prepared = prepare(manifest, files, cache_dir=cache_dir_for(settings) if settings else None)
 
-    def relay(event: Any) -> None:
+    def relay(event: TrainingProgress) -> None:
         if event.epoch_done or event.batch == event.batches or event.batch % 5 == 0:
             point = {"step": round(event.epoch - 1 + event.batch / event.batches, 4)}
             point.update({k: round(float(v), 5) for k, v in event.logs.items()})
@@ -86,7 +88,7 @@ def start_trial(
     )
 
 
-def my_submission(backend: Backend, bounty_id: int, participant: str) -> dict[str, Any]:
+def my_submission(backend: Backend, bounty_id: int, participant: str) -> SubmissionView:
     return backend.client.submission_view(bounty_id, participant)
 
 
@@ -145,6 +147,6 @@ def import_salts(backend: Backend, data: bytes | str) -> int:
     return backend.client.secrets.import_json(data)
 
 
-def hyperparameters_from_form(values: dict[str, Any]) -> Hyperparameters:
+def hyperparameters_from_form(values: Mapping[str, int | float]) -> Hyperparameters:
     """Form values -> Hyperparameters, with the protocol's range checks as plain sentences."""
     return Hyperparameters.from_dict({k: int(v) for k, v in values.items()})

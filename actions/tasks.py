@@ -7,15 +7,18 @@ against its CID, and the training seeds derived from the chain the same way for 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import storage
 from actions.errors import ActionError
+from chain.blocks import first_block_at_or_after
+from ml import scoring
+from ml.manifest import TaskManifest
+from ml.preprocess import check_files
 
 if TYPE_CHECKING:
     from actions.session import Backend
     from chain.client import Bounty, Submission
-    from ml.manifest import TaskManifest
 
 
 def manifest_cid(bounty: Bounty) -> str:
@@ -30,9 +33,6 @@ def fetch_task(
     The manifest is found by the digest the chain holds, so a participant trains on exactly
     what the owner committed to; ``with_test`` also fetches the test file once it is revealed.
     """
-    from ml.manifest import TaskManifest
-    from ml.preprocess import check_files
-
     bounty = backend.client.bounty(bounty_id)
     store = backend.store
     cid = manifest_cid(bounty)
@@ -56,15 +56,12 @@ def fetch_task(
 
 def training_seeds(
     backend: Backend, bounty_id: int, manifest: TaskManifest
-) -> tuple[list[int], dict[str, Any]]:
-    """The protocol's training seeds and where they came from (recorded in the report).
+) -> tuple[list[int], dict[str, int | str]]:
+    """The protocol's training seeds and where they came from (recorded in the report's JSON).
 
     ``reveal_block``: from the hash of the first block at or after the reveal deadline, which
     owner and verifiers read from the chain alike; ``fixed``: the manifest's seeds.
     """
-    from chain.blocks import first_block_at_or_after
-    from ml import scoring
-
     protocol = manifest.evaluation
     if protocol.seed_rule != "reveal_block":
         return scoring.fixed_seeds(protocol.seed, protocol.seeds), {}

@@ -17,12 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from actions.display import eth, short_address
 from actions.errors import plain_error
+from formatting import eth, short_address
 
 if TYPE_CHECKING:
     from chain.accounts import Sender
     from chain.client import BountyBoardClient, TxPreview, TxReceipt
+
+# Facts a mined transaction adds to its outcome, shown as "name: value" (the new bounty id, a warning).
+Extra = dict[str, int | str]
 
 
 def preview_lines(preview: TxPreview, sender_label: str = "") -> list[tuple[str, str]]:
@@ -49,7 +52,7 @@ class TxOutcome:
     block: int = 0
     gas_used: int = 0
     error: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Extra = field(default_factory=dict)
     receipt: TxReceipt | None = None
 
     @classmethod
@@ -79,7 +82,7 @@ class TxPlan:
     preview_fn: Callable[[], TxPreview]
     send: Callable[[], TxReceipt]
     details: list[tuple[str, str]] = field(default_factory=list)
-    after: Callable[[TxReceipt], dict[str, Any]] | None = None
+    after: Callable[[TxReceipt], Extra] | None = None
 
     def preview(self) -> TxPreview:
         return self.preview_fn()
@@ -108,9 +111,12 @@ def plan(
     *,
     value: int = 0,
     details: list[tuple[str, str]] | None = None,
-    after: Callable[[TxReceipt], dict[str, Any]] | None = None,
+    after: Callable[[TxReceipt], Extra] | None = None,
 ) -> TxPlan:
-    """A plan for ``function(*args)`` sent by ``sender``: previewed with exactly these arguments."""
+    """A plan for ``function(*args)`` sent by ``sender``: previewed with exactly these arguments.
+
+    ``args`` are the contract function's ABI values (ints, bytes, addresses, tuples), hence ``Any``.
+    """
     return TxPlan(
         title=title,
         function=function,

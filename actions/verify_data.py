@@ -11,26 +11,30 @@ commitment made at creation, which binds the file.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
-from actions.display import utc
+import storage
 from actions.errors import ActionError, plain_error
+from formatting import utc
+from ml.data import DataError
+from ml.forward import CandleSource, TestFileCheck, compare_test_files, rebuild_test_file, test_window
+from ml.manifest import TaskManifest
+
+if TYPE_CHECKING:
+    from actions.session import Backend
+    from chain.client import Bounty
 
 
 class NoPublicRule(ActionError):
     """A private-data bounty: there is nothing to rebuild (pages show it as information)."""
 
 
-def check_test_data(backend: Any, bounty_id: int, source: Any = None) -> Any:
+def check_test_data(backend: Backend, bounty_id: int, source: CandleSource | None = None) -> TestFileCheck:
     """Rebuild the revealed test file of a forward-test bounty and compare it with the revealed CID.
 
     Returns an ``ml.forward.TestFileCheck``; ``source`` replaces the manifest's candle source (tests,
     or a mirror of the same data). Every refusal is an :class:`ActionError` with a sentence.
     """
-    import storage
-    from ml.data import DataError
-    from ml.forward import compare_test_files, rebuild_test_file, test_window
-
     try:
         bounty = backend.client.bounty(bounty_id)
     except Exception as exc:
@@ -63,12 +67,8 @@ def check_test_data(backend: Any, bounty_id: int, source: Any = None) -> Any:
     return check if revealed is not None else replace(check, first_difference=problem)
 
 
-def _manifest(backend: Any, bounty: Any) -> Any:
+def _manifest(backend: Backend, bounty: Bounty) -> TaskManifest:
     """The bounty's manifest from the store, by the digest the chain holds."""
-    import storage
-    from ml.data import DataError
-    from ml.manifest import TaskManifest
-
     cid = storage.digest_to_cid(bounty.manifest_digest)
     try:
         data = backend.store.cat(cid)
@@ -84,10 +84,8 @@ def _manifest(backend: Any, bounty: Any) -> Any:
         raise ActionError(str(exc)) from exc
 
 
-def _revealed_file(backend: Any, cid: str) -> tuple[bytes | None, str]:
+def _revealed_file(backend: Backend, cid: str) -> tuple[bytes | None, str]:
     """The revealed test file's bytes, or None and why they cannot be compared row by row."""
-    import storage
-
     try:
         data = backend.store.cat(cid)
     except Exception as exc:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from actions.display import eth, percent_ppm, utc
 from chain.client import Outcome
+from formatting import eth, percent_ppm, utc
 
 if TYPE_CHECKING:
     from actions.session import Backend
 
 
-def event_rows(backend: Backend, bounty_id: int) -> list[dict[str, Any]]:
+def event_rows(backend: Backend, bounty_id: int) -> list[dict[str, int | str]]:
     """The bounty's events, oldest first, with participant labels and readable arguments."""
-    rows = []
+    rows: list[dict[str, int | str]] = []
     for event in backend.index.events(bounty_id):
         args = {k: v for k, v in event.args.items() if k != "bountyId"}
         rows.append(
@@ -34,6 +34,7 @@ def event_rows(backend: Backend, bounty_id: int) -> list[dict[str, Any]]:
 
 
 def _describe_args(backend: Backend, args: dict[str, Any]) -> str:
+    """``args``: an event's decoded ABI values (addresses, ints, bytes, tuples), hence ``Any``."""
     parts = []
     for key, value in args.items():
         if isinstance(value, str) and value.startswith("0x") and len(value) == 42:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chain.accounts import Keystore, LocalSigner
+
 if TYPE_CHECKING:
     from actions.session import Backend
-    from chain.accounts import LocalSigner
 
 
 def board_address(backend: Backend) -> str | None:
@@ -24,8 +25,6 @@ def board_address(backend: Backend) -> str | None:
 
 def unlock_keystore(backend: Backend, keyfile: bytes, password: str) -> LocalSigner:
     """Import a v3 keystore file and unlock it; the signer lives only in the caller's session."""
-    from chain.accounts import Keystore
-
     keystore = Keystore.open(backend.settings)
     address = keystore.import_keyfile(keyfile.decode("utf-8", errors="replace"))
     return keystore.unlock(address, password)
