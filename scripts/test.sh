@@ -10,7 +10,7 @@ export HYPERBOUNTY_DATA_DIR="${HYPERBOUNTY_TEST_DATA_DIR:-$(mktemp -d)}"
 echo "[test] ruff"
 ruff check .
 ruff format --check .
-# type-checks the files listed under [tool.mypy] in pyproject.toml (actions/ joins that list once clean)
+# type-checks the files listed under [tool.mypy] in pyproject.toml (the layers below ui/ and pages/)
 echo "[test] mypy"
 mypy
 echo "[test] pytest"
