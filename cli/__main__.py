@@ -83,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _reward_wei(text: str) -> int:
     from decimal import InvalidOperation
 
-    from actions.display import eth_to_wei
+    from formatting import eth_to_wei
 
     try:
         wei = eth_to_wei(text)

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actions import bounties, datasets, evaluation, settlement, submissions
-from actions.display import eth, percent_ppm, short_address, short_hash
 from actions.errors import ActionError, plain_error
 from actions.session import Backend, get_backend
 from actions.tx import TxOutcome, TxPlan
 from cli.console import FlowConsole
+from formatting import eth, percent_ppm, short_address, short_hash
 from ml.runner import EvaluationReport
 from protocol import Hyperparameters
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from actions.display import short_address
+from formatting import short_address
 
 SPLIT_COLOURS = {
     "train": "rgba(46, 134, 193, 0.12)",
