@@ -4,24 +4,28 @@ Widget keys: ``pp_protocol`` (demo / tiny preset), ``pp_source``, ``pp_coins``, 
 ``pp_target``, ``pp_future``, ``pp_seq``, ``pp_train``, ``pp_val``, ``pp_test`` (percent),
 ``pp_last_rows`` (0 = all), ``pp_upload``, ``pp_api_key``, ``pp_start``/``pp_end`` (coinpaprika dates),
 ``pp_test_kind`` (coinpaprika: forward / private) and ``pp_forward_hours`` (forward-test window);
-buttons ``pp_load`` ("Load data"), ``pp_build`` ("Build dataset"), ``pp_publish`` ("Publish to IPFS").
+buttons ``pp_load`` ("Load data"), ``pp_build`` ("Build dataset"), ``pp_publish`` ("Publish to IPFS");
+charts ``pp_chart_norm``, ``pp_chart_coin``, ``pp_chart_balance`` and table ``pp_cids``.
 The built dataset's folder name goes to ``st.session_state["dataset_id"]`` for the Initialize page.
+
+The loaded data is known by its load arguments (``st.session_state["pp_load_args"]``, a tuple
+in :func:`_load`'s order, so it doubles as the cache key), its coins by ``pp_available``; a
+publication's CIDs stay in ``pp_published`` until the next build.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
 from actions import datasets
-from actions.display import utc
+from formatting import utc
 from ui import charts
-from ui.common import backend, show_error
-
-st.title(":material/dataset: Preprocess")
-st.caption("Owner: choose the price data, see how it splits, then build and publish the task files.")
+from ui.common import backend
+from ui.page import plain_errors
 
 PRESETS = {"demo": "Demo (about a minute per submission)", "tiny": "Tiny (seconds; for tests)"}
 BUNDLED_COINS = list(datasets.BUNDLED_COINS)
@@ -30,6 +34,30 @@ TEST_KINDS = {
     "forward": "Forward test: the candles after the reveal deadline (they do not exist yet)",
     "private": "Private: the last part of the loaded history, committed by digest",
 }
+
+LoadArgs = tuple[str, tuple[str, ...], bytes | None, str, str, int, int, str]
+
+
+@dataclass(frozen=True)
+class TaskForm:
+    """The task as chosen in the form: what the dataset predicts, from what, split how."""
+
+    coins: tuple[str, ...]
+    interval: str
+    target: str
+    future: int
+    seq: int
+    last_rows: int  # 0 = all
+    split_percent: tuple[int, int, int]  # train, validation, test
+
+    @property
+    def split_ok(self) -> bool:
+        return sum(self.split_percent) == 100
+
+    @property
+    def permille(self) -> tuple[int, int, int]:
+        train, val, test = self.split_percent
+        return (train * 10, val * 10, test * 10)
 
 
 def _apply_preset() -> None:
@@ -47,11 +75,6 @@ def _apply_preset() -> None:
             "pp_last_rows": params.last_rows or 0,
         }
     )
-
-
-if "pp_coins" not in st.session_state:
-    st.session_state["pp_protocol"] = "demo"
-    _apply_preset()
 
 
 @st.cache_data(show_spinner="Loading candles…", max_entries=8)
@@ -90,208 +113,260 @@ def _balance(dataset_id: str) -> pd.DataFrame:
     return datasets.class_balance(built)
 
 
-with st.container(border=True):
-    st.subheader("Source")
-    st.selectbox(
-        "Protocol preset",
-        list(PRESETS),
-        format_func=PRESETS.get,
-        key="pp_protocol",
-        on_change=_apply_preset,
-        help="Sets every field below to a preset; the evaluation budget is chosen on Initialize.",
+def _midnight(day: object) -> int:
+    """A date input's day as the Unix time of its midnight UTC (0 while no day is chosen)."""
+    if not isinstance(day, date):
+        return 0
+    return int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
+
+
+def _upload_inputs() -> tuple[bytes | None, str]:
+    file = st.file_uploader(
+        "Price CSV",
+        type=["csv"],
+        key="pp_upload",
+        help="time,close,volume for one coin (named by the file, e.g. BTC-USD.csv), "
+        "or time,BTC_close,BTC_volume,... for several.",
     )
-    source = st.radio(
-        "Data source",
-        list(datasets.SOURCES),
-        format_func=datasets.SOURCES.get,
-        key="pp_source",
-        horizontal=True,
+    return (file.getvalue(), file.name) if file is not None else (None, "")
+
+
+def _coinpaprika_inputs() -> tuple[str, int, int]:
+    """The API key and the dates to load, and what the test data will be (forward or private)."""
+    api_key = st.text_input(
+        "coinpaprika API key (optional)",
+        type="password",
+        key="pp_api_key",
+        help="Without a key the free API is used; it has no 5-minute history.",
     )
-    if source == "bundled":
-        st.info(
-            "The bundled 2018 candles are public: anyone can download them, so the test window of a "
-            "dataset built from them (its forward test) is a rehearsal, not a secret. The live "
-            "coinpaprika source gives a real forward test, on candles that do not exist yet while "
-            "submissions are open.",
-            icon=":material/public:",
+    today = datetime.now(UTC).date()
+    left, right = st.columns(2)
+    start_day = left.date_input("From (UTC)", value=today - timedelta(days=7), key="pp_start")
+    end_day = right.date_input("To (UTC)", value=today, key="pp_end")
+    test_kind = st.radio("Test data", list(TEST_KINDS), format_func=TEST_KINDS.get, key="pp_test_kind")
+    if test_kind == "forward":
+        st.number_input(
+            "Forward-test window (hours)",
+            1,
+            720,
+            value=24,
+            key="pp_forward_hours",
+            help="The test file is the candles of this many hours from the reveal deadline on, built "
+            "after they exist; the history above is split into train and validation only. Make the "
+            "evaluation window (Initialize) longer than this window plus the training time.",
         )
-    upload, upload_name, api_key, start, end = None, "", "", 0, 0
-    if source == "upload":
-        file = st.file_uploader(
-            "Price CSV",
-            type=["csv"],
-            key="pp_upload",
-            help="time,close,volume for one coin (named by the file, e.g. BTC-USD.csv), "
-            "or time,BTC_close,BTC_volume,... for several.",
+    return api_key, _midnight(start_day), _midnight(end_day)
+
+
+def _load_button(args: LoadArgs) -> None:
+    """Load the candles; the coins found narrow the coin choice."""
+    if not st.button("Load data", key="pp_load", icon=":material/download:"):
+        return
+    with plain_errors():
+        frames = _load(*args)
+        st.session_state["pp_load_args"] = args
+        st.session_state["pp_available"] = sorted(frames)
+        kept = [c for c in st.session_state["pp_coins"] if c in frames]
+        st.session_state["pp_coins"] = kept or sorted(frames)
+
+
+def _source_panel() -> None:
+    with st.container(border=True):
+        st.subheader("Source")
+        st.selectbox(
+            "Protocol preset",
+            list(PRESETS),
+            format_func=PRESETS.get,
+            key="pp_protocol",
+            on_change=_apply_preset,
+            help="Sets every field below to a preset; the evaluation budget is chosen on Initialize.",
         )
-        if file is not None:
-            upload, upload_name = file.getvalue(), file.name
-    if source == "coinpaprika":
-        api_key = st.text_input(
-            "coinpaprika API key (optional)",
-            type="password",
-            key="pp_api_key",
-            help="Without a key the free API is used; it has no 5-minute history.",
+        source = st.radio(
+            "Data source",
+            list(datasets.SOURCES),
+            format_func=datasets.SOURCES.get,
+            key="pp_source",
+            horizontal=True,
         )
-        today = datetime.now(UTC).date()
-        left, right = st.columns(2)
-        start_day = left.date_input("From (UTC)", value=today - timedelta(days=7), key="pp_start")
-        end_day = right.date_input("To (UTC)", value=today, key="pp_end")
-        start = (
-            int(datetime.combine(start_day, datetime.min.time(), UTC).timestamp())
-            if isinstance(start_day, date)
-            else 0
-        )
-        end = (
-            int(datetime.combine(end_day, datetime.min.time(), UTC).timestamp())
-            if isinstance(end_day, date)
-            else 0
-        )
-        test_kind = st.radio("Test data", list(TEST_KINDS), format_func=TEST_KINDS.get, key="pp_test_kind")
-        if test_kind == "forward":
-            st.number_input(
-                "Forward-test window (hours)",
-                1,
-                720,
-                value=24,
-                key="pp_forward_hours",
-                help="The test file is the candles of this many hours from the reveal deadline on, built "
-                "after they exist; the history above is split into train and validation only. Make the "
-                "evaluation window (Initialize) longer than this window plus the training time.",
+        if source == "bundled":
+            st.info(
+                "The bundled 2018 candles are public: anyone can download them, so the test window of a "
+                "dataset built from them (its forward test) is a rehearsal, not a secret. The live "
+                "coinpaprika source gives a real forward test, on candles that do not exist yet while "
+                "submissions are open.",
+                icon=":material/public:",
             )
-    coin_choices = sorted(set(BUNDLED_COINS) | set(st.session_state.get("pp_coins", [])))
-    if st.button("Load data", key="pp_load", icon=":material/download:"):
+        upload, upload_name, api_key, start, end = None, "", "", 0, 0
+        if source == "upload":
+            upload, upload_name = _upload_inputs()
+        if source == "coinpaprika":
+            api_key, start, end = _coinpaprika_inputs()
         coins = tuple(st.session_state["pp_coins"]) if source != "upload" else ()
-        args = (source, coins, upload, upload_name, api_key, start, end, st.session_state["pp_interval"])
-        try:
-            frames = _load(*args)
-        except Exception as exc:
-            show_error(exc)
-        else:
-            st.session_state["pp_load_args"] = args
-            st.session_state["pp_available"] = sorted(frames)
-            st.session_state["pp_coins"] = [c for c in st.session_state["pp_coins"] if c in frames] or sorted(
-                frames
-            )
-
-load_args = st.session_state.get("pp_load_args")
-available = st.session_state.get("pp_available", BUNDLED_COINS)
-
-with st.container(border=True):
-    st.subheader("Task")
-    left, mid, right = st.columns(3)
-    coins = left.multiselect(
-        "Coins",
-        sorted(set(available) | set(st.session_state["pp_coins"])),
-        key="pp_coins",
-        help="Every coin's close and volume become features; times all coins share are kept.",
-    )
-    interval = mid.selectbox(
-        "Interval", INTERVALS, key="pp_interval", help="Candles are aggregated to this step."
-    )
-    targets = coins or available
-    if st.session_state.get("pp_target") not in targets and targets:
-        st.session_state["pp_target"] = targets[0]
-    target = right.selectbox(
-        "Target coin", targets, key="pp_target", help="The model predicts whether this coin closes higher."
-    )
-    left, mid, right = st.columns(3)
-    future = left.number_input(
-        "futurePeriod (intervals ahead)",
-        1,
-        1024,
-        key="pp_future",
-        help="Target: is the close this many intervals later higher than now?",
-    )
-    seq = mid.number_input(
-        "sequenceLength (intervals)",
-        1,
-        1024,
-        key="pp_seq",
-        help="How many past intervals the model sees per prediction.",
-    )
-    last_rows = right.number_input(
-        "Keep the most recent rows (0 = all)",
-        0,
-        10_000_000,
-        key="pp_last_rows",
-        help="A smaller dataset trains faster.",
-    )
-    left, mid, right = st.columns(3)
-    train = left.number_input("Train %", 1, 98, key="pp_train")
-    val = mid.number_input("Validation %", 1, 98, key="pp_val")
-    test = right.number_input("Test % (kept hidden)", 1, 98, key="pp_test")
-
-split_ok = train + val + test == 100
-if not split_ok:
-    st.error(
-        f"The split adds up to {train + val + test} %; make train, validation and test add up to 100 %.",
-        icon=":material/error:",
-    )
-if not coins:
-    st.warning("Choose at least one coin.", icon=":material/warning:")
-
-permille = (int(train) * 10, int(val) * 10, int(test) * 10)
-if load_args and coins and split_ok:
-    try:
-        merged = _preview(load_args, interval, int(last_rows), tuple(coins))
-    except Exception as exc:
-        show_error(exc)
-        merged = None
-    if merged is not None:
-        spans = datasets.split_spans(merged, permille)
-        st.caption(
-            f"{len(merged):,} merged {interval} rows from {utc(merged.index[0])} to {utc(merged.index[-1])}."
+        _load_button(
+            (source, coins, upload, upload_name, api_key, start, end, st.session_state["pp_interval"])
         )
-        tab_norm, tab_coin = st.tabs(
-            [":material/show_chart: Normalised", ":material/stacked_line_chart: Per coin"]
-        )
-        tab_norm.plotly_chart(charts.normalised_prices(merged, list(coins), spans), key="pp_chart_norm")
-        tab_coin.plotly_chart(charts.per_coin_prices(merged, list(coins), spans), key="pp_chart_coin")
-elif not load_args:
-    st.info("Load data to see the price series and how it splits.", icon=":material/info:")
 
-if st.button(
-    "Build dataset",
-    key="pp_build",
-    icon=":material/build:",
-    type="primary",
-    disabled=not (load_args and coins and split_ok),
-):
+
+def _task_panel(available: list[str]) -> TaskForm:
+    with st.container(border=True):
+        st.subheader("Task")
+        left, mid, right = st.columns(3)
+        coins = left.multiselect(
+            "Coins",
+            sorted(set(available) | set(st.session_state["pp_coins"])),
+            key="pp_coins",
+            help="Every coin's close and volume become features; times all coins share are kept.",
+        )
+        interval = mid.selectbox(
+            "Interval", INTERVALS, key="pp_interval", help="Candles are aggregated to this step."
+        )
+        targets = coins or available
+        if st.session_state.get("pp_target") not in targets and targets:
+            st.session_state["pp_target"] = targets[0]
+        target = right.selectbox(
+            "Target coin",
+            targets,
+            key="pp_target",
+            help="The model predicts whether this coin closes higher.",
+        )
+        left, mid, right = st.columns(3)
+        future = left.number_input(
+            "futurePeriod (intervals ahead)",
+            1,
+            1024,
+            key="pp_future",
+            help="Target: is the close this many intervals later higher than now?",
+        )
+        seq = mid.number_input(
+            "sequenceLength (intervals)",
+            1,
+            1024,
+            key="pp_seq",
+            help="How many past intervals the model sees per prediction.",
+        )
+        last_rows = right.number_input(
+            "Keep the most recent rows (0 = all)",
+            0,
+            10_000_000,
+            key="pp_last_rows",
+            help="A smaller dataset trains faster.",
+        )
+        left, mid, right = st.columns(3)
+        train = left.number_input("Train %", 1, 98, key="pp_train")
+        val = mid.number_input("Validation %", 1, 98, key="pp_val")
+        test = right.number_input("Test % (kept hidden)", 1, 98, key="pp_test")
+    return TaskForm(
+        tuple(coins),
+        interval,
+        target,
+        int(future),
+        int(seq),
+        int(last_rows),
+        (int(train), int(val), int(test)),
+    )
+
+
+def _task_problems(task: TaskForm) -> None:
+    if not task.split_ok:
+        st.error(
+            f"The split adds up to {sum(task.split_percent)} %; make train, validation and test add up to "
+            "100 %.",
+            icon=":material/error:",
+        )
+    if not task.coins:
+        st.warning("Choose at least one coin.", icon=":material/warning:")
+
+
+def _preview_panel(load_args: LoadArgs, task: TaskForm) -> None:
+    """The merged price series with the train / validation / test spans shaded."""
+    merged = None
+    with plain_errors():
+        merged = _preview(load_args, task.interval, task.last_rows, task.coins)
+    if merged is None:
+        return
+    spans = datasets.split_spans(merged, task.permille)
+    st.caption(
+        f"{len(merged):,} merged {task.interval} rows from {utc(merged.index[0])} to {utc(merged.index[-1])}."
+    )
+    tab_norm, tab_coin = st.tabs(
+        [":material/show_chart: Normalised", ":material/stacked_line_chart: Per coin"]
+    )
+    coins = list(task.coins)
+    tab_norm.plotly_chart(charts.normalised_prices(merged, coins, spans), key="pp_chart_norm")
+    tab_coin.plotly_chart(charts.per_coin_prices(merged, coins, spans), key="pp_chart_coin")
+
+
+def _parameters(load_args: LoadArgs, task: TaskForm) -> datasets.DatasetParameters:
+    """The preset's parameters with the form's choices (and, for coinpaprika, its test data rule)."""
     base = datasets.default_parameters(st.session_state["pp_protocol"])
-    from dataclasses import replace
+    source = load_args[0]
+    params = replace(
+        base,
+        source=source,
+        coins=task.coins,
+        interval=task.interval,
+        target_coin=task.target,
+        future_period=task.future,
+        sequence_length=task.seq,
+        split_permille=task.permille,
+        last_rows=task.last_rows or None,
+        description=base.description
+        if source == "bundled"
+        else f"{datasets.SOURCES[source]}: {', '.join(task.coins)} {task.interval}",
+    )
+    if source == "coinpaprika":  # a live forward test, or a private split of the history
+        kind = st.session_state.get("pp_test_kind", "forward")
+        hours = int(st.session_state.get("pp_forward_hours", 24))
+        params = replace(params, test_kind=kind, forward_duration_s=hours * 3600)
+    return params
 
-    try:
-        params = replace(
-            base,
-            source=load_args[0],
-            coins=tuple(coins),
-            interval=interval,
-            target_coin=target,
-            future_period=int(future),
-            sequence_length=int(seq),
-            split_permille=permille,
-            last_rows=int(last_rows) or None,
-            description=base.description
-            if load_args[0] == "bundled"
-            else f"{datasets.SOURCES[load_args[0]]}: {', '.join(coins)} {interval}",
-        )
-        if load_args[0] == "coinpaprika":  # a live forward test, or a private split of the history
-            kind = st.session_state.get("pp_test_kind", "forward")
-            hours = int(st.session_state.get("pp_forward_hours", 24))
-            params = replace(params, test_kind=kind, forward_duration_s=hours * 3600)
+
+def _build_button(load_args: LoadArgs | None, task: TaskForm) -> None:
+    ready = bool(load_args and task.coins and task.split_ok)
+    clicked = st.button(
+        "Build dataset", key="pp_build", icon=":material/build:", type="primary", disabled=not ready
+    )
+    if not clicked or load_args is None:
+        return
+    with plain_errors():
+        params = _parameters(load_args, task)
         with st.spinner("Building split files and manifest…"):
             built = datasets.build(backend().settings, _load(*load_args), params)
-    except Exception as exc:
-        show_error(exc)
-    else:
         st.session_state["dataset_id"] = built.dataset_id
         st.session_state.pop("pp_published", None)
 
-dataset_id = st.session_state.get("dataset_id")
-kept = datasets.saved(backend().settings) if dataset_id else []
-built = next((d for d in kept if d.dataset_id == dataset_id), None)
-if built is not None:
+
+def _cid_table(built: datasets.BuiltDataset, published: dict[str, str] | None) -> None:
+    """Every file's CID; once published, a gateway link for each public one."""
+    store = backend().store
+    cid_rows = []
+    for name, cid in built.cids.items():
+        link = store.gateway_url(cid) if published and not name.startswith("test") else None
+        cid_rows.append({"file": name, "CID": cid, "link": link or ""})
+    st.dataframe(
+        pd.DataFrame(cid_rows),
+        hide_index=True,
+        key="pp_cids",
+        column_config={"link": st.column_config.LinkColumn("gateway")},
+    )
+
+
+def _publish_button(built: datasets.BuiltDataset) -> None:
+    if st.button("Publish to IPFS", key="pp_publish", icon=":material/cloud_upload:"):
+        with plain_errors():
+            with st.spinner("Adding files to the content store…"):
+                st.session_state["pp_published"] = datasets.publish(backend(), built)
+            st.rerun()
+    published = st.session_state.get("pp_published")
+    if published:
+        st.success(
+            f"Published to {backend().store.describe()}: manifest {published['manifest']}. "
+            "Next: create the bounty on the Initialize page.",
+            icon=":material/cloud_done:",
+        )
+
+
+def _built_panel(built: datasets.BuiltDataset) -> None:
     with st.container(border=True):
         st.subheader(":material/inventory_2: Built dataset")
         manifest = built.manifest
@@ -304,25 +379,12 @@ if built is not None:
         st.caption(
             f"Rows: train {rows['train']:,}, validation {rows['validation']:,}, test {rows['test']:,}."
         )
-        try:
+        with plain_errors():
             st.plotly_chart(
                 charts.class_balance(_balance(built.dataset_id), manifest.target_coin),
                 key="pp_chart_balance",
             )
-        except Exception as exc:
-            show_error(exc)
-        published = st.session_state.get("pp_published")
-        store = backend().store
-        cid_rows = []
-        for name, cid in built.cids.items():
-            link = store.gateway_url(cid) if published and not name.startswith("test") else None
-            cid_rows.append({"file": name, "CID": cid, "link": link or ""})
-        st.dataframe(
-            pd.DataFrame(cid_rows),
-            hide_index=True,
-            key="pp_cids",
-            column_config={"link": st.column_config.LinkColumn("gateway")},
-        )
+        _cid_table(built, st.session_state.get("pp_published"))
         st.caption(
             "The test file stays on this machine; only its digest goes on chain, until the owner "
             "reveals it on the Evaluate page."
@@ -330,17 +392,34 @@ if built is not None:
             else "No test file yet: it is built by the manifest's rule from the candles after the "
             "reveal deadline, once they exist, and revealed on the Evaluate page."
         )
-        if st.button("Publish to IPFS", key="pp_publish", icon=":material/cloud_upload:"):
-            try:
-                with st.spinner("Adding files to the content store…"):
-                    st.session_state["pp_published"] = datasets.publish(backend(), built)
-            except Exception as exc:
-                show_error(exc)
-            else:
-                st.rerun()
-        if published:
-            st.success(
-                f"Published to {store.describe()}: manifest {published['manifest']}. "
-                "Next: create the bounty on the Initialize page.",
-                icon=":material/cloud_done:",
-            )
+        _publish_button(built)
+
+
+def _built_dataset() -> datasets.BuiltDataset | None:
+    """The dataset this session built last (its id in ``st.session_state["dataset_id"]``)."""
+    dataset_id = st.session_state.get("dataset_id")
+    kept = datasets.saved(backend().settings) if dataset_id else []
+    return next((d for d in kept if d.dataset_id == dataset_id), None)
+
+
+def main() -> None:
+    st.title(":material/dataset: Preprocess")
+    st.caption("Owner: choose the price data, see how it splits, then build and publish the task files.")
+    if "pp_coins" not in st.session_state:
+        st.session_state["pp_protocol"] = "demo"
+        _apply_preset()
+    _source_panel()
+    load_args = st.session_state.get("pp_load_args")
+    task = _task_panel(st.session_state.get("pp_available", BUNDLED_COINS))
+    _task_problems(task)
+    if load_args and task.coins and task.split_ok:
+        _preview_panel(load_args, task)
+    elif not load_args:
+        st.info("Load data to see the price series and how it splits.", icon=":material/info:")
+    _build_button(load_args, task)
+    built = _built_dataset()
+    if built is not None:
+        _built_panel(built)
+
+
+main()

@@ -37,7 +37,7 @@ def stop_page() -> NoReturn:
     """End this run of the page: open the pending confirmation dialog (if any), then stop."""
     tx.render_pending()
     st.stop()
-    raise AssertionError("st.stop() returned")  # pragma: no cover (st.stop raises)
+    raise AssertionError("st.stop() stops only inside a Streamlit script run")  # pragma: no cover
 
 
 @contextmanager
