@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any, TypedDict
 
@@ -500,7 +500,7 @@ class BountyBoardClient:
         receipt = self.transact(sender, "createBounty", args, value=int(reward), gas=gas)
         bounty_id = int(receipt.event("BountyCreated").args["bountyId"])
         if secret is not None:
-            self.secrets.save(_with_bounty(secret, bounty_id))
+            self.secrets.save(replace(secret, bounty_id=bounty_id))
         return bounty_id, receipt
 
     def test_data_opening(
@@ -732,19 +732,6 @@ def _action(fn: str) -> str:
         "cancel": "Cancelling the bounty",
         "withdraw": "Withdrawing",
     }.get(fn, f"Calling {fn}")
-
-
-def _with_bounty(secret: TestDataSecret, bounty_id: int) -> TestDataSecret:
-    return TestDataSecret(
-        chain_id=secret.chain_id,
-        contract=secret.contract,
-        owner=secret.owner,
-        test_data_digest=secret.test_data_digest,
-        salt=secret.salt,
-        test_data_cid=secret.test_data_cid,
-        bounty_id=bounty_id,
-        created_at=secret.created_at,
-    )
 
 
 __all__ = [
