@@ -119,7 +119,7 @@ def _revealed_table(revealed: list[Submission]) -> None:
                     "participant": s.participant,
                     "commit #": s.commit_order,
                     "hyperparameters": s.hyperparameters.describe() if s.hyperparameters else "",
-                    "posted score": percent_ppm(s.accuracy_ppm) if s.scored else "",
+                    "posted score": percent_ppm(s.accuracy_ppm or 0) if s.scored else "",
                 }
                 for s in revealed
             ]

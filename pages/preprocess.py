@@ -143,7 +143,9 @@ def _coinpaprika_inputs() -> tuple[str, int, int]:
     left, right = st.columns(2)
     start_day = left.date_input("From (UTC)", value=today - timedelta(days=7), key="pp_start")
     end_day = right.date_input("To (UTC)", value=today, key="pp_end")
-    test_kind = st.radio("Test data", list(TEST_KINDS), format_func=TEST_KINDS.get, key="pp_test_kind")
+    test_kind = st.radio(
+        "Test data", list(TEST_KINDS), format_func=TEST_KINDS.__getitem__, key="pp_test_kind"
+    )
     if test_kind == "forward":
         st.number_input(
             "Forward-test window (hours)",
@@ -176,7 +178,7 @@ def _source_panel() -> None:
         st.selectbox(
             "Protocol preset",
             list(PRESETS),
-            format_func=PRESETS.get,
+            format_func=PRESETS.__getitem__,
             key="pp_protocol",
             on_change=_apply_preset,
             help="Sets every field below to a preset; the evaluation budget is chosen on Initialize.",
@@ -184,7 +186,7 @@ def _source_panel() -> None:
         source = st.radio(
             "Data source",
             list(datasets.SOURCES),
-            format_func=datasets.SOURCES.get,
+            format_func=datasets.SOURCES.__getitem__,
             key="pp_source",
             horizontal=True,
         )

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from actions import submissions, tasks
+from actions.errors import ActionError
 from actions.jobs import DONE, JobView
 from formatting import eth, short_address, utc
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
@@ -25,7 +26,7 @@ from ui.page import bounty_and_sender, plain_errors, tx_button
 
 if TYPE_CHECKING:
     from chain.accounts import Sender
-    from chain.client import Bounty
+    from chain.client import Bounty, SubmissionView
 
 NUMBERS = ("lstm_layers", "lstm_units", "dense_layers", "dropout_permille", "learning_rate_micro")
 
@@ -133,19 +134,29 @@ def _trial_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) -> 
             "Trains once under the bounty's protocol and reports the validation accuracy; the test split "
             "stays hidden until the owner reveals it."
         )
-        if st.button("Trial run", key="submit_trial", icon=":material/play_arrow:", disabled=hp is None):
+        clicked = st.button(
+            "Trial run", key="submit_trial", icon=":material/play_arrow:", disabled=hp is None
+        )
+        if clicked and hp is not None:
             with plain_errors():
                 submissions.start_trial(backend(), chosen.id, sender.address, hp)
         jobs.panel(submissions.trial_key(chosen.id, sender.address), _trial_result)
 
 
+def _valid(hp: Hyperparameters | None) -> Hyperparameters:
+    """The form's hyperparameters (Commit is disabled while they are invalid)."""
+    if hp is None:
+        raise ActionError("Fix the hyperparameters above first.")
+    return hp
+
+
 def _commit_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) -> None:
     with st.container(border=True):
         st.subheader(":material/lock: Commit and reveal")
-        mine: dict[str, Any] = {}
+        mine: SubmissionView | None = None
         with plain_errors():
             mine = submissions.my_submission(backend(), chosen.id, sender.address)
-        if mine.get("commit_order"):
+        if mine is not None and mine["commit_order"]:
             state = "revealed" if mine["revealed"] else "committed, not yet revealed"
             st.caption(f"{short_address(sender.address)}: {state} (commit #{mine['commit_order']}).")
         left, right = st.columns(2)
@@ -153,7 +164,7 @@ def _commit_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) ->
             "Commit",
             "submit_commit",
             "commit",
-            lambda: submissions.plan_commit(backend(), sender, chosen.id, hp),
+            lambda: submissions.plan_commit(backend(), sender, chosen.id, _valid(hp)),
             where=left,
             type="primary",
             icon=":material/lock:",

@@ -14,6 +14,7 @@ Widget keys (stable; the browser tests drive them):
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -21,6 +22,9 @@ from actions import wallet
 from actions.errors import plain_error
 from formatting import eth, short_address, utc, wei_to_eth
 from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, account_state, accounts, backend, current_account
+
+if TYPE_CHECKING:
+    from actions.session import Backend
 
 
 def network_panel() -> None:
@@ -40,7 +44,7 @@ def network_panel() -> None:
             _time_controls(b)
 
 
-def _time_controls(b) -> None:
+def _time_controls(b: Backend) -> None:
     minutes = st.number_input(
         "Advance by (minutes)",
         min_value=1,
@@ -115,7 +119,7 @@ def compact_eth(wei: int, digits: int = 6) -> str:
     return f"{text}{suffix} ETH"
 
 
-def _keystore_unlock(b) -> None:
+def _keystore_unlock(b: Backend) -> None:
     """On a real network the node signs for no one: unlock a keystore file for this session."""
     with st.expander("Unlock a keystore", icon=":material/key:"):
         upload = st.file_uploader("Keystore JSON", type=["json"], key="keystore_file")

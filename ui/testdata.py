@@ -7,7 +7,7 @@ Widget key: ``exp_rebuild_test`` ("Rebuild test data"). The outcome stays in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -15,9 +15,12 @@ from actions import verify_data
 from actions.errors import plain_error
 from ui.common import backend
 
+if TYPE_CHECKING:
+    from chain.client import Bounty
 
-def panel(bounty: Any) -> None:
-    """The "Rebuild test data" box for ``bounty`` (an item of ``client.bounties()``)."""
+
+def panel(bounty: Bounty) -> None:
+    """The "Rebuild test data" box for ``bounty``."""
     with st.container(border=True):
         st.subheader(":material/dataset_linked: Rebuild the test data")
         if not bounty.forward_test:
