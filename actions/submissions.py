@@ -147,6 +147,16 @@ def import_salts(backend: Backend, data: bytes | str) -> int:
     return backend.client.secrets.import_json(data)
 
 
-def hyperparameters_from_form(values: Mapping[str, int | float]) -> Hyperparameters:
-    """Form values -> Hyperparameters, with the protocol's range checks as plain sentences."""
-    return Hyperparameters.from_dict({k: int(v) for k, v in values.items()})
+def hyperparameters_from_form(values: Mapping[str, int | float | None]) -> Hyperparameters:
+    """Form values -> Hyperparameters, with the protocol's range checks as plain sentences.
+
+    A whole float (3.0, from a number input) becomes an int; anything else (2.7, None) is left
+    as it is so the protocol refuses it in words, instead of being truncated silently.
+    """
+    return Hyperparameters.from_dict({k: _whole(v) for k, v in values.items()})
+
+
+def _whole(value: int | float | None) -> int | float | None:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

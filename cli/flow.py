@@ -12,6 +12,7 @@ import argparse
 import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from actions import bounties, datasets, evaluation, settlement, submissions
@@ -373,6 +374,10 @@ class Flow:
 def run_flow(args: argparse.Namespace, out: FlowConsole | None = None) -> int:
     """Run the flow; 0 when the bounty was paid out, 1 with a plain sentence when a step failed."""
     out = out or FlowConsole()
+    problem = _summary_folder_problem(args.summary_json)
+    if problem:  # say so before minutes of training, not after
+        out.fail(problem)
+        return 1
     try:
         record = Flow(args, out).run()
     except (FlowFailed, ActionError) as exc:
@@ -386,6 +391,25 @@ def run_flow(args: argparse.Namespace, out: FlowConsole | None = None) -> int:
 
         session.close_all()
     if args.summary_json is not None:
-        args.summary_json.write_text(record.to_json())
+        try:
+            args.summary_json.write_text(record.to_json())
+        except OSError as exc:
+            out.fail(
+                f"The flow succeeded but its summary could not be written to {args.summary_json}: {exc}."
+            )
+            return 1
         out.info(f"summary written to {args.summary_json}")
     return 0
+
+
+def _summary_folder_problem(path: Path | None) -> str | None:
+    """Create the summary's folder if it is missing; a sentence when that is impossible."""
+    if path is None:
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"Cannot create the folder {path.parent} for --summary-json ({exc.strerror}); choose another."
+    if path.is_dir():
+        return f"--summary-json {path} is a folder; give a file name such as {path / 'out.json'}."
+    return None

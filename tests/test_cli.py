@@ -31,7 +31,7 @@ def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str
 
 @pytest.mark.slow
 def test_tiny_flow_pays_the_winner_and_prints_every_step(tmp_path):
-    summary_path = tmp_path / "summary.json"
+    summary_path = tmp_path / "not-yet" / "summary.json"  # a missing folder is created
     result = run_cli(
         "flow",
         "--protocol",
@@ -84,6 +84,18 @@ def test_a_bad_reward_stops_the_flow_before_anything_is_written(tmp_path):
         assert f"--reward {reward!r}" in result.stderr and words in result.stderr
         assert "Traceback" not in result.stderr
     assert not (tmp_path / "d").exists()
+
+
+def test_a_summary_path_that_is_a_folder_stops_the_flow_before_it_starts(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    result = run_cli(
+        "flow", "--protocol", "tiny", "--summary-json", str(folder), "--data-dir", str(tmp_path / "e")
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "is a folder; give a file name" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "e").exists()
 
 
 def test_participants_get_distinct_submissions():
