@@ -2,7 +2,7 @@
 
 Only navigation and the sidebar live here; each stage is a page module under
 pages/, and every action a page offers is a function in actions/.
-Page URLs: /preprocess, /initialize, /submit, /evaluate, /finalize, /explorer.
+Page URLs: /preprocess, /initialize, /submit, /evaluate, /finalize, /disputes, /explorer.
 Each page ends with ``ui.tx.render_pending()`` (the transaction dialog) rather than this router:
 AppTest drops the router's own elements after the first run, and the dialog must be testable.
 """
@@ -43,6 +43,7 @@ def pages() -> dict[str, list]:
         ],
         "Anyone": [
             st.Page("pages/finalize.py", title="Finalize", icon=":material/payments:", url_path="finalize"),
+            st.Page("pages/disputes.py", title="Disputes", icon=":material/gavel:", url_path="disputes"),
             st.Page(
                 "pages/explorer.py",
                 title="Explorer / Verify",

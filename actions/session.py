@@ -96,15 +96,21 @@ class Backend:
             return self._store
 
     def accounts(self) -> list[Account]:
-        """Accounts the wallet offers: Owner first, then Participant 1..N (dev chains), else none."""
+        """Accounts the wallet offers: Owner first, then Participant 1..N, then Arbiter (the last funded
+        dev account, who rules on disputes through the dev arbitrator) on dev chains; else none."""
         return [Account(a.label, a.address) for a in self.dev_senders()]
 
     def dev_senders(self) -> list[NodeAccount]:
-        """The node-managed senders (``chain.accounts.NodeAccount``), cached: they never change."""
+        """The node-managed senders (``chain.accounts.NodeAccount``), cached: they never change.
+        Owner, Participant 1..N, then Arbiter where the node funds one more account."""
         with self._lock:
             if self._wallet is None:
-                self._wallet = dev_accounts(self.chain, self.settings.participants)
+                self._wallet = dev_accounts(self.chain, self.settings.participants, arbiter=True)
             return self._wallet
+
+    def arbiter(self) -> NodeAccount | None:
+        """The dev account labelled "Arbiter" (dev chains with an account to spare), else None."""
+        return next((a for a in self.dev_senders() if a.label == "Arbiter"), None)
 
     def sender(self, address: str, unlocked: Mapping[str, Sender] | None = None) -> Sender:
         """The object that signs for ``address``: a dev account, or a keystore signer unlocked by the user

@@ -1,8 +1,8 @@
 """Who sends a transaction: a node-managed dev account, or a keystore account unlocked here.
 
 On the embedded chain and on anvil the node holds funded keys; the dashboard labels them
-"Owner" and "Participant 1..N" (:func:`dev_accounts`) and the node signs. On any other network
-the user keeps an encrypted keystore (eth-account's v3 JSON, scrypt) under
+"Owner", "Participant 1..N" and (the last one) "Arbiter" (:func:`dev_accounts`), and the node
+signs. On any other network the user keeps an encrypted keystore (eth-account's v3 JSON, scrypt) under
 ``<data>/keystore/``; :meth:`Keystore.unlock` with the password gives a :class:`LocalSigner`
 that signs here and sends the raw transaction.
 
@@ -103,12 +103,21 @@ def _max_priority_fee(connection: ChainConnection) -> int:
         return 10**9
 
 
-def dev_accounts(connection: ChainConnection, participants: int | None = None) -> list[NodeAccount]:
-    """The node's funded accounts as Owner, Participant 1..N ([] on a network without dev accounts)."""
+def dev_accounts(
+    connection: ChainConnection, participants: int | None = None, *, arbiter: bool = False
+) -> list[NodeAccount]:
+    """The node's funded accounts as Owner, Participant 1..N ([] on a network without dev accounts).
+
+    With ``arbiter``, the LAST funded account follows as "Arbiter" (the dev arbitrator's owner, who
+    rules on disputes), provided it is neither the Owner nor a Participant.
+    """
     wanted = get_settings().participants if participants is None else participants
     funded = connection.accounts()
     labels = ["Owner"] + [f"Participant {n}" for n in range(1, wanted + 1)]
-    return [NodeAccount(to_checksum_address(a), label) for a, label in zip(funded, labels, strict=False)]
+    named = [NodeAccount(to_checksum_address(a), label) for a, label in zip(funded, labels, strict=False)]
+    if arbiter and len(funded) > len(named):
+        named.append(NodeAccount(to_checksum_address(funded[-1]), "Arbiter"))
+    return named
 
 
 class Keystore:

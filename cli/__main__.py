@@ -6,6 +6,7 @@ Examples::
     python -m cli flow --protocol tiny          # seconds, for tests and smoke checks
     python -m cli flow --participants 5 --data-dir /tmp/hb-demo --summary-json out.json
     python -m cli verify-test-data --bounty 1 --data-dir /tmp/hb-demo   # see cli/verify_data.py
+    python -m cli dispute show --bounty 1 --data-dir /tmp/hb-demo       # see cli/disputes.py
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cli import verify_data
+from cli import disputes, verify_data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the outcome (winner, scores, balances, transactions) as JSON",
     )
     verify_data.add_parser(commands)
+    disputes.add_parser(commands)
     return parser
 
 
@@ -122,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_flow(args)
     if args.command == "verify-test-data":
         return verify_data.run(args)
+    if args.command == "dispute":
+        return disputes.run(args)
     return 2
 
 

@@ -7,6 +7,12 @@ starts at the suggested bar, from the baselines on the validation data), ``init_
 ``init_submission_min``, ``init_reveal_min``, ``init_evaluation_min`` (window lengths in minutes),
 ``init_bond`` (ETH, text); button ``init_create`` ("Create bounty") opens the confirmation dialog.
 The new bounty's id is shown and becomes ``st.session_state["bounty_id"]``.
+
+The optional "Disputes" expander: ``init_disputes`` (checkbox: let revealers challenge the scores),
+``init_arbitrator`` (address; the dev arbitrator, deployed by the wallet's Arbiter account, is
+pre-filled on dev chains), ``init_owner_bond`` and ``init_challenge_bond`` (ETH, text),
+``init_challenge_min`` (minutes). After the bounty is created, button ``init_set_arbitration``
+("Set arbitration") sends the second transaction, ``setArbitration``, through the same dialog.
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from actions import bounties, datasets
+from actions import bounties, datasets, disputes
 from actions.errors import ActionError, plain_error
 from actions.evaluation import suggest_min_accuracy
-from formatting import duration, eth_to_wei, utc
+from formatting import duration, eth_to_wei, utc, wei_to_eth
 from ui import tx
 from ui.common import backend, current_sender, select_bounty
 from ui.page import plain_errors, stop_page, tx_button
@@ -228,6 +234,130 @@ def _rules_panel(suggestion: BarSuggestion | None, problem: str | None, seed: in
     return RulesForm(reward_text, bond_text, float(min_acc), int(sub_min), int(rev_min), int(eva_min))
 
 
+@dataclass(frozen=True)
+class DisputesForm:
+    """The arbitration as typed in the "Disputes" expander (amounts still text, period in minutes)."""
+
+    arbitrator: str
+    owner_bond_text: str
+    challenge_bond_text: str
+    challenge_min: int
+
+    def terms(self) -> tuple[disputes.ArbitrationTerms | None, list[str]]:
+        """The terms in wei and seconds, or None and what is wrong with the typed amounts."""
+        problems: list[str] = []
+        amounts: list[int] = []
+        for name, text, example in (
+            ("owner's bond", self.owner_bond_text, "0.1"),
+            ("challenge bond", self.challenge_bond_text, "0.05"),
+        ):
+            try:
+                amounts.append(eth_to_wei(text.strip()))
+            except Exception:
+                problems.append(
+                    f"The {name} {text!r} is not an amount of ETH; type a number such as {example}."
+                )
+        if problems:
+            return None, problems
+        terms = disputes.ArbitrationTerms(
+            self.arbitrator.strip(), amounts[0], amounts[1], self.challenge_min * 60
+        )
+        try:
+            terms.check()
+        except ActionError as exc:
+            return None, [str(exc)]
+        return terms, []
+
+
+def _default_arbitrator() -> str:
+    """The dev arbitrator's address on dev chains (deployed by the Arbiter on first need), else ""."""
+    if not backend().chain.is_dev:
+        return ""
+    with plain_errors():
+        return disputes.dev_arbitrator(backend()).address
+    return ""
+
+
+def _disputes_panel() -> DisputesForm | None:
+    """The optional arbitration: None unless the owner lets revealers challenge the scores."""
+    with st.expander("Disputes (optional)", icon=":material/gavel:"):
+        enabled = st.checkbox(
+            "Let revealers challenge the posted scores",
+            key="init_disputes",
+            help="Names an ERC-792 arbitrator after the bounty is created: a participant who revealed may "
+            "challenge a posted score within the challenge period; if the arbitrator agrees, the scores are "
+            "void, the reward is split among the revealers and the challenger gets your bond.",
+        )
+        if not enabled:
+            st.caption("Without an arbitrator the posted scores are final (anyone can still re-run them).")
+            return None
+        if "init_arbitrator" not in st.session_state:
+            st.session_state["init_arbitrator"] = _default_arbitrator()
+        arbitrator = st.text_input(
+            "Arbitrator",
+            key="init_arbitrator",
+            help="The address of an ERC-792 arbitrator contract. On a dev chain the built-in one is "
+            "pre-filled: the wallet's Arbiter account rules.",
+        )
+        left, mid, right = st.columns(3)
+        owner_bond = left.text_input(
+            "Your bond (ETH)",
+            value=str(wei_to_eth(disputes.DEFAULT_OWNER_BOND)),
+            key="init_owner_bond",
+            help="Deposited with setArbitration; paid to the first challenger who wins, else credited back "
+            "to you at finalize.",
+        )
+        challenge_bond = mid.text_input(
+            "Challenge bond (ETH)",
+            value=str(wei_to_eth(disputes.DEFAULT_CHALLENGE_BOND)),
+            key="init_challenge_bond",
+            help="What a challenger deposits (plus the arbitrator's fee): back if it wins, yours if it "
+            "loses.",
+        )
+        period = right.number_input(
+            "Challenge period (minutes)",
+            5,
+            30 * 24 * 60,
+            value=disputes.DEFAULT_CHALLENGE_PERIOD_S // 60,
+            key="init_challenge_min",
+            help="How long after your latest posted scores a challenge is accepted; finalize waits for it.",
+        )
+    return DisputesForm(arbitrator, owner_bond, challenge_bond, int(period))
+
+
+def _set_arbitration_panel(bounty_id: int, form: DisputesForm | None) -> None:
+    """The second transaction after create: setArbitration on the new bounty (before any commit)."""
+    if form is None:
+        return
+    terms, problems = form.terms()
+    with plain_errors():
+        if backend().client.arbitration(bounty_id) is not None:
+            tx.show_result("set_arbitration")
+            return
+    st.info(
+        f"Disputes: set the arbitration of bounty #{bounty_id} now, before anyone commits.",
+        icon=":material/gavel:",
+    )
+
+    def plan() -> TxPlan:
+        sender = current_sender()
+        if sender is None or terms is None:
+            raise ActionError("Choose an account in the wallet first.")
+        return disputes.plan_set_arbitration(backend(), sender, bounty_id, terms)
+
+    tx_button(
+        "Set arbitration",
+        "init_set_arbitration",
+        "set_arbitration",
+        plan,
+        problems=problems,
+        type="primary",
+        icon=":material/gavel:",
+        help="Sends setArbitration with your bond as its value; the confirmation shows the terms.",
+    )
+    tx.show_result("set_arbitration")
+
+
 def _amounts(rules: RulesForm) -> tuple[int, int, list[str]]:
     """(reward, bond) in wei, and what is wrong with the typed amounts."""
     problems: list[str] = []
@@ -247,8 +377,12 @@ def _amounts(rules: RulesForm) -> tuple[int, int, list[str]]:
     return reward, bond, problems
 
 
-def _create_panel(built: datasets.BuiltDataset, protocol: ProtocolForm, rules: RulesForm) -> None:
+def _create_panel(
+    built: datasets.BuiltDataset, protocol: ProtocolForm, rules: RulesForm, arbitration: DisputesForm | None
+) -> None:
     reward, bond, problems = _amounts(rules)
+    if arbitration is not None:
+        problems += arbitration.terms()[1]
 
     def plan() -> TxPlan:
         sender = current_sender()
@@ -284,6 +418,7 @@ def _create_panel(built: datasets.BuiltDataset, protocol: ProtocolForm, rules: R
             f"Bounty #{new_id} is open for submissions. Participants find it on the Submit page.",
             icon=":material/campaign:",
         )
+        _set_arbitration_panel(new_id, arbitration)
 
 
 def main() -> None:
@@ -302,7 +437,8 @@ def main() -> None:
     _start_at_suggestion(suggestion.min_accuracy_ppm / 10_000 if suggestion is not None else None)
     protocol = _protocol_panel(built.manifest.evaluation)
     rules = _rules_panel(suggestion, problem, built.manifest.evaluation.seed)
-    _create_panel(built, protocol, rules)
+    arbitration = _disputes_panel()
+    _create_panel(built, protocol, rules, arbitration)
     tx.render_pending()
 
 

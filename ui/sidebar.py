@@ -1,9 +1,10 @@
-"""The sidebar: which network, and a wallet to act as Owner or a participant.
+"""The sidebar: which network, and a wallet to act as Owner, a participant or the Arbiter.
 
 Widget keys (stable; the browser tests drive them):
 
 * ``account``: selectbox of account addresses, shown as "Owner · 0xf39F…2266"
-  (its value is the address; ``st.session_state["account"]`` everywhere);
+  (its value is the address; ``st.session_state["account"]`` everywhere); on dev chains the last
+  funded account is "Arbiter", the dev arbitrator's owner, who rules on the Disputes page;
 * ``advance_minutes`` (number input) + ``advance_time`` (button): move a dev
   chain's clock forward; ``mine_block`` (button): mine one empty block;
 * on networks without node-managed accounts, ``keystore_file`` / ``keystore_password``
@@ -90,6 +91,8 @@ def wallet_panel() -> None:
         )
         address = st.session_state[ACCOUNT_KEY]
         st.code(address, language=None)
+        if labels.get(address, "").startswith("Arbiter"):
+            st.caption("The dev arbitrator's owner: rules on challenged scores on the Disputes page.")
         try:
             balance, waiting = account_state(address)
         except Exception as exc:
