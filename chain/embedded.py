@@ -7,10 +7,17 @@ minutes. Instead every write py-evm makes to its key-value store is appended to
 chain (a transaction, a mined block, a revert). A restart reads the journal back into memory
 and reopens the chain at its canonical head: bounties, balances, the clock, everything.
 
-Journal format: records ``type(1) keylen(4) vallen(4) key value``; type ``S`` sets, ``D``
-deletes, ``C`` closes one request. Records after the last ``C`` (a crash mid-write) are
-dropped at load, so each request is all-or-nothing. The journal is compacted (rewritten as one
-snapshot through a temp file, fsync and rename) at start when it is mostly dead records.
+Journal format 2: the line ``HyperBounty journal v2`` then records ``type(1) keylen(4) vallen(4)
+crc32(4) key value``, the CRC-32 over the type, both lengths, key and value; type ``S`` sets,
+``D`` deletes, ``C`` closes one request (its value: the chain's head block, 8 bytes). Records after
+the last ``C`` that no complete ``C`` follows are a crash mid-write: they were never acknowledged,
+so they are dropped at load (with a log line) and each request stays all-or-nothing. A record that
+fails its check with complete requests after it is damage, not a crash: the chain refuses to open
+(:class:`JournalDamaged` names the file and the last intact block) instead of rolling back, and
+:func:`recover_journal` (``python -m cli recover-chain``) keeps a copy of the file and cuts it back
+to the last intact block. Format 1 (the same records without the line and the CRC) is still read;
+a writable open rewrites it as format 2. The journal is compacted (rewritten as one snapshot through
+a temp file, fsync and rename) at start when it is mostly dead records.
 
 The clock: each new block gets ``max(parent + 1, wall clock + offset)`` unless
 ``set_next_timestamp`` fixed it; ``advance_time`` moves ``offset`` so the chain keeps counting
@@ -21,15 +28,22 @@ from the time it jumped to. Offset and a pending exact timestamp are stored in t
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import shutil
 import struct
 import threading
 import time
+import zlib
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from eth.db.atomic import AtomicDB
 from eth.db.backends.memory import MemoryDB
+from eth.db.header import HeaderDB
+from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.exceptions import TransactionFailed
 from web3 import Web3
@@ -41,11 +55,19 @@ from chain.errors import ChainError
 from chain.providers import DevChain, SnapshotId
 from settings import Settings
 
+log = logging.getLogger(__name__)
+
 # anvil's default mnemonic and derivation path, so the dev accounts are the same on both chains.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_HD_PATH = "m/44'/60'/0'/0"
 
-_HEADER = struct.Struct(">cII")
+JOURNAL_NAME = "state.journal"
+JOURNAL_FORMAT = 2
+_MAGIC = b"HyperBounty journal v2\n"
+_HEADER_V1 = struct.Struct(">cII")  # format 1: type, key length, value length
+_HEADER = struct.Struct(">cIII")  # format 2: the same and the record's CRC-32
+_BLOCK = struct.Struct(">Q")  # a C record's value: the head block when the request closed
+_KINDS = (b"S", b"D", b"C")
 _META = b"hyperbounty:"
 _OFFSET_KEY = _META + b"time-offset"
 _NEXT_TS_KEY = _META + b"next-timestamp"
@@ -62,13 +84,194 @@ _MUTATING = {
 }
 
 
+# -- journal records ------------------------------------------------------------------------------
+
+
+def _record(kind: bytes, key: bytes = b"", value: bytes = b"") -> bytes:
+    lengths = struct.pack(">cII", kind, len(key), len(value))
+    crc = zlib.crc32(value, zlib.crc32(key, zlib.crc32(lengths)))
+    return _HEADER.pack(kind, len(key), len(value), crc) + key + value
+
+
+def _commit_record(block: int) -> bytes:
+    return _record(b"C", b"", _BLOCK.pack(block))
+
+
+_COMMIT_PREFIX = _HEADER.pack(b"C", 0, _BLOCK.size, 0)[:9]  # what every format 2 C record starts with
+_COMMIT_V1 = _HEADER_V1.pack(b"C", 0, 0)
+
+
+@dataclass(frozen=True)
+class JournalScan:
+    """What reading a journal found.
+
+    ``good_end``: bytes up to the end of the last complete request before any problem;
+    ``damaged_at``: the offset of a record that fails its check although complete requests follow it
+    (None: no damage; a problem with nothing complete after it is a torn tail, never damage);
+    ``later_block``: the last head block a complete request after the damage recorded (format 2).
+    """
+
+    format: int
+    size: int
+    good_end: int
+    damaged_at: int | None = None
+    later_block: int | None = None
+    header_damaged: bool = False
+
+
+def scan_journal(data: bytes, into: MutableMapping[bytes, bytes]) -> JournalScan:
+    """Apply every complete request of a journal's bytes to ``into``, in order; say what was found."""
+    if data.startswith(_MAGIC):
+        return _scan_records(data, into, 2, len(_MAGIC))
+    if data[:1] in _KINDS and _parse_v1(data, 0) is not None:
+        return _scan_records(data, into, 1, 0)
+    if _parse_v2(data, len(_MAGIC)) is not None:  # a format 2 journal whose first line is damaged
+        scan = _scan_records(data, into, 2, len(_MAGIC))
+        return JournalScan(2, len(data), scan.good_end, 0, scan.later_block, header_damaged=True)
+    if not data:
+        return JournalScan(JOURNAL_FORMAT, 0, 0)
+    later = _later_commit(data, 0, 2) or _later_commit(data, 0, 1)
+    if later is None:  # nothing complete in it at all: a first request torn before its end
+        return JournalScan(JOURNAL_FORMAT, len(data), 0)
+    return JournalScan(JOURNAL_FORMAT, len(data), 0, 0, later[1])
+
+
+def _scan_records(data: bytes, into: MutableMapping[bytes, bytes], fmt: int, start: int) -> JournalScan:
+    parse = _parse_v2 if fmt == 2 else _parse_v1
+    staged: list[tuple[bytes, bytes | None]] = []  # (key, value), None for a delete
+    pos = good_end = start
+    while pos < len(data):
+        parsed = parse(data, pos)
+        if parsed is None:
+            break
+        kind, key, value, end = parsed
+        if kind == b"C":
+            for k, v in staged:
+                if v is not None:
+                    into[k] = v
+                else:
+                    into.pop(k, None)
+            staged.clear()
+            good_end = end
+        else:
+            staged.append((key, value if kind == b"S" else None))
+        pos = end
+    if pos >= len(data):
+        return JournalScan(fmt, len(data), good_end)
+    later = _later_commit(data, pos + 1, fmt)
+    if later is None:
+        return JournalScan(fmt, len(data), good_end)  # a torn tail: nothing acknowledged after it
+    return JournalScan(fmt, len(data), good_end, pos, later[1])
+
+
+def _parse_v2(data: bytes, pos: int) -> tuple[bytes, bytes, bytes, int] | None:
+    """The record at ``pos`` (type, key, value, end), or None if it is incomplete or fails its CRC."""
+    if pos + _HEADER.size > len(data):
+        return None
+    kind, klen, vlen, crc = _HEADER.unpack_from(data, pos)
+    body = pos + _HEADER.size
+    end = body + klen + vlen
+    if kind not in _KINDS or end > len(data):
+        return None
+    view = memoryview(data)
+    if zlib.crc32(view[body:end], zlib.crc32(view[pos : pos + 9])) != crc:
+        return None
+    return kind, data[body : body + klen], data[body + klen : end], end
+
+
+def _parse_v1(data: bytes, pos: int) -> tuple[bytes, bytes, bytes, int] | None:
+    if pos + _HEADER_V1.size > len(data):
+        return None
+    kind, klen, vlen = _HEADER_V1.unpack_from(data, pos)
+    body = pos + _HEADER_V1.size
+    end = body + klen + vlen
+    if kind not in _KINDS or end > len(data):
+        return None
+    return kind, data[body : body + klen], data[body + klen : end], end
+
+
+def _later_commit(data: bytes, start: int, fmt: int) -> tuple[int, int | None] | None:
+    """The last complete C record at or after ``start`` (offset, its block), found by its bytes alone.
+
+    Used after a record that does not parse: its lengths cannot be trusted, so the rest of the file
+    is searched for a closing record that checks out. One means acknowledged requests follow (the
+    file is damaged); none means the tail was torn by a crash mid-write.
+    """
+    prefix = _COMMIT_PREFIX if fmt == 2 else _COMMIT_V1
+    found = None
+    pos = data.find(prefix, start)
+    while pos >= 0:
+        if fmt == 1:
+            found = (pos, None)
+        elif (parsed := _parse_v2(data, pos)) is not None:
+            found = (pos, _BLOCK.unpack(parsed[2])[0])
+        pos = data.find(prefix, pos + 1)
+    return found
+
+
+def head_block(kv: dict[bytes, bytes]) -> int | None:
+    """The canonical head's block number in a py-evm key-value store (None: no chain in it yet)."""
+    try:
+        return int(HeaderDB(AtomicDB(MemoryDB(kv))).get_canonical_head().block_number)
+    except (KeyError, HeaderNotFound, CanonicalHeadNotFound, ValueError):
+        return None
+
+
+class JournalDamaged(ChainError):
+    """A journal record fails its check and acknowledged requests follow it: the chain will not open."""
+
+    def __init__(self, path: Path, scan: JournalScan, good_block: int | None) -> None:
+        self.path = path
+        self.scan = scan
+        self.good_block = good_block
+        super().__init__(damage_sentence(path, scan, good_block))
+
+
+def damage_sentence(path: Path, scan: JournalScan, good_block: int | None) -> str:
+    """'Block 16 is damaged in <path> ...; blocks 1..15 are intact', and what the recovery does."""
+    command = recovery_command(path)
+    if scan.header_damaged:
+        return (
+            f"The first line of the embedded chain's journal {path} is damaged (the records after it are "
+            f"intact). The chain was not opened; {command} keeps a copy of the file and rewrites that line."
+        )
+    if good_block is None:
+        where = f"The embedded chain's journal {path} is damaged at byte {scan.damaged_at}"
+        kept, reopen = "no complete request comes before it", "a fresh chain"
+    else:
+        where = f"Block {good_block + 1} is damaged in {path} (byte {scan.damaged_at})"
+        kept = f"blocks 1..{good_block} are intact" if good_block > 0 else "only the genesis block is intact"
+        reopen = f"block {good_block}"
+    later, lost = scan.later_block, ""
+    if good_block is not None and later is not None and later > good_block:
+        lost = f", dropping blocks {good_block + 1}..{later}"
+    return (
+        f"{where}; {kept}. The chain was not opened and nothing was cut off: {command} keeps a copy of "
+        f"the file and reopens the chain at {reopen}{lost}."
+    )
+
+
+def recovery_command(path: Path) -> str:
+    """The command that recovers this journal (``--data-dir`` when it sits in a data dir's layout)."""
+    folder = path.parent
+    if folder.name == "embedded" and folder.parent.name == "chain":
+        return f"`python -m cli recover-chain --data-dir {folder.parent.parent}`"
+    return f"`chain.embedded.recover_journal({str(folder)!r})`"
+
+
 class JournaledDB(MemoryDB):
-    """A MemoryDB whose writes are appended to a file; ``commit`` makes them durable."""
+    """A MemoryDB whose writes are appended to a file; ``commit`` makes them durable.
+
+    ``head_of`` (set by the chain once it runs on this store) gives the head block each closing
+    record notes, so a damaged journal can say which blocks are intact.
+    """
 
     def __init__(self, path: Path, read_only: bool = False) -> None:
         super().__init__({})
         self.path = path
         self.read_only = read_only
+        self.format = JOURNAL_FORMAT
+        self.head_of: Callable[[], int] | None = None
         self._pending: list[bytes] = []
         self.live_bytes = 0
         self.file_bytes = 0
@@ -77,14 +280,22 @@ class JournaledDB(MemoryDB):
         self._file: IO[bytes] | None = None
         if not read_only:
             self._file = open(self.path, "ab")  # noqa: SIM115 (kept open for the chain's lifetime)
+            if self.file_bytes == 0:
+                self._file.write(_MAGIC)
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self.file_bytes = len(_MAGIC)
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         super().__setitem__(key, value)
-        self._pending.append(_HEADER.pack(b"S", len(key), len(value)) + key + value)
+        self._pending.append(_record(b"S", key, value))
 
     def __delitem__(self, key: bytes) -> None:
         super().__delitem__(key)
-        self._pending.append(_HEADER.pack(b"D", len(key), 0) + key)
+        self._pending.append(_record(b"D", key))
+
+    def _head(self) -> int:
+        return self.head_of() if self.head_of is not None else 0
 
     def commit(self) -> None:
         """Append the writes since the last commit and a closing record, then fsync."""
@@ -93,7 +304,7 @@ class JournaledDB(MemoryDB):
         if self._file is None:  # read-only: nothing may reach the disk
             self._pending.clear()
             return
-        self._pending.append(_HEADER.pack(b"C", 0, 0))
+        self._pending.append(_commit_record(self._head()))
         blob = b"".join(self._pending)
         self._pending.clear()
         self._file.write(blob)
@@ -111,33 +322,22 @@ class JournaledDB(MemoryDB):
             return
         started = time.perf_counter()
         data = self.path.read_bytes()
-        staged: list[tuple[bytes, bytes | None]] = []  # (key, value), None for a delete
-        pos, good_end = 0, 0
-        while pos + _HEADER.size <= len(data):
-            kind, klen, vlen = _HEADER.unpack_from(data, pos)
-            end = pos + _HEADER.size + klen + vlen
-            if end > len(data) or kind not in (b"S", b"D", b"C"):
-                break
-            if kind == b"C":
-                for key, value in staged:
-                    if value is not None:
-                        self.kv_store[key] = value
-                    else:
-                        self.kv_store.pop(key, None)
-                staged.clear()
-                good_end = end
-            else:
-                key = data[pos + _HEADER.size : pos + _HEADER.size + klen]
-                value = data[pos + _HEADER.size + klen : end] if kind == b"S" else None
-                staged.append((key, value))
-            pos = end
-        if good_end < len(data) and not self.read_only:
-            # a crash in the middle of a write: keep every complete request, drop the torn tail
-            with open(self.path, "r+b") as handle:
-                handle.truncate(good_end)
-                handle.flush()
-                os.fsync(handle.fileno())
-        self.file_bytes = good_end
+        scan = scan_journal(data, self.kv_store)
+        if scan.damaged_at is not None:
+            good_block = head_block(self.kv_store)
+            self.kv_store.clear()
+            raise JournalDamaged(self.path, scan, good_block)
+        self.format = scan.format
+        if scan.good_end < len(data):
+            # a crash in the middle of a write: keep every complete request, drop the unacknowledged tail
+            log.warning(
+                "%s ended in an unfinished request (a crash mid-write): dropped its last %d bytes",
+                self.path,
+                len(data) - scan.good_end,
+            )
+            if not self.read_only:
+                _truncate(self.path, scan.good_end)
+        self.file_bytes = scan.good_end
         self.live_bytes = sum(len(k) + len(v) + _HEADER.size for k, v in self.kv_store.items())
         self.load_seconds = time.perf_counter() - started
 
@@ -145,18 +345,108 @@ class JournaledDB(MemoryDB):
         return f"JournaledDB({self.path}, {len(self.kv_store)} keys)"
 
     def compact_if_worthwhile(self, ratio: float = 3.0, min_bytes: int = 1 << 20) -> bool:
-        """Rewrite the journal as one snapshot when dead records dominate it."""
-        if self._file is None or self.file_bytes <= max(ratio * self.live_bytes, min_bytes):
+        """Rewrite the journal as one snapshot when dead records dominate it, or it is in format 1."""
+        if self._file is None:
             return False
-        self.commit()
+        outdated = self.format < JOURNAL_FORMAT
+        if not outdated and self.file_bytes <= max(ratio * self.live_bytes, min_bytes):
+            return False
+        if outdated:
+            self._pending.clear()  # never append format 2 records to a format 1 file; the snapshot has them
+            log.info("rewriting %s in journal format %d (a checksum per record)", self.path, JOURNAL_FORMAT)
+        else:
+            self.commit()
         with durable.atomic_open(self.path) as handle:
+            handle.write(_MAGIC)
             for key, value in self.kv_store.items():
-                handle.write(_HEADER.pack(b"S", len(key), len(value)) + key + value)
-            handle.write(_HEADER.pack(b"C", 0, 0))
-        self._file.close()  # committed above: the old journal holds nothing the snapshot lacks
+                handle.write(_record(b"S", key, value))
+            handle.write(_commit_record(self._head()))
+        self._file.close()  # the snapshot holds everything the old journal did
         self._file = open(self.path, "ab")  # noqa: SIM115
         self.file_bytes = self.path.stat().st_size
+        self.format = JOURNAL_FORMAT
         return True
+
+
+def _truncate(path: Path, size: int) -> None:
+    with open(path, "r+b") as handle:
+        handle.truncate(size)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+# -- recovery -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover_journal` did: ``copy`` is None when the journal needed nothing."""
+
+    journal: Path
+    copy: Path | None
+    kept_bytes: int
+    dropped_bytes: int
+    block: int | None  # the head block the chain reopens at
+
+    def summary(self) -> str:
+        at = f"block {self.block}" if self.block is not None else "a fresh chain"
+        if self.copy is None:
+            return f"{self.journal} is intact (the chain opens at {at}); nothing to recover."
+        return (
+            f"Kept a copy of the damaged journal as {self.copy}; {self.journal} now holds {self.kept_bytes} "
+            f"bytes (dropped {self.dropped_bytes}) and the chain reopens at {at}."
+        )
+
+
+def recover_journal(folder: Path) -> Recovery:
+    """Keep a copy of a damaged journal beside it, then cut the journal back to its last intact block.
+
+    ``folder`` is the chain's folder (``<data>/chain/embedded``). The copy is named
+    ``state.journal.damaged-<timestamp>`` and fsync'd before the journal is touched. A damaged first
+    line is rewritten instead (nothing after it is lost). Refused while another process has the chain
+    open: close it first.
+    """
+    folder = Path(folder)
+    journal = folder / JOURNAL_NAME
+    if not journal.is_file():
+        raise ChainError(f"There is no embedded chain journal at {journal}; nothing to recover.")
+    lock, holder = _exclusive(folder / "state.lock")
+    if lock is None:
+        raise ChainError(
+            f"The embedded chain in {folder} is open (by process {holder}); close that dashboard or "
+            "script before recovering its journal."
+        )
+    try:
+        data = journal.read_bytes()
+        kv: dict[bytes, bytes] = {}
+        scan = scan_journal(data, kv)
+        if scan.damaged_at is None:
+            return Recovery(journal, None, len(data), 0, head_block(kv))
+        copy = _keep_copy(journal)
+        if scan.header_damaged:  # the records are fine: rewrite the line, then look again
+            with open(journal, "r+b") as handle:
+                handle.write(_MAGIC)
+            kv.clear()
+            scan = scan_journal(journal.read_bytes(), kv)
+        kept = len(data) if scan.damaged_at is None else scan.good_end
+        _truncate(journal, kept)
+        durable.fsync_dir(folder)
+        log.warning("recovered %s: kept a copy as %s, cut it to %d bytes", journal, copy, kept)
+        return Recovery(journal, copy, kept, len(data) - kept, head_block(kv))
+    finally:
+        lock.close()
+
+
+def _keep_copy(journal: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    copy = journal.with_name(f"{journal.name}.damaged-{stamp}")
+    n = 1
+    while copy.exists():
+        n += 1
+        copy = journal.with_name(f"{journal.name}.damaged-{stamp}-{n}")
+    with durable.atomic_open(copy) as handle, open(journal, "rb") as source:
+        shutil.copyfileobj(source, handle)
+    return copy
 
 
 def _exclusive(path: Path) -> tuple[IO[str] | None, str]:
@@ -253,7 +543,7 @@ class EmbeddedChain(DevChain):
                 )
         self.read_only = self._lock_file is None
         try:
-            self.db = JournaledDB(folder / "state.journal", read_only=self.read_only)
+            self.db = JournaledDB(folder / JOURNAL_NAME, read_only=self.read_only)
         except BaseException:
             if self._lock_file is not None:
                 self._lock_file.close()
@@ -268,10 +558,11 @@ class EmbeddedChain(DevChain):
                 self.db[key] = value
             self.db[_ACCOUNTS_KEY] = str(accounts).encode()
             self.db.commit()
-        else:
-            self.db.compact_if_worthwhile()
         # reopen the chain class eth-tester built, on our journaled store, at its canonical head
         backend.chain = type(backend.chain)(AtomicDB(self.db))
+        self.db.head_of = lambda: int(backend.chain.get_canonical_head().block_number)
+        if not fresh:
+            self.db.compact_if_worthwhile()
         self._backend = backend
         self._accounts_count = accounts
         self.tester = EthereumTester(backend)

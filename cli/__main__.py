@@ -7,6 +7,7 @@ Examples::
     python -m cli flow --participants 5 --data-dir /tmp/hb-demo --summary-json out.json
     python -m cli verify-test-data --bounty 1 --data-dir /tmp/hb-demo   # see cli/verify_data.py
     python -m cli dispute show --bounty 1 --data-dir /tmp/hb-demo       # see cli/disputes.py
+    python -m cli reset-chain --data-dir /tmp/hb-demo   # fresh dev chain, keeps salts and keys
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cli import disputes, verify_data
+from cli import disputes, recover, reset, verify_data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify_data.add_parser(commands)
     disputes.add_parser(commands)
+    recover.add_parser(commands)
+    reset.add_parser(commands)
     return parser
 
 
@@ -126,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         return verify_data.run(args)
     if args.command == "dispute":
         return disputes.run(args)
+    if args.command == "recover-chain":
+        return recover.run(args)
+    if args.command == "reset-chain":
+        return reset.run(args)
     return 2
 
 
