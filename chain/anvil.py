@@ -5,6 +5,16 @@ Modelled on ape's subprocess provider: start the binary with its output going to
 ``close``, at interpreter exit and on SIGTERM to this process, so anvil writes its ``--state``
 file (``<data>/chain/anvil/state.json``). ``--state-interval`` also dumps it every few seconds,
 so even a killed dashboard loses at most that much.
+
+A killed dashboard (SIGKILL: no atexit, no handler) must not leave anvil behind on the port: anvil
+gets the parent-death signal (``lifeline``; started from a thread that lives as long as the process,
+since the kernel ties the signal to the starting thread), and ``<data>/chain/anvil/anvil.pid``
+names the node and the process that started it. At the next start a node from that file that is
+still running is recognised (the pid is an anvil on this data dir's state file) and, when the process
+that started it is gone, stopped with SIGTERM (so it saves its state) and a log line, and a fresh one
+starts; one whose starter still runs is explained, never reported as a bare "port in use". A stale
+node is stopped rather than reused because this process must own its node: stop it on close, and log
+and restart it.
 """
 
 from __future__ import annotations
@@ -12,6 +22,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
+import logging
+import os
 import signal
 import socket
 import subprocess
@@ -19,12 +31,13 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from web3 import Web3
 from web3.types import RPCEndpoint
 
 import durable
+import lifeline
 from chain.compile import EVM_VERSION
 from chain.errors import ChainError, NodeUnavailable
 from chain.providers import DevChain, SnapshotId
@@ -35,6 +48,9 @@ ANVIL_CHAIN_ID = 31337
 READY_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 10.0
 STATE_INTERVAL_S = 2
+PID_FILE = "anvil.pid"
+
+log = logging.getLogger(__name__)
 
 
 def anvil_binary(settings: Settings) -> Path | None:
@@ -55,6 +71,61 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _read_pid_file(path: Path) -> tuple[int, int, int] | None:
+    """(anvil's pid, the pid of the process that started it, its port) from ``anvil.pid``."""
+    try:
+        record = json.loads(path.read_text())
+        return int(record["pid"]), int(record["owner"]), int(record["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state, ppid, ...); None if gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _alive(pid: int) -> bool:
+    """A process that runs (a zombie has exited: it only waits for its parent to read its status)."""
+    stat = _proc_stat(pid)
+    return stat is not None and stat[0] not in ("Z", "X")
+
+
+def _parent_of(pid: int) -> int | None:
+    stat = _proc_stat(pid)
+    return int(stat[1]) if stat is not None else None
+
+
+def _command_line(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
+
+
+def _chain_id_at(url: str) -> int | None:
+    with contextlib.suppress(Exception):
+        return int(Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 1})).eth.chain_id)
+    return None
+
+
+def _terminate(pid: int) -> None:
+    """SIGTERM a process that is not our child, wait until it has exited, SIGKILL it if it ignores that."""
+    for sig, wait_s in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, STOP_TIMEOUT_S)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not _alive(pid):
+            return
+
+
 class AnvilProcess:
     """The anvil subprocess: start, ready-check, stop (SIGTERM, then kill after a grace period)."""
 
@@ -69,6 +140,7 @@ class AnvilProcess:
         self.accounts = accounts
         self.state_file = folder / "state.json"
         self.log_file = folder / "anvil.log"
+        self.pid_file = folder / PID_FILE
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -87,35 +159,89 @@ class AnvilProcess:
         ]  # fmt: skip
 
     def start(self) -> None:
-        if port_in_use(self.port):
-            raise ChainError(
-                f"Port {self.port} on 127.0.0.1 is already in use, so anvil cannot start there; stop the "
-                "program using it or set HYPERBOUNTY_ANVIL_PORT to a free port."
-            )
         self.folder.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab")  # noqa: SIM115 (handed to the child)
-        log.write(f"\n--- starting anvil at {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
-        log.flush()
+        self._stop_stale_node()
+        if port_in_use(self.port):
+            raise ChainError(self._busy_port_sentence())
+        log_handle = open(self.log_file, "ab")  # noqa: SIM115 (handed to the child)
+        log_handle.write(f"\n--- starting anvil at {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
+        log_handle.flush()
         try:
-            self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
+            # from a thread that outlives this call: the parent-death signal follows the starting thread
+            self.process = lifeline.in_lasting_thread(lambda: self._spawn(log_handle))
         finally:
-            log.close()
+            log_handle.close()
+        durable.atomic_write_json(
+            self.pid_file, {"pid": self.process.pid, "owner": os.getpid(), "port": self.port}, indent=None
+        )
         self._install_hooks()
         AnvilProcess._live.add(self)
         self._wait_ready()
+
+    def _spawn(self, log_handle: IO[bytes]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self.command(),
+            stdout=log_handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=lifeline.preexec_die_with_parent(),  # killed with this process, even by SIGKILL
+        )
+
+    def _stop_stale_node(self) -> None:
+        """The node the PID file names, if it still runs: stopped when its starter is gone, else explained."""
+        record = _read_pid_file(self.pid_file)
+        if record is None:
+            return
+        pid, owner, port = record
+        if not _alive(pid) or not self._is_this_data_dirs_anvil(pid):
+            self.pid_file.unlink(missing_ok=True)  # gone, or the pid now belongs to another program
+            return
+        url = f"http://127.0.0.1:{port}"
+        if _alive(owner) and _parent_of(pid) == owner:
+            raise ChainError(
+                f"anvil for this data dir already runs as process {pid} on port {port}, started by process "
+                f"{owner}, which is still running; close that dashboard or script first, or set "
+                f"HYPERBOUNTY_CHAIN={url} to share its node."
+            )
+        chain_id = _chain_id_at(url)
+        answer = f"answers as chain {chain_id}" if chain_id is not None else "does not answer"
+        message = (
+            f"anvil process {pid} on port {port}, started for this data dir by process {owner} that is gone, "
+            f"still runs ({answer}): stopping it (it saves its state first) to start a fresh node"
+        )
+        log.warning(message)
+        with contextlib.suppress(OSError), open(self.log_file, "a") as handle:
+            handle.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')}: {message} ---\n")
+        _terminate(pid)
+        self.pid_file.unlink(missing_ok=True)
+
+    def _is_this_data_dirs_anvil(self, pid: int) -> bool:
+        args = _command_line(pid)
+        if not args or Path(args[0]).name != "anvil" or "--state" not in args[:-1]:
+            return False
+        return args[args.index("--state") + 1] == str(self.state_file)
+
+    def _busy_port_sentence(self) -> str:
+        chain_id = _chain_id_at(self.url)
+        holder = (
+            f"a node for chain {chain_id} that this data dir did not start"
+            if chain_id is not None
+            else "a program that is not an Ethereum node"
+        )
+        return (
+            f"Port {self.port} on 127.0.0.1 is already in use by {holder}, so anvil cannot start there; stop "
+            "the program using it or set HYPERBOUNTY_ANVIL_PORT to a free port."
+        )
 
     def _wait_ready(self) -> None:
         w3 = Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 2}))
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             assert self.process is not None
-            if self.process.poll() is not None:
+            if (code := self.process.poll()) is not None:
                 self.stop()
                 raise NodeUnavailable(
-                    f"anvil exited at start (code {self.process.returncode}); see {self.log_file}: "
-                    f"{self.log_tail()}"
+                    f"anvil exited at start (code {code}); see {self.log_file}: {self.log_tail()}"
                 )
             with contextlib.suppress(Exception):
                 if w3.eth.chain_id:
@@ -138,7 +264,10 @@ class AnvilProcess:
         """SIGTERM, so anvil dumps its state; kill only if it ignores that for STOP_TIMEOUT_S."""
         process, self.process = self.process, None
         AnvilProcess._live.discard(self)
-        if process is None or process.poll() is not None:
+        if process is None:
+            return
+        if process.poll() is not None:
+            self._forget_pid_file(process.pid)
             return
         process.send_signal(signal.SIGTERM)
         try:
@@ -146,6 +275,12 @@ class AnvilProcess:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        self._forget_pid_file(process.pid)
+
+    def _forget_pid_file(self, pid: int) -> None:
+        record = _read_pid_file(self.pid_file)
+        if record is not None and record[0] == pid:
+            self.pid_file.unlink(missing_ok=True)
 
     @classmethod
     def _install_hooks(cls) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,108 @@ def test_exit_without_close_stops_anvil_and_keeps_state(isolated_data_dir: Path)
     with connect(settings) as conn:
         assert conn.latest_block() == 1
         assert conn.w3.eth.get_balance(conn.accounts()[1]) == 10_000 * 10**18 + 42
+
+
+def _wait_until(condition, timeout: float = 60.0) -> bool:
+    """Poll ``condition`` until it holds or ``timeout`` seconds pass (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+KILLED_APP = """
+import os, signal, sys
+from pathlib import Path
+import lifeline
+if sys.argv[3] == "old":  # an app without the parent-death signal (an older version, another OS)
+    lifeline.preexec_die_with_parent = lambda: None
+from chain import connect
+from settings import Settings
+conn = connect(Settings(data_dir=Path(sys.argv[1]), chain="anvil", anvil_port=int(sys.argv[2])))
+a = conn.accounts()
+conn.w3.eth.send_transaction({"from": a[0], "to": a[1], "value": 42})
+print(conn.node.process.pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no close(), no atexit, no handler
+"""
+
+
+def _killed_app(settings: Settings, death_signal: bool) -> int:
+    """Run an app that starts anvil, sends a transaction and dies by SIGKILL; anvil's pid."""
+    mode = "new" if death_signal else "old"
+    out = subprocess.run(
+        [sys.executable, "-c", KILLED_APP, str(settings.data_dir), str(settings.anvil_port), mode],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == -9, out.stderr
+    return int(out.stdout.split()[0])
+
+
+def test_sigkill_of_the_app_takes_anvil_with_it(isolated_data_dir: Path) -> None:
+    settings = _settings(isolated_data_dir)
+    pid = _killed_app(settings, death_signal=True)
+    assert _wait_until(lambda: _gone(pid)), f"anvil {pid} outlived the app that started it"
+    assert _wait_until(lambda: not port_in_use(settings.anvil_port))
+    assert (isolated_data_dir / "chain" / "anvil" / "anvil.pid").is_file()  # left behind, names a dead node
+    with connect(settings) as conn:  # the next start is not bothered by it
+        assert conn.node.process.pid != pid
+
+
+def test_a_stale_anvil_from_a_killed_app_is_recognised_and_stopped(
+    isolated_data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _settings(isolated_data_dir)
+    pid = _killed_app(settings, death_signal=False)
+    try:
+        assert not _gone(pid) and port_in_use(settings.anvil_port)  # orphaned, still on the port
+        with caplog.at_level("WARNING", logger="chain.anvil"), connect(settings) as conn:
+            assert conn.node.process.pid != pid and _gone(pid)
+            # stopped with SIGTERM, so it saved its state: the killed app's transaction is still there
+            assert conn.w3.eth.get_balance(conn.accounts()[1]) == 10_000 * 10**18 + 42
+        assert f"anvil process {pid} on port {settings.anvil_port}" in caplog.text
+        assert "answers as chain 31337" in caplog.text and "stopping it" in caplog.text
+        assert "stopping it" in (isolated_data_dir / "chain" / "anvil" / "anvil.log").read_text()
+    finally:
+        if not _gone(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_node_whose_app_still_runs_is_explained_not_stopped(isolated_data_dir: Path) -> None:
+    settings = _settings(isolated_data_dir)
+    with connect(settings) as first:
+        with pytest.raises(
+            ChainError, match=rf"already runs as process {first.node.process.pid} .*still running"
+        ):
+            connect(settings)
+        assert first.latest_block() == 0  # untouched
+
+
+def test_anvil_started_from_a_short_lived_thread_outlives_it(isolated_data_dir: Path) -> None:
+    """The kernel ties the parent-death signal to the starting thread; a Streamlit script run is one."""
+    import threading
+
+    settings = _settings(isolated_data_dir)
+    started: list[AnvilChain] = []
+    runner = threading.Thread(target=lambda: started.append(connect(settings)))
+    runner.start()
+    runner.join()
+    (conn,) = started
+    try:
+        for _ in range(5):
+            conn.mine()
+        assert conn.node.running and conn.latest_block() == 5
+    finally:
+        conn.close()
