@@ -1,22 +1,28 @@
 """A participant's submission: try hyperparameters locally, commit, reveal, carry salts between machines.
 
 A commitment without its salt is lost work (and a lost bond), so the chain client stores the
-salt durably *before* the commit is sent; :func:`plan_reveal` picks the stored salt that opens
-the commitment the chain holds, and :func:`export_salts` / :func:`import_salts` carry salts between
-machines. A trial trains exactly as the evaluation will, but reports the validation accuracy: the
-test split stays hidden until the reveal window has closed.
+salt durably, in two places, *before* the commit is sent; :func:`plan_reveal` picks the stored salt
+that opens the commitment the chain holds (a damaged salt file beside it is skipped and named), and
+:func:`salt_export` / :func:`import_salts` carry salts between machines (the Submit page offers the
+export right after each commit). A trial trains exactly as the evaluation will, but reports the
+validation accuracy: the test split stays hidden until the reveal window has closed.
+:func:`compute_budget_warning` says before a commit when a model is over the manifest's compute
+budget and so would be scored 0.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import storage
 from actions.errors import ActionError
-from actions.tasks import fetch_task
+from actions.tasks import fetch_task, manifest_cid
 from actions.tx import TxPlan, plan
 from formatting import eth, short_address
 from ml.manifest import TaskManifest
+from ml.model import trainable_parameters
 from ml.preprocess import cache_dir_for, prepare
 from ml.train import TrainingProgress, train_submission, xla_cache_dir_for
 from protocol import Hyperparameters
@@ -116,16 +122,20 @@ def plan_commit(backend: Backend, sender: Sender, bounty_id: int, hp: Hyperparam
 
 
 def plan_reveal(backend: Backend, sender: Sender, bounty_id: int) -> TxPlan:
-    """Reveal from the stored salt (imported or written at commit)."""
+    """Reveal from the stored salt (imported or written at commit); damaged salt files are named."""
     client = backend.client
+    damaged = damaged_salt_files(backend, bounty_id, sender.address)
     try:
         secret = client.stored_secret(bounty_id, sender.address)
     except Exception as exc:
         raise ActionError(
             f"No stored salt for {short_address(sender.address)} on bounty {bounty_id} matches the "
             "commitment on chain; import the salt file you exported when you committed."
+            + "".join(f" {sentence}" for sentence in damaged)
         ) from exc
     args = (int(bounty_id), secret.hyperparameters.as_tuple(), secret.salt)
+    details = [("Hyperparameters", secret.hyperparameters.describe())]
+    details += [("Skipped salt file", sentence) for sentence in damaged]
     return plan(
         client,
         sender,
@@ -133,18 +143,67 @@ def plan_reveal(backend: Backend, sender: Sender, bounty_id: int) -> TxPlan:
         "reveal",
         args,
         lambda: client.reveal(sender, bounty_id, secret.hyperparameters, secret.salt),
-        details=[("Hyperparameters", secret.hyperparameters.describe())],
+        details=details,
     )
 
 
+def damaged_salt_files(backend: Backend, bounty_id: int, participant: str) -> list[str]:
+    """A sentence per damaged salt file of ``participant`` on ``bounty_id`` (each names its file)."""
+    client = backend.client
+    readout = client.secrets.read_submissions(client.chain_id, client.address, bounty_id, participant)
+    return [damage.sentence() for damage in readout.damaged]
+
+
+@dataclass(frozen=True)
+class SaltExport:
+    """One account's salts as a file to keep, how many it holds, and the damaged files left out."""
+
+    text: str
+    count: int
+    skipped: list[str]
+
+
+def salt_export(backend: Backend, participant: str) -> SaltExport:
+    """Every readable stored salt of ``participant`` (keep the file private: it reveals the
+    submission); a damaged file is left out and named in ``skipped``, never blocks the rest."""
+    exported = backend.client.secrets.export(participant)
+    return SaltExport(exported.text, exported.count, [damage.sentence() for damage in exported.skipped])
+
+
 def export_salts(backend: Backend, participant: str) -> str:
-    """A JSON file with every stored salt of ``participant`` (keep it private: it reveals the submission)."""
-    return backend.client.secrets.export_json(participant)
+    """The text of :func:`salt_export`."""
+    return salt_export(backend, participant).text
 
 
 def import_salts(backend: Backend, data: bytes | str) -> int:
     """Import salts exported elsewhere, each checked first (all or none); returns how many were stored."""
     return backend.client.secrets.import_json(data)
+
+
+def task_manifest(backend: Backend, bounty_id: int) -> TaskManifest:
+    """The bounty's manifest alone (no split files), found by the digest the chain holds."""
+    cid = manifest_cid(backend.client.bounty(bounty_id))
+    data = backend.store.cat(cid)
+    if storage.ipfs_cid(data) != cid:
+        raise ActionError(f"The content store returned other bytes for the manifest {cid}; not using them.")
+    return TaskManifest.from_bytes(data)
+
+
+def compute_budget_warning(manifest: TaskManifest, hp: Hyperparameters) -> str | None:
+    """The sentence to show before committing a model over the manifest's compute budget, or None.
+
+    The evaluation scores such a model 0 without training it (``ml.train``); committing it stays
+    the participant's choice.
+    """
+    budget = manifest.evaluation.max_parameters
+    size = trainable_parameters(hp, manifest.sequence_length, len(manifest.feature_names))
+    if budget is None or size <= budget:
+        return None
+    return (
+        f"Would be scored 0: this model has {size:,} trainable parameters, above the bounty's compute "
+        f"budget of {budget:,}, so the evaluation will not train it. Use fewer or smaller layers, or "
+        "commit anyway if that is your choice."
+    )
 
 
 def hyperparameters_from_form(values: Mapping[str, int | float | None]) -> Hyperparameters:

@@ -8,13 +8,22 @@ under its commitment, so replacing a commitment keeps the old secret until the c
 one counts, and a commit that failed leaves nothing inconsistent behind.
 
 Layout below ``<data>/secrets/<chain id>/<contract>/``:
-``submissions/<participant>/<commitment>.json`` and ``test-data/<commitment>.json``.
-Nothing here is ever logged; ``repr`` of a secret hides the salt.
+``submissions/<bounty id>/<participant>/<commitment>.json`` and ``test-data/<commitment>.json``.
+Every file is written twice, the second copy with the same layout below ``<data>/secrets-backup/``,
+both before the commit is sent.
+
+Reading is per file: a damaged file (unreadable, truncated, not a secret, or not the commitment its
+name says) is skipped and reported as a :class:`DamagedSecret` naming the file, and never hides the
+other salts. A file missing or damaged in the main place is read from its copy and put back; a
+readable file without a copy (written before copies existed) gets one. No salt is ever logged;
+``repr`` of a secret hides the salt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import secrets as _random
 import time
 from dataclasses import dataclass, field
@@ -32,6 +41,9 @@ from settings import Settings, get_settings
 HP_ABI_TYPE = "(uint8,uint16,uint8,uint8,uint8,uint16,uint32)"
 EXPORT_FORMAT = "hyperbounty-secrets"
 EXPORT_VERSION = 1
+BACKUP_SUFFIX = "-backup"  # <data>/secrets -> <data>/secrets-backup
+
+log = logging.getLogger(__name__)
 
 
 def new_salt() -> bytes:
@@ -229,59 +241,91 @@ def atomic_write_json(path: Path, data: Any) -> None:
     durable.atomic_write_json(path, data, indent=2, sort_keys=True, mode=0o600)
 
 
-class SecretStore:
-    """Durable, per-chain, per-contract salts on this machine."""
+@dataclass(frozen=True)
+class DamagedSecret:
+    """A stored salt file that could not be used (and no good copy of it either)."""
 
-    def __init__(self, folder: Path) -> None:
+    path: Path
+    reason: str
+
+    def sentence(self) -> str:
+        return (
+            f"The salt file {self.path} is damaged ({self.reason}) and was skipped; the other salts "
+            "are unaffected. If it held a salt you still need, import the secrets file you exported."
+        )
+
+
+@dataclass(frozen=True)
+class Readout:
+    """What a read of the store found: the usable secrets, oldest first, and the damaged files."""
+
+    secrets: list[Secret]
+    damaged: list[DamagedSecret]
+
+
+@dataclass(frozen=True)
+class SecretsExport:
+    """An export document, how many secrets it holds, and the files that could not be included."""
+
+    text: str
+    count: int
+    skipped: list[DamagedSecret]
+
+
+class SecretStore:
+    """Durable, per-chain, per-contract salts on this machine, each kept in two places."""
+
+    def __init__(self, folder: Path, backup: Path | None = None) -> None:
         self.folder = folder
+        self.backup = backup if backup is not None else folder.with_name(folder.name + BACKUP_SUFFIX)
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> SecretStore:
-        return cls((settings or get_settings()).path("secrets"))
+        settings = settings or get_settings()
+        return cls(settings.path("secrets"), settings.path("secrets" + BACKUP_SUFFIX))
 
     def _base(self, chain_id: int, contract: str) -> Path:
-        return self.folder / str(int(chain_id)) / to_checksum_address(contract)
+        return Path(str(int(chain_id))) / to_checksum_address(contract)
 
-    def _submission_path(self, secret: SubmissionSecret) -> Path:
+    def _relative_path(self, secret: Secret) -> Path:
         base = self._base(secret.chain_id, secret.contract)
-        return (
-            base
-            / "submissions"
-            / str(secret.bounty_id)
-            / secret.participant
-            / f"{_hex(secret.commitment)}.json"
-        )
-
-    def _test_data_path(self, secret: TestDataSecret) -> Path:
-        return self._base(secret.chain_id, secret.contract) / "test-data" / f"{_hex(secret.commitment)}.json"
+        if isinstance(secret, SubmissionSecret):
+            folder = base / "submissions" / str(secret.bounty_id) / secret.participant
+        else:
+            folder = base / "test-data"
+        return folder / f"{_hex(secret.commitment)}.json"
 
     def save(self, secret: Secret) -> Path:
-        """Store a secret durably; call this before sending the transaction that commits to it."""
-        if isinstance(secret, SubmissionSecret):
-            path = self._submission_path(secret)
-        else:
-            path = self._test_data_path(secret)
-        atomic_write_json(path, secret.to_json())
-        return path
+        """Store a secret durably, in both places; call this before sending the transaction that
+        commits to it. Returns the main file."""
+        relative = self._relative_path(secret)
+        atomic_write_json(self.folder / relative, secret.to_json())
+        atomic_write_json(self.backup / relative, secret.to_json())
+        return self.folder / relative
 
-    def submissions(
-        self, chain_id: int, contract: str, bounty_id: int, participant: str
-    ) -> list[SubmissionSecret]:
-        """Every stored secret of one participant for one bounty, oldest first."""
+    def read_submissions(self, chain_id: int, contract: str, bounty_id: int, participant: str) -> Readout:
+        """One participant's secrets for one bounty (oldest first) and the damaged files among them."""
         folder = (
             self._base(chain_id, contract)
             / "submissions"
             / str(int(bounty_id))
             / to_checksum_address(participant)
         )
-        found = [SubmissionSecret.from_json(_read(p)) for p in sorted(folder.glob("0x*.json"))]
-        return sorted(found, key=lambda s: s.created_at)
+        return self._read_many(self._names(folder, recursive=False))
+
+    def submissions(
+        self, chain_id: int, contract: str, bounty_id: int, participant: str
+    ) -> list[SubmissionSecret]:
+        """Every readable stored secret of one participant for one bounty, oldest first."""
+        found = self.read_submissions(chain_id, contract, bounty_id, participant).secrets
+        return [s for s in found if isinstance(s, SubmissionSecret)]
 
     def submission(
         self, chain_id: int, contract: str, bounty_id: int, participant: str, commitment: bytes | None = None
     ) -> SubmissionSecret:
         """The secret for ``commitment`` (the one on chain), or the latest one when it is not given."""
-        found = self.submissions(chain_id, contract, bounty_id, participant)
+        readout = self.read_submissions(chain_id, contract, bounty_id, participant)
+        found = [s for s in readout.secrets if isinstance(s, SubmissionSecret)]
         if commitment is not None:
             found = [s for s in found if s.commitment == bytes(commitment)]
         if not found:
@@ -290,41 +334,95 @@ class SecretStore:
                 "stored on "
                 "this machine, so it cannot be revealed from here. If you committed from another machine "
                 "or data folder, import the secrets file you exported there."
+                + "".join(" " + d.sentence() for d in readout.damaged)
             )
         return found[-1]
 
     def test_data(self, chain_id: int, contract: str, commitment: bytes) -> TestDataSecret:
-        path = self._base(chain_id, contract) / "test-data" / f"{_hex(commitment)}.json"
-        if not path.exists():
+        relative = self._base(chain_id, contract) / "test-data" / f"{_hex(commitment)}.json"
+        secret, damage = self._load(relative)
+        if not isinstance(secret, TestDataSecret):
             raise SecretsError(
                 "The salt of this bounty's test data is not stored on this machine, so its test data "
                 "cannot be revealed from here. Import the secrets file exported where the bounty was created."
+                + ("" if damage is None else " " + damage.sentence())
             )
-        return TestDataSecret.from_json(_read(path))
+        return secret
+
+    def read_all(self) -> Readout:
+        """Every readable secret of every chain and account, and the damaged files."""
+        return self._read_many(self._names(Path(), recursive=True))
 
     def all(self) -> list[Secret]:
-        items: list[Secret] = []
-        for path in sorted(self.folder.rglob("0x*.json")):
-            data = _read(path)
-            items.append(
-                SubmissionSecret.from_json(data)
-                if data.get("kind") == "submission"
-                else TestDataSecret.from_json(data)
-            )
-        return items
+        return self.read_all().secrets
 
-    def export_json(self, account: str | None = None) -> str:
-        """All secrets (or one account's) as a JSON document to keep somewhere safe."""
+    def export(self, account: str | None = None) -> SecretsExport:
+        """All readable secrets (or one account's) as a JSON document to keep somewhere safe, and the
+        damaged files left out (another participant's are not named in one account's export)."""
         wanted = to_checksum_address(account) if account else None
-        chosen = [
-            s
-            for s in self.all()
-            if wanted is None or (s.participant if isinstance(s, SubmissionSecret) else s.owner) == wanted
-        ]
-        return json.dumps(
+        readout = self.read_all()
+        chosen = [s for s in readout.secrets if wanted is None or _account_of(s) == wanted]
+        skipped = [d for d in readout.damaged if wanted is None or _may_belong_to(d.path, wanted)]
+        text = json.dumps(
             {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "secrets": [s.to_json() for s in chosen]},
             indent=2,
         )
+        return SecretsExport(text, len(chosen), skipped)
+
+    def export_json(self, account: str | None = None) -> str:
+        """All readable secrets (or one account's) as a JSON document (see :meth:`export`)."""
+        return self.export(account).text
+
+    # -- reading, one file at a time --------------------------------------------------------
+
+    def _names(self, relative_folder: Path, recursive: bool) -> list[Path]:
+        """Paths (relative to either place) of the secret files below ``relative_folder``."""
+        names: set[Path] = set()
+        for root in (self.folder, self.backup):
+            folder = root / relative_folder
+            found = folder.rglob("0x*.json") if recursive else folder.glob("0x*.json")
+            names.update(path.relative_to(root) for path in found if path.is_file())
+        return sorted(names)
+
+    def _read_many(self, names: list[Path]) -> Readout:
+        secrets: list[Secret] = []
+        damaged: list[DamagedSecret] = []
+        for relative in names:
+            secret, damage = self._load(relative)
+            if secret is not None:
+                secrets.append(secret)
+            elif damage is not None:
+                damaged.append(damage)
+        return Readout(sorted(secrets, key=lambda s: s.created_at), damaged)
+
+    def _load(self, relative: Path) -> tuple[Secret | None, DamagedSecret | None]:
+        """The secret filed at ``relative``: from the main place, else from the copy (which then
+        restores the main file); (None, the damage) when neither is usable, (None, None) if absent."""
+        main, copy = self.folder / relative, self.backup / relative
+        main_secret, main_problem = _parse_file(main)
+        if main_secret is not None:
+            if not copy.exists():
+                _best_effort_write(copy, main_secret)  # salts written before copies existed
+            return main_secret, None
+        copy_secret, copy_problem = _parse_file(copy)
+        if copy_secret is not None:
+            if main_problem is not None:
+                log.warning("Salt file %s is damaged (%s); recovered from %s", main, main_problem, copy)
+            _best_effort_write(main, copy_secret)
+            return copy_secret, None
+        if main_problem is None and copy_problem is None:
+            return None, None
+        path, reason = (main, main_problem) if main_problem is not None else (copy, copy_problem)
+        if copy_problem is not None and main_problem is not None:
+            same = copy_problem == main_problem
+            reason = f"{main_problem}; its copy in {self.backup} is damaged " + (
+                "too" if same else f"too: {copy_problem}"
+            )
+        elif main_problem is not None:
+            reason = f"{main_problem}; there is no copy in {self.backup}"
+        damage = DamagedSecret(path, str(reason))
+        log.warning("%s", damage.sentence())
+        return None, damage
 
     def import_json(self, text: str | bytes) -> int:
         """Validate every secret first, then store them all; returns how many were stored."""
@@ -369,7 +467,49 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise SecretsError(f"The stored secret {path.name} cannot be read ({exc}).") from exc
+        raise SecretsError(f"it cannot be read as JSON: {exc}") from exc
     if not isinstance(data, dict):
-        raise SecretsError(f"The stored secret {path.name} is not a JSON object.")
+        raise SecretsError("it holds JSON but not a secret (not an object)")
     return data
+
+
+def _parse_file(path: Path) -> tuple[Secret | None, str | None]:
+    """(the secret, None), or (None, why it is unusable), or (None, None) when there is no file."""
+    if not path.exists():
+        return None, None
+    try:
+        secret = _secret_from_json(_read(path))
+    except SecretsError as exc:
+        return None, str(exc)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a wrong shape inside
+        return None, f"its content has the wrong shape ({type(exc).__name__})"
+    if path.stem.lower() != _hex(secret.commitment):
+        return None, "its content is the secret of another commitment than its name says"
+    return secret, None
+
+
+def _secret_from_json(data: dict[str, Any]) -> Secret:
+    kind = data.get("kind")
+    if kind == "submission":
+        return SubmissionSecret.from_json(data)
+    if kind == "test-data":
+        return TestDataSecret.from_json(data)
+    raise SecretsError(f"kind {kind!r} is neither a submission nor test data")
+
+
+def _best_effort_write(path: Path, secret: Secret) -> None:
+    """Restore or add a copy; a read never fails because the copy cannot be written."""
+    with contextlib.suppress(OSError):
+        atomic_write_json(path, secret.to_json())
+
+
+def _account_of(secret: Secret) -> str:
+    return secret.participant if isinstance(secret, SubmissionSecret) else secret.owner
+
+
+def _may_belong_to(path: Path, account: str) -> bool:
+    """A damaged submission file names its participant in its folder; a test-data file does not."""
+    parts = path.parts
+    if "submissions" in parts:
+        return parts[-2] == account
+    return True

@@ -4,8 +4,10 @@ Widget keys: ``submit_table`` (every bounty) above ``submit_bounty`` (bounty pic
 ``submit_fetch`` ("Fetch training data", then table ``submit_cids``); hyperparameters
 ``hp_lstm_layers``, ``hp_lstm_units``, ``hp_dense_layers``, ``hp_activation``, ``hp_loss``,
 ``hp_dropout_permille``, ``hp_learning_rate_micro``; ``submit_trial`` ("Trial run");
-``submit_commit`` ("Commit"); ``submit_reveal`` ("Reveal"); salts: ``submit_export`` (download),
-``submit_import_file`` + ``submit_import`` ("Import salts").
+``submit_commit`` ("Commit"; a warning above it when the model is over the bounty's compute
+budget); ``submit_reveal`` ("Reveal"); after a mined commit ``submit_commit_export`` (download this
+account's salts, prompted); salts: ``submit_export`` (download), ``submit_import_file`` +
+``submit_import`` ("Import salts"). A damaged salt file is named in a warning, never hides the others.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from actions import submissions, tasks
-from actions.errors import ActionError
+from actions.errors import ActionError, plain_error
 from actions.jobs import DONE, JobView
 from formatting import eth, short_address, utc
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
@@ -159,6 +161,7 @@ def _commit_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) ->
         if mine is not None and mine["commit_order"]:
             state = "revealed" if mine["revealed"] else "committed, not yet revealed"
             st.caption(f"{short_address(sender.address)}: {state} (commit #{mine['commit_order']}).")
+        _budget_warning(chosen, hp)
         left, right = st.columns(2)
         tx_button(
             "Commit",
@@ -178,8 +181,56 @@ def _commit_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) ->
             where=right,
             icon=":material/lock_open:",
         )
-        tx.show_result("commit")
+        committed = tx.show_result("commit")
+        if committed is not None and committed.ok:
+            _keep_salts_prompt(sender)
         tx.show_result("reveal")
+
+
+def _budget_warning(chosen: Bounty, hp: Hyperparameters | None) -> None:
+    """Warn before the Commit button when the form's model is over the manifest's compute budget."""
+    if hp is None:
+        return
+    key = f"manifest:{chosen.id}"  # a bounty's manifest never changes: fetch it once per session
+    if key not in st.session_state:
+        try:
+            st.session_state[key] = submissions.task_manifest(backend(), chosen.id)
+        except Exception as exc:
+            st.caption(f"The compute budget could not be checked: {plain_error(exc)}")
+            return
+    warning = submissions.compute_budget_warning(st.session_state[key], hp)
+    if warning:
+        st.warning(warning, icon=":material/warning:")
+
+
+def _keep_salts_prompt(sender: Sender) -> None:
+    """Right after a mined commit: offer this account's salts as a file to keep."""
+    exported = None
+    with plain_errors():
+        exported = submissions.salt_export(backend(), sender.address)
+    if exported is None:
+        return
+    with st.container(border=True):
+        st.warning(
+            "**Keep this file: without the salt you cannot reveal and you lose your bond.** It holds "
+            f"{exported.count} salt(s) of {short_address(sender.address)}; keep it private.",
+            icon=":material/key:",
+        )
+        _skipped(exported.skipped)
+        st.download_button(
+            "Download your salts",
+            exported.text,
+            file_name=f"hyperbounty-salts-{sender.address}.json",
+            mime="application/json",
+            key="submit_commit_export",
+            type="primary",
+            icon=":material/file_download:",
+        )
+
+
+def _skipped(sentences: list[str]) -> None:
+    for sentence in sentences:
+        st.warning(sentence, icon=":material/broken_image:")
 
 
 def _salts_panel(sender: Sender) -> None:
@@ -188,17 +239,19 @@ def _salts_panel(sender: Sender) -> None:
             "The salt is what lets you reveal. Export it to reveal from another machine; "
             "keep the file private."
         )
-        exported = ""
+        exported = None
         with plain_errors():
-            exported = submissions.export_salts(backend(), sender.address)
+            exported = submissions.salt_export(backend(), sender.address)
+        if exported is not None:
+            _skipped(exported.skipped)
         st.download_button(
             "Export salts",
-            exported or "{}",
+            exported.text if exported else "{}",
             file_name=f"hyperbounty-salts-{sender.address}.json",
             mime="application/json",
             key="submit_export",
             icon=":material/file_download:",
-            disabled=not exported,
+            disabled=exported is None,
         )
         upload = st.file_uploader("Salt file", type=["json"], key="submit_import_file")
         if st.button("Import salts", key="submit_import", icon=":material/file_upload:"):

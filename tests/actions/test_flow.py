@@ -71,10 +71,11 @@ def test_salt_export_and_import_let_another_machine_reveal(tmp_path, monkeypatch
     scenario.commit_two(b, bounty_id)
     p1 = b.dev_senders()[1]
     exported = submissions.export_salts(b, p1.address)
-    # lose the stored salts: the reveal cannot be made and says how to fix it
-    for path in b.client.secrets.folder.rglob("*.json"):
-        if p1.address.lower() in str(path).lower():
-            path.unlink()
+    # lose the stored salts (both copies): the reveal cannot be made and says how to fix it
+    for folder in (b.client.secrets.folder, b.client.secrets.backup):
+        for path in folder.rglob("*.json"):
+            if p1.address.lower() in str(path).lower():
+                path.unlink()
     b.chain.advance_time(601)
     with pytest.raises(ActionError, match="import the salt file"):
         submissions.plan_reveal(b, p1, bounty_id)

@@ -130,3 +130,84 @@ def test_import_validates_everything_and_stores_nothing_on_error(
 def test_import_of_a_file_that_is_not_json(tmp_path: Path) -> None:
     with pytest.raises(SecretsError, match="not valid JSON"):
         SecretStore(tmp_path).import_json("this is not json")
+
+
+def _damages(right: SubmissionSecret) -> dict[str, bytes]:
+    """Ways a stale salt file gets damaged: garbage, cut short, the wrong shape, another's content."""
+    full = json.dumps(_submission().to_json()).encode()
+    salt_as_number = {**_submission().to_json(), "salt": 7}
+    return {
+        "unparseable": b"\x00\xff\xfe not json at all",
+        "truncated": full[: len(full) // 2],
+        "a list": b"[1, 2, 3]",
+        "a number as salt": json.dumps(salt_as_number).encode(),
+        "no kind": json.dumps({"salt": "0x" + "11" * 32}).encode(),
+        "another commitment": json.dumps(right.to_json()).encode(),
+    }
+
+
+@pytest.mark.parametrize("damage", list(_damages(_submission())))
+def test_a_damaged_stale_salt_beside_the_right_one_is_skipped_and_named(tmp_path: Path, damage) -> None:
+    store = SecretStore(tmp_path / "secrets")
+    stale = _submission()
+    right = _submission(hp=Hyperparameters(lstm_units=256))
+    stale_path = store.save(stale)
+    store.save(right)
+    broken = _damages(right)[damage]
+    for path in (stale_path, store.backup / stale_path.relative_to(store.folder)):
+        path.write_bytes(broken)  # both copies of the stale salt damaged alike
+    reopened = SecretStore(tmp_path / "secrets")
+    assert reopened.submission(31337, CONTRACT, 1, ALICE, commitment=right.commitment) == right
+    assert reopened.submissions(31337, CONTRACT, 1, ALICE) == [right]
+    readout = reopened.read_submissions(31337, CONTRACT, 1, ALICE)
+    assert [d.path for d in readout.damaged] == [stale_path]
+    sentence = readout.damaged[0].sentence()
+    assert str(stale_path) in sentence and "damaged" in sentence and "skipped" in sentence
+    with pytest.raises(SecretsError, match=r"No salt .*" + stale_path.name):  # the damage is named
+        reopened.submission(31337, CONTRACT, 1, ALICE, commitment=b"\0" * 32)
+
+
+def test_export_works_for_every_account_despite_a_damaged_file(tmp_path: Path) -> None:
+    store = SecretStore(tmp_path / "secrets")
+    mine, theirs, test = _submission(ALICE), _submission(BOB, bounty_id=2), _test_data()
+    for secret in (mine, theirs, test):
+        store.save(secret)
+    stale_path = store.save(_submission(ALICE, bounty_id=3))
+    for path in (stale_path, store.backup / stale_path.relative_to(store.folder)):
+        path.write_text("{ truncated")
+    alice = store.export(ALICE)
+    assert alice.count == 1  # her readable submission (the test data is BOB's)
+    assert [s["commitment"] for s in json.loads(alice.text)["secrets"]] == ["0x" + mine.commitment.hex()]
+    assert [d.path for d in alice.skipped] == [stale_path]
+    bob = store.export(BOB)
+    assert bob.count == 2 and bob.skipped == []  # ALICE's damaged file is not BOB's business
+    everything = SecretStore(tmp_path / "elsewhere")
+    assert everything.import_json(store.export_json()) == 3
+    assert everything.submission(31337, CONTRACT, 2, BOB) == theirs
+
+
+def test_every_salt_is_written_twice_and_recovered_from_its_copy(tmp_path: Path) -> None:
+    store = SecretStore(tmp_path / "secrets")
+    assert store.backup == tmp_path / "secrets-backup"
+    secret, test = _submission(), _test_data()
+    main, test_main = store.save(secret), store.save(test)
+    copy = tmp_path / "secrets-backup" / main.relative_to(tmp_path / "secrets")
+    assert json.loads(copy.read_text()) == json.loads(main.read_text())
+    assert copy.stat().st_mode & 0o077 == 0
+    main.unlink()  # missing in the main place
+    test_main.write_text('{"kind": "test-data"')  # damaged in the main place
+    reopened = SecretStore(tmp_path / "secrets")
+    assert reopened.submission(31337, CONTRACT, 1, ALICE) == secret
+    assert reopened.test_data(31337, CONTRACT, test.commitment) == test
+    assert reopened.read_all().damaged == []
+    # and put back in the main place
+    assert SecretStore(tmp_path / "secrets", backup=tmp_path / "nowhere").all() == [secret, test]
+
+
+def test_a_salt_written_before_copies_existed_gets_one(tmp_path: Path) -> None:
+    store = SecretStore(tmp_path / "secrets")
+    main = store.save(_submission())
+    copy = store.backup / main.relative_to(store.folder)
+    copy.unlink()
+    assert len(store.all()) == 1
+    assert copy.read_bytes() == main.read_bytes()

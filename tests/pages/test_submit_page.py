@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from actions import submissions, tasks
 from actions.session import get_backend
+from chain.secrets import SubmissionSecret
+from formatting import short_address
+from protocol import Hyperparameters
 from tests.actions import scenario
 from tests.pages.harness import click, errors, open_page, tables_text, texts
 
@@ -85,3 +88,54 @@ def test_two_sessions_see_each_others_transactions_after_a_rerun():
     assert not errors(participant_tab), errors(participant_tab)
     owner_tab.run()
     assert [m.value for m in owner_tab.metric if m.label == "Committed"] == ["1"]
+
+
+def _download_buttons(at) -> dict[str, object]:
+    """Download buttons by label (AppTest has no typed element for them)."""
+    return {element.proto.label: element.proto for element in at.get("download_button")}
+
+
+def test_after_a_mined_commit_the_page_prompts_to_keep_the_salts_file():
+    _, _, who, at = _participant_page()
+    assert "Download your salts" not in _download_buttons(at)
+    click(at, "submit_commit")
+    click(at, "tx_confirm")
+    click(at, "tx_close")
+    assert not errors(at), errors(at)
+    assert "Keep this file: without the salt you cannot reveal and you lose your bond" in texts(at)
+    assert f"It holds 1 salt(s) of {short_address(who)}" in texts(at)
+    prompt = _download_buttons(at)["Download your salts"]
+    assert not prompt.disabled and prompt.id.endswith("submit_commit_export")
+
+
+def test_a_damaged_salt_file_is_named_and_the_export_still_works():
+    b, bounty_id, who, at = _participant_page()
+    click(at, "submit_commit")
+    click(at, "tx_confirm")
+    click(at, "tx_close")
+    store = b.client.secrets
+    stale = store.save(
+        SubmissionSecret(b.client.chain_id, b.client.address, bounty_id, who, Hyperparameters(), b"\1" * 32)
+    )
+    for path in (stale, store.backup / stale.relative_to(store.folder)):
+        path.write_text("{ damaged")
+    at.run()
+    assert not errors(at), errors(at)
+    assert f"The salt file {stale} is damaged" in texts(at)
+    assert not _download_buttons(at)["Export salts"].disabled
+
+
+def test_a_model_over_the_compute_budget_is_warned_about_before_the_commit_which_stays_possible():
+    b, bounty_id, who, at = _participant_page()
+    assert "Would be scored 0" not in texts(at)
+    at.number_input(key="hp_lstm_layers").set_value(4).run()
+    at.number_input(key="hp_lstm_units").set_value(512).run()
+    warning = [w.value for w in at.warning if "Would be scored 0" in w.value]
+    manifest = submissions.task_manifest(b, bounty_id)
+    budget = manifest.evaluation.max_parameters
+    assert len(warning) == 1 and f"{budget:,}" in warning[0] and "trainable parameters" in warning[0]
+    assert not at.button(key="submit_commit").disabled
+    click(at, "submit_commit")
+    click(at, "tx_confirm")
+    assert not errors(at), errors(at)
+    assert b.client.submission_view(bounty_id, who)["commit_order"] == 1
