@@ -39,6 +39,8 @@ SOURCES = {"bundled": "Bundled 2018 candles", "coinpaprika": "coinpaprika API", 
 # What the Preprocess page offers: the ml layer's lists, named here so that pages need not import ml.
 BUNDLED_COINS: tuple[str, ...] = ml_data.BUNDLED_COINS
 INTERVALS: tuple[str, ...] = tuple(ml_data.INTERVALS)
+# The largest price CSV accepted, in MB (MiB, as Streamlit counts): the page states it.
+MAX_UPLOAD_MB: int = ml_data.MAX_UPLOAD_MB
 
 
 def load_candles(
@@ -56,7 +58,7 @@ def load_candles(
     """Candles per coin from one source; every failure is a sentence saying what to do.
 
     coinpaprika answers are cached under ``settings``' data dir; without ``api_key`` the key of
-    ``settings`` (``COINPAPRIKA_API_KEY``) is used.
+    ``settings`` (``COINPAPRIKA_API_KEY``) is used. An upload over ``MAX_UPLOAD_MB`` is refused.
     """
     if source == "bundled":
         return ml_data.load_bundled(coins or None)

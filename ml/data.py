@@ -4,11 +4,14 @@ Every source ends as the same shape, one ``pandas.DataFrame`` per coin indexed b
 (Unix seconds, sorted, unique) with at least the columns ``close`` and ``volume``. Missing
 minutes stay missing: nothing here fills a gap with an invented price. ``merge_coins`` then
 keeps the times every coin has, so a later step sees a gap as a jump in ``time``.
+
+A user's CSV is refused above ``MAX_UPLOAD_MB`` and otherwise streamed: read in chunks, only the
+columns needed, into compact numbers, so a large upload never holds its rows as Python strings.
+Every problem in it (not text, a bad cell, a time outside 1970-2100) is a sentence naming the row.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -142,9 +145,27 @@ def count_gaps(times: np.ndarray, step: int) -> int:
 
 # --- a user's CSV -----------------------------------------------------------------------
 
+# The largest CSV accepted, in MiB (Streamlit's "MB"): the Preprocess page states it and
+# .streamlit/config.toml's server.maxUploadSize matches it. Besides the file's bytes, the streaming
+# reader peaks below the file's size again (about 33 MiB for a 40 MiB file: bench/csv_memory.py).
+MAX_UPLOAD_MB = 100
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+# Rows parsed at a time: bounds the text the reader holds at once whatever the file's size.
+CHUNK_ROWS = 10_000
+# The times a candle may have: from 1970 up to (not including) 2100 (Unix seconds).
+EARLIEST_TIME = 0
+LATEST_TIME = 4_102_444_800
+# Above this a number in the time column is Unix milliseconds (1e11 s would be the year 5138).
+MILLISECONDS_FROM = 1e11
+_SNIFF_BYTES = 64 * 1024
+_EPOCH = pd.Timestamp(0, tz="UTC")
+_EXPECTED_LAYOUT = (
+    "a header row time,close,volume (one coin) or time,BTC_close,BTC_volume,... (several coins)"
+)
+
 
 def parse_upload(
-    data: bytes | str, coin: str | None = None, min_rows: int = MIN_UPLOAD_ROWS
+    data: bytes | str, coin: str | None = None, min_rows: int = MIN_UPLOAD_ROWS, max_bytes: int | None = None
 ) -> dict[str, pd.DataFrame]:
     """Frames per coin from an uploaded CSV, or a ``DataError`` naming the row and column.
 
@@ -152,37 +173,207 @@ def parse_upload(
     - ``time,close,volume[,open,high,low]``: one coin, named by ``coin`` (e.g. the file name);
     - ``time,BTC_close,BTC_volume,ETH_close,ETH_volume,...``: several coins side by side;
     - no header, six columns ``time,low,high,open,close,volume`` like the bundled files.
-    ``time`` is Unix seconds (milliseconds are recognised) or an ISO-8601 date-time. Rows may
-    come in any order; a time that appears twice is an error.
+    ``time`` is Unix seconds (milliseconds are recognised) or an ISO-8601 date-time, from 1970 up
+    to 2100. Rows may come in any order; a time that appears twice is an error. Blank rows are
+    skipped (and not counted in the row numbers of messages).
+
+    The file is read in chunks of ``CHUNK_ROWS`` rows, only the columns needed, into int64 times
+    and float64 prices, so memory stays a fraction of the file's size; a file over ``max_bytes``
+    (default ``MAX_UPLOAD_BYTES``) is refused before it is read.
     """
-    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
-    if not rows:
-        raise DataError("The file is empty: upload a CSV with a header row time,close,volume.")
-    header = [cell.strip() for cell in rows[0]]
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    _check_size(len(raw), MAX_UPLOAD_BYTES if max_bytes is None else max_bytes)
+    _check_text(raw[:_SNIFF_BYTES])
+    header = _first_row(raw)
     if _looks_numeric(header) and len(header) == len(BUNDLED_COLUMNS):
-        header, body, first_line = list(BUNDLED_COLUMNS), rows, 1
+        names, has_header = list(BUNDLED_COLUMNS), False
     else:
-        body, first_line = rows[1:], 2
-    columns = _coin_columns(header, coin)
-    if len(body) < min_rows:
-        raise DataError(f"The file has {len(body)} data rows; at least {min_rows} are needed to train on.")
-    index = {name.lower(): i for i, name in enumerate(header)}
-    times = [_parse_time(row, index["time"], first_line + n) for n, row in enumerate(body)]
-    frames: dict[str, pd.DataFrame] = {}
+        names, has_header = header, True
+    columns = _coin_columns(names, coin)
+    position = {name.lower(): i for i, name in enumerate(names)}
+    wanted = {"time": position["time"]}
+    for close_col, volume_col in columns.values():
+        wanted[close_col] = position[close_col.lower()]
+        wanted[volume_col] = position[volume_col.lower()]
+    parsed = _read_columns(raw, wanted, has_header, min_rows)
+    times, lines = parsed.pop("time"), parsed.pop("line")
+    if len(times) < min_rows:
+        raise DataError(f"The file has {len(times)} data rows; at least {min_rows} are needed to train on.")
+    order = _time_order(times, lines)
+    index = pd.Index(times if order is None else times[order], name="time")
+    frames = {}
     for name, (close_col, volume_col) in columns.items():
-        close = [
-            _parse_number(row, index[close_col.lower()], close_col, first_line + n, positive=True)
-            for n, row in enumerate(body)
-        ]
-        volume = [
-            _parse_number(row, index[volume_col.lower()], volume_col, first_line + n, positive=False)
-            for n, row in enumerate(body)
-        ]
-        frame = pd.DataFrame({"time": np.asarray(times, dtype=np.int64), "close": close, "volume": volume})
-        frames[name] = frame
-    _check_duplicates(times, first_line)
-    return {name: _tidy(frame, name) for name, frame in frames.items()}
+        close, volume = parsed[close_col], parsed[volume_col]
+        if order is not None:
+            close, volume = close[order], volume[order]
+        frames[name] = pd.DataFrame({"close": close, "volume": volume}, index=index, copy=False)
+    return frames
+
+
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise DataError(
+            f"The file is {size / 2**20:.1f} MB; price CSVs are limited to {limit / 2**20:g} MB. "
+            "Upload fewer rows: a shorter period, or 5-minute candles instead of 1-minute ones."
+        )
+
+
+def _check_text(head: bytes) -> None:
+    """Refuse what is not text (a spreadsheet, an archive, random bytes) before parsing it as CSV."""
+    text = head.decode("utf-8", errors="replace")
+    if len(head) == _SNIFF_BYTES:
+        text = text[:-4]  # a character cut at the end of the sample is not damage
+    unreadable = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\r\n\f"))
+    if "\x00" in text or unreadable > len(text) / 100:
+        _not_a_csv("it holds binary data, not text")
+
+
+def _not_a_csv(why: str) -> None:
+    raise DataError(
+        f"This file is not a CSV of candles ({why}). Upload a text CSV with {_EXPECTED_LAYOUT}: "
+        "export the prices as CSV (comma-separated) from your spreadsheet or exchange and upload that file."
+    )
+
+
+def _csv_reader(raw: bytes, **options: Any) -> Any:
+    """pandas' C parser over the bytes, every cell as text (no NaN guessing), blank lines skipped.
+
+    Cells are plain ``str`` objects (``dtype=object``): per chunk, they take less memory than
+    pandas' string dtype in this pipeline (bench/csv_memory.py).
+    """
+    try:
+        return pd.read_csv(
+            io.BytesIO(raw),
+            header=None,
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8-sig",
+            encoding_errors="replace",
+            **options,
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError("The file is empty: upload a CSV with a header row time,close,volume.") from None
+
+
+def _first_row(raw: bytes) -> list[str]:
+    try:
+        first = _csv_reader(raw, nrows=1)
+    except pd.errors.ParserError as exc:
+        _not_a_csv(f"its first row cannot be read: {_parser_problem(exc)}")
+    return [str(cell).strip() for cell in first.iloc[0]]
+
+
+def _parser_problem(exc: Exception) -> str:
+    return str(exc).replace("Error tokenizing data. C error: ", "").strip().rstrip(".")
+
+
+def _read_columns(
+    raw: bytes, wanted: dict[str, int], has_header: bool, min_rows: int
+) -> dict[str, np.ndarray]:
+    """The ``wanted`` columns (name -> position; "time" first) as numbers, plus ``line``: each row's number.
+
+    Row numbers count the header (row 1) and skip blank rows, like the messages always have. The
+    results go straight into arrays sized by the file's line count, so no chunk list is joined.
+    """
+    names = list(wanted)
+    capacity = max(raw.count(b"\n"), raw.count(b"\r")) + 1
+    out = {name: np.empty(capacity, dtype=np.float64) for name in names[1:]}
+    out["time"], out["line"] = np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int32)
+    rows, first_line = 0, 2 if has_header else 1
+    try:
+        chunks = _csv_reader(raw, usecols=sorted(set(wanted.values())), chunksize=CHUNK_ROWS)
+        for number, chunk in enumerate(chunks):
+            cells = _filled_cells(chunk, wanted, skip_first=has_header and number == 0)
+            count = len(cells["time"])
+            lines = first_line + rows + np.arange(count)
+            try:
+                out["time"][rows : rows + count] = _times(cells["time"], lines)
+                for name in names[1:]:
+                    positive = not name.lower().endswith("volume")
+                    out[name][rows : rows + count] = _numbers(cells[name], name, lines, positive)
+            except DataError:
+                if len(chunk) < CHUNK_ROWS and rows + count < min_rows:  # the last chunk: too few rows
+                    raise DataError(
+                        f"The file has {rows + count} data rows; at least {min_rows} are needed to train on."
+                    ) from None
+                raise
+            out["line"][rows : rows + count] = lines
+            rows += count
+    except pd.errors.ParserError as exc:
+        _not_a_csv(_parser_problem(exc))
+    except UnicodeError:
+        _not_a_csv("it is not UTF-8 text")
+    return {name: values[:rows] for name, values in out.items()}
+
+
+def _filled_cells(chunk: pd.DataFrame, wanted: dict[str, int], skip_first: bool) -> dict[str, pd.Series]:
+    """One chunk's stripped cells by column name, without blank rows (and the header row if first)."""
+    cells = {name: chunk[position].str.strip() for name, position in wanted.items()}
+    if skip_first:
+        cells = {name: text.iloc[1:] for name, text in cells.items()}
+    filled = np.zeros(len(cells["time"]), dtype=bool)
+    for text in cells.values():
+        filled |= (text != "").to_numpy()
+    return cells if filled.all() else {name: text[filled] for name, text in cells.items()}
+
+
+def _times(text: pd.Series, lines: np.ndarray) -> np.ndarray:
+    """Unix seconds of one chunk's time cells; the first bad or out-of-range cell is a ``DataError``."""
+    values = _seconds(pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64))
+    other = ~np.isfinite(values)  # ISO date-times, and cells that are no time at all
+    if other.any():
+        stamps = pd.to_datetime(text[other], utc=True, format="ISO8601", errors="coerce")
+        seconds = ((stamps - _EPOCH) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.float64, na_value=np.nan)
+        values[other] = seconds
+        for i in np.flatnonzero(~np.isfinite(values)):  # what pandas cannot read: the exact sentence
+            values[i] = _parse_time(text.iat[i], int(lines[i]))
+    outside = (values < EARLIEST_TIME) | (values >= LATEST_TIME)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        raise DataError(
+            f"Row {int(lines[i])}, column time: {text.iat[i]!r} is {_year_text(values[i])}, outside the "
+            f"times a candle can have: from {utc_minute(EARLIEST_TIME)} up to {utc_minute(LATEST_TIME)} "
+            "(Unix seconds, Unix milliseconds or an ISO-8601 date-time); fix that row."
+        )
+    return values.astype(np.int64)
+
+
+def _seconds(numbers: np.ndarray) -> np.ndarray:
+    """Whole Unix seconds from numbers in the time column (milliseconds above ``MILLISECONDS_FROM``)."""
+    return np.where(numbers > MILLISECONDS_FROM, np.floor_divide(numbers, 1000), np.trunc(numbers))
+
+
+def _year_text(seconds: float) -> str:
+    """``the year 33658``, computed without ``datetime`` (which stops at the year 9999)."""
+    return f"the year {int(1970 + seconds // 31_556_952)}"
+
+
+def _numbers(text: pd.Series, name: str, lines: np.ndarray, positive: bool) -> np.ndarray:
+    """One chunk's prices or volumes; the first bad cell is a ``DataError`` naming its row."""
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    good = np.isfinite(values) & ((values > 0) if positive else (values >= 0))
+    for i in np.flatnonzero(~good):  # what pandas cannot read (or a bad value): the exact sentence
+        values[i] = _parse_number(text.iat[i], name, int(lines[i]), positive)
+    return values
+
+
+def _time_order(times: np.ndarray, lines: np.ndarray) -> np.ndarray | None:
+    """None if the times are already ascending; else the sorting order (a repeat is an error)."""
+    if len(times) < 2 or bool((np.diff(times) > 0).all()):
+        return None
+    order = np.argsort(times, kind="stable")
+    ordered = times[order]
+    repeated = ordered[1:] == ordered[:-1]
+    if repeated.any():
+        later = int(order[1:][repeated].min())  # the earliest row that repeats a time
+        first = int(np.flatnonzero(times == times[later])[0])
+        t = int(times[later])
+        raise DataError(
+            f"Row {int(lines[later])}, column time: time {t} ({utc_minute(t)}) already appeared at row "
+            f"{int(lines[first])}; keep one row per time."
+        )
+    return order
 
 
 def _looks_numeric(cells: list[str]) -> bool:
@@ -221,32 +412,35 @@ def _coin_columns(header: list[str], coin: str | None) -> dict[str, tuple[str, s
     return coins
 
 
-def _cell(row: list[str], col: int, name: str, line: int) -> str:
-    if col >= len(row) or not row[col].strip():
+def _cell(cell: str, name: str, line: int) -> str:
+    if not cell:
         raise DataError(f"Row {line}, column {name}: the value is missing.")
-    return row[col].strip()
+    return cell
 
 
-def _parse_time(row: list[str], col: int, line: int) -> int:
-    cell = _cell(row, col, "time", line)
+def _parse_time(cell: str, line: int) -> float:
+    """One time cell that pandas could not read in bulk: Unix seconds or ms, or a date-time."""
+    cell = _cell(cell, "time", line)
     try:
         value = float(cell)
     except ValueError:
         try:
             stamp = pd.Timestamp(cell)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             raise DataError(
                 f"Row {line}, column time: {cell!r} is neither Unix seconds nor an ISO-8601 date-time."
             ) from None
+        if pd.isna(stamp):
+            raise DataError(f"Row {line}, column time: {cell!r} is not a valid time.") from None
         stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-        return int(stamp.timestamp())
+        return float(int(stamp.timestamp()))
     if not np.isfinite(value):
         raise DataError(f"Row {line}, column time: {cell!r} is not a valid time.")
-    return int(value // 1000) if value > 1e11 else int(value)
+    return float(_seconds(np.array([value]))[0])
 
 
-def _parse_number(row: list[str], col: int, name: str, line: int, positive: bool) -> float:
-    cell = _cell(row, col, name, line)
+def _parse_number(cell: str, name: str, line: int, positive: bool) -> float:
+    cell = _cell(cell, name, line)
     try:
         value = float(cell)
     except ValueError:
@@ -258,18 +452,6 @@ def _parse_number(row: list[str], col: int, name: str, line: int, positive: bool
     if value < 0:
         raise DataError(f"Row {line}, column {name}: volume cannot be negative, got {cell}.")
     return value
-
-
-def _check_duplicates(times: list[int], first_line: int) -> None:
-    seen: dict[int, int] = {}
-    for n, t in enumerate(times):
-        line = first_line + n
-        if t in seen:
-            raise DataError(
-                f"Row {line}, column time: time {t} ({utc_minute(t)}) already appeared at row {seen[t]}; "
-                "keep one row per time."
-            )
-        seen[t] = line
 
 
 # --- coinpaprika -------------------------------------------------------------------------

@@ -125,9 +125,11 @@ def _upload_inputs() -> tuple[bytes | None, str]:
         "Price CSV",
         type=["csv"],
         key="pp_upload",
+        max_upload_size=datasets.MAX_UPLOAD_MB,
         help="time,close,volume for one coin (named by the file, e.g. BTC-USD.csv), "
-        "or time,BTC_close,BTC_volume,... for several.",
+        f"or time,BTC_close,BTC_volume,... for several. Up to {datasets.MAX_UPLOAD_MB} MB.",
     )
+    st.caption(f"A CSV of candles, up to {datasets.MAX_UPLOAD_MB} MB; for more, upload a shorter period.")
     return (file.getvalue(), file.name) if file is not None else (None, "")
 
 

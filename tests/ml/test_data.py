@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,6 +124,53 @@ def test_upload_several_coins_and_iso_times_and_bundled_layout():
 def test_upload_errors_name_the_row_and_column(content, message):
     with pytest.raises(DataError, match=message):
         data.parse_upload(content, coin="BTC", min_rows=5)
+
+
+def test_binary_garbage_is_not_a_csv_of_candles_in_words():
+    garbage = bytes(random.Random(7).randrange(256) for _ in range(4000))
+    with pytest.raises(DataError, match="not a CSV of candles") as info:
+        data.parse_upload(garbage, coin="BTC", min_rows=5)
+    message = str(info.value)
+    assert "time,close,volume" in message and "export the prices as CSV" in message
+    assert "new-line character" not in message
+
+
+def test_a_time_outside_1970_to_2100_names_the_row_and_the_allowed_range():
+    rows = [f"{1_600_000_000 + 60 * i},1,1" for i in range(5)]
+    rows[2] = "1000000000000000,1,1"  # milliseconds of the year 33658
+    with pytest.raises(DataError, match=r"^Row 4, column time: '1000000000000000' is the year 33658") as info:
+        data.parse_upload(_csv(rows), coin="BTC", min_rows=5)
+    assert "from 1970-01-01 00:00 UTC up to 2100-01-01 00:00 UTC" in str(info.value)
+    rows[2] = "-60,1,1"
+    with pytest.raises(DataError, match=r"^Row 4, column time: '-60' is the year 1969"):
+        data.parse_upload(_csv(rows), coin="BTC", min_rows=5)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
+    assert data.MAX_UPLOAD_BYTES == data.MAX_UPLOAD_MB * 1024 * 1024
+    content = _csv([f"{1_600_000_000 + 60 * i},1,1" for i in range(40_000)])
+    with pytest.raises(DataError, match=r"^The file is 0\.6 MB; price CSVs are limited to 0\.5 MB\. Upload"):
+        data.parse_upload(content, coin="BTC", max_bytes=2**19)
+    assert len(data.parse_upload(content, coin="BTC", max_bytes=len(content))["BTC"]) == 40_000
+
+
+def test_the_reader_streams_chunks_of_only_the_needed_columns_into_compact_numbers(monkeypatch):
+    monkeypatch.setattr(data, "CHUNK_ROWS", 7)  # many chunks, so row numbers cross chunk edges
+    rows = [f"{1_600_000_000 + 60 * i},{100 + i},{i},ignored text {i}" for i in range(30)]
+    rows.insert(10, "")  # a blank row is skipped and not counted
+    content = _csv(rows, "time,close,volume,note")
+    frame = data.parse_upload(content, coin="BTC", min_rows=5)["BTC"]
+    assert list(frame.columns) == ["close", "volume"] and len(frame) == 30
+    assert frame.index.dtype == np.int64 and (frame.dtypes == np.float64).all()
+    assert list(frame["close"].iloc[[0, 29]]) == [100, 129]
+    bad = content.replace(b"\n1600001500,125,", b"\n1600001500,x,")  # data row 26: file row 27
+    with pytest.raises(DataError, match=r"^Row 27, column close: 'x' is not a number"):
+        data.parse_upload(bad, coin="BTC", min_rows=5)
+    repeated = content.replace(b"\n1600001500,", b"\n1600000060,")
+    with pytest.raises(DataError, match=r"^Row 27, column time: time 1600000060 .* appeared at row 3"):
+        data.parse_upload(repeated, coin="BTC", min_rows=5)
+    shuffled = _csv(rows[::-1], "time,close,volume,note")
+    assert data.parse_upload(shuffled, coin="BTC", min_rows=5)["BTC"].equals(frame)
 
 
 def test_coinpaprika_client_for_settings_caches_in_that_data_dir(tmp_path):

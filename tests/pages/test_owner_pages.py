@@ -164,3 +164,36 @@ def test_preprocess_upload_reports_the_bad_row_then_accepts_a_good_file():
     assert not errors(at), errors(at)
     assert at.session_state["pp_available"] == ["BTC", "LTC"]
     assert "merged" in texts(at)
+
+
+def test_preprocess_states_the_upload_limit_and_config_matches_it():
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).parents[2] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == datasets.MAX_UPLOAD_MB
+    at = open_page("preprocess")
+    at.radio(key="pp_source").set_value("upload").run()
+    assert f"up to {datasets.MAX_UPLOAD_MB} MB" in texts(at)
+
+
+def test_preprocess_upload_errors_are_sentences_not_python_messages(monkeypatch):
+    from ml import data as ml_data
+
+    at = open_page("preprocess")
+    at.radio(key="pp_source").set_value("upload").run()
+    garbage = bytes((n * 151 + 7) % 256 for n in range(5000))
+    at.file_uploader(key="pp_upload").upload("prices.csv", garbage, "text/csv").run()
+    click(at, "pp_load")
+    assert any("not a CSV of candles" in e and "time,close,volume" in e for e in errors(at)), errors(at)
+    assert not any("Unexpected error" in e or "new-line" in e for e in errors(at)), errors(at)
+    far = _csv(200).replace(b"\n1530000120,", b"\n1000000000000000,", 1)
+    at.file_uploader(key="pp_upload").upload("prices.csv", far, "text/csv").run()
+    click(at, "pp_load")
+    assert any("Row 4, column time" in e and "year 33658" in e and "2100-01-01" in e for e in errors(at)), (
+        errors(at)
+    )
+    monkeypatch.setattr(ml_data, "MAX_UPLOAD_BYTES", 4096)
+    at.file_uploader(key="pp_upload").upload("prices.csv", _csv(300), "text/csv").run()
+    click(at, "pp_load")
+    assert any("price CSVs are limited to" in e for e in errors(at)), errors(at)
