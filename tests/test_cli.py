@@ -185,3 +185,36 @@ def test_verify_test_data_refuses_bad_arguments_before_opening_anything(tmp_path
     assert not (tmp_path / "x").exists()
     missing = run_cli("verify-test-data")
     assert missing.returncode == 2 and "--bounty" in missing.stderr
+
+
+def test_reset_chain_keeps_salts_and_keys_and_refuses_while_the_chain_is_open(tmp_path, monkeypatch):
+    import settings as settings_module
+    from chain import connect
+
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("HYPERBOUNTY_DATA_DIR", str(data_dir))
+    settings_module.get_settings.cache_clear()
+    kept = ["secrets/1/a.json", "secrets-backup/1/a.json", "keystore/k.json", "ipfs/blocks/b"]
+    gone = ["index/1-0x.json", "cache/preprocessed/p.npz", "compile-cache/c.json", "chain/anvil/state.json"]
+    for name in kept + gone:
+        (data_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (data_dir / name).write_text("x")
+    # the dev chains' BountyBoard addresses are forgotten, another network's is kept
+    deployments = {"31337": {"a": "anvil"}, "131277322940537": {"a": "py-evm"}, "1": {"a": "main"}}
+    (data_dir / "chain" / "deployments.json").write_text(json.dumps(deployments))
+    holder = connect(settings_module.get_settings())
+    try:
+        refused = run_cli("reset-chain", "--data-dir", str(data_dir), timeout=120)
+    finally:
+        holder.close()
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "is open in process" in refused.stderr and "Nothing was removed" in refused.stderr
+    assert all((data_dir / name).exists() for name in kept + gone)
+
+    done = run_cli("reset-chain", "--data-dir", str(data_dir), timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all((data_dir / name).exists() for name in kept)
+    assert not any((data_dir / name).exists() for name in gone)
+    assert not (data_dir / "chain" / "embedded").exists()
+    assert json.loads((data_dir / "chain" / "deployments.json").read_text()) == {"1": {"a": "main"}}
+    assert "Kept secrets/, secrets-backup/, keystore/" in done.stdout and "Traceback" not in done.stderr
