@@ -4,7 +4,9 @@ On the embedded chain and on anvil the node holds funded keys; the dashboard lab
 "Owner", "Participant 1..N" and (the last one) "Arbiter" (:func:`dev_accounts`), and the node
 signs. On any other network the user keeps an encrypted keystore (eth-account's v3 JSON, scrypt) under
 ``<data>/keystore/``; :meth:`Keystore.unlock` with the password gives a :class:`LocalSigner`
-that signs here and sends the raw transaction.
+that signs here and sends the raw transaction. A keystore file that is not valid v3 JSON (damaged,
+truncated, edited) is named in a sentence when it is unlocked or imported (:meth:`Keystore.damaged`
+lists such files); the other accounts keep working, and importing the account again replaces it.
 
 A private key is never shown, logged or written in clear: it is encrypted before it touches
 the disk, held only inside the unlocked signer (whose ``repr`` shows the address), and no
@@ -135,9 +137,20 @@ class Keystore:
         return self.folder / f"{to_checksum_address(address)}.json"
 
     def addresses(self) -> list[str]:
+        """Every account with a file here, damaged ones included (:meth:`damaged` names those)."""
         return [
             to_checksum_address(p.stem) for p in sorted(self.folder.glob("0x*.json")) if is_address(p.stem)
         ]
+
+    def damaged(self) -> dict[str, str]:
+        """Address -> the sentence saying why its file cannot be read; the other accounts work as usual."""
+        found = {}
+        for address in self.addresses():
+            try:
+                self._read(address)
+            except AccountError as exc:
+                found[address] = str(exc)
+        return found
 
     def label(self, address: str) -> str:
         data = self._read(address)
@@ -158,16 +171,22 @@ class Keystore:
             ) from exc
         return self._store(account, password, label)
 
-    def import_keyfile(self, text: str, label: str = "") -> str:
-        """Add an existing encrypted v3 keystore file (as exported by geth or MetaMask)."""
+    def import_keyfile(self, text: str, label: str = "", name: str = "") -> str:
+        """Add an existing encrypted v3 keystore file (as exported by geth or MetaMask).
+
+        ``name`` (the uploaded file's name) goes into the sentence when the file is refused.
+        """
         try:
             data = json.loads(text)
-            address = to_checksum_address(data["address"])
-            _ = data["crypto"] if "crypto" in data else data["Crypto"]
-        except Exception as exc:
+        except ValueError:
+            data = None
+        problem = _v3_problem(data)
+        if problem is not None:
             raise AccountError(
-                "That file is not an Ethereum v3 keystore (JSON with 'address' and 'crypto')."
-            ) from exc
+                f"{name or 'That file'} is not an Ethereum v3 keystore file this wallet can read "
+                f"({problem}): choose the keystore JSON your wallet exported (geth, MetaMask...)."
+            )
+        address = to_checksum_address(data["address"])
         if label:
             data["hyperbounty_label"] = label
         atomic_write_json(self._path(address), data)
@@ -176,7 +195,7 @@ class Keystore:
     def _store(self, account: LocalAccount, password: str, label: str) -> str:
         _check_password(password)
         address = to_checksum_address(account.address)
-        if self._path(address).exists():
+        if self._path(address).exists() and address not in self.damaged():
             raise AccountError(f"{address} is already in the keystore; unlock it instead.")
         data = Account.encrypt(account.key, password, kdf="scrypt", iterations=self.kdf_iterations)
         data["address"] = address[2:].lower()
@@ -192,11 +211,24 @@ class Keystore:
         if not path.exists():
             raise AccountError(f"{to_checksum_address(address)} is not in this keystore ({self.folder}).")
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
             raise AccountError(
                 f"The keystore file of {to_checksum_address(address)} cannot be read ({exc})."
             ) from exc
+        except ValueError:
+            data = None
+        problem = _v3_problem(data)
+        if problem is not None:
+            raise self._damage(address, problem)
+        return data
+
+    def _damage(self, address: str, problem: str) -> AccountError:
+        return AccountError(
+            f"{self._path(address)} is not a keystore file this wallet can read ({problem}). Restore it from "
+            "a backup, or import that account again (its private key or an exported keystore file); the "
+            "other accounts are not affected."
+        )
 
     def unlock(self, address: str, password: str) -> LocalSigner:
         data = self._read(address)
@@ -208,7 +240,9 @@ class Keystore:
                 raise AccountError(
                     f"Wrong password for {checksum}; the keystore stays locked. Try again."
                 ) from None
-            raise AccountError(f"The keystore file of {checksum} is damaged: {exc}") from None
+            raise self._damage(address, f"it does not decrypt: {exc}") from None
+        except (KeyError, TypeError, AttributeError) as exc:  # a field of the wrong shape
+            raise self._damage(address, f"it does not decrypt: {type(exc).__name__} {exc}") from None
         account = Account.from_key(key)
         del key
         if to_checksum_address(account.address) != checksum:
@@ -216,6 +250,30 @@ class Keystore:
                 f"The keystore file named {checksum} holds another account; it was tampered with."
             )
         return LocalSigner(checksum, str(data.get("hyperbounty_label") or checksum), account)
+
+
+_V3_CRYPTO_FIELDS = ("cipher", "cipherparams", "ciphertext", "kdf", "kdfparams", "mac")
+
+
+def _v3_problem(data: object) -> str | None:
+    """What keeps ``data`` (a parsed JSON file) from being a v3 keystore this wallet decrypts, or None."""
+    if not isinstance(data, dict):
+        return "it is not a JSON object"
+    if data.get("version") != 3:
+        return f"its version is {data.get('version')!r}, not 3" if "version" in data else "it has no version"
+    if not isinstance(data.get("address"), str) or not is_address(data["address"]):
+        return "it has no valid address"
+    crypto = data.get("crypto", data.get("Crypto"))
+    if not isinstance(crypto, dict):
+        return "it has no crypto section"
+    missing = [name for name in _V3_CRYPTO_FIELDS if name not in crypto]
+    if missing:
+        return f"its crypto section lacks {', '.join(missing)}"
+    if crypto["kdf"] not in ("scrypt", "pbkdf2"):
+        return f"its key derivation {crypto['kdf']!r} is neither scrypt nor pbkdf2"
+    if not isinstance(crypto["cipherparams"], dict) or not isinstance(crypto["kdfparams"], dict):
+        return "its cipherparams or kdfparams are not JSON objects"
+    return None
 
 
 def _check_password(password: str) -> None:

@@ -77,6 +77,39 @@ def test_imported_v3_keyfile_unlocks(tmp_path: Path) -> None:
     assert keystore.unlock(ADDRESS, PASSWORD).address == ADDRESS
 
 
+def test_a_damaged_keystore_file_is_named_in_a_sentence_and_the_others_still_work(tmp_path: Path) -> None:
+    keystore = _keystore(tmp_path)
+    good = keystore.import_key(KEY, PASSWORD, label="Alice")
+    other = keystore.create(PASSWORD, label="Bob")
+    path = tmp_path / "keystore" / f"{other}.json"
+    damaged = json.loads(path.read_text())
+    del damaged["version"]  # what made Account.decrypt raise KeyError 'version'
+    path.write_text(json.dumps(damaged))
+    with pytest.raises(AccountError, match="not a keystore file this wallet can read") as info:
+        keystore.unlock(other, PASSWORD)
+    assert str(path) in str(info.value) and "it has no version" in str(info.value)
+    assert "KeyError" not in str(info.value)
+    assert sorted(keystore.addresses()) == sorted([good, other])  # every account still lists
+    assert list(keystore.damaged()) == [other]
+    assert keystore.unlock(good, PASSWORD).label == "Alice" and keystore.label(good) == "Alice"
+    path.write_text('{"address": "' + other[2:].lower() + '", "crypto": {"cipher": ')  # truncated
+    with pytest.raises(AccountError, match="not a keystore file this wallet can read"):
+        keystore.label(other)
+    damaged["version"] = 3
+    damaged["crypto"]["cipherparams"] = {}  # the right shape, but no iv
+    path.write_text(json.dumps(damaged))
+    with pytest.raises(AccountError, match=r"not a keystore file this wallet can read \(it does not decrypt"):
+        keystore.unlock(other, PASSWORD)
+    with pytest.raises(AccountError, match=r"^backup\.json is not an Ethereum v3 keystore file this wallet"):
+        keystore.import_keyfile(json.dumps({**damaged, "version": 1}), name="backup.json")
+    exported = json.dumps(Account.encrypt(KEY, PASSWORD, kdf="pbkdf2", iterations=16))
+    path.write_text("not json")
+    good_path = tmp_path / "keystore" / f"{good}.json"
+    good_path.write_text("not json")
+    assert keystore.import_keyfile(exported) == good, "importing again replaces a damaged file"
+    assert keystore.unlock(good, PASSWORD).address == good
+
+
 def test_local_signer_sends_and_a_reused_nonce_is_a_clear_clash(
     isolated_data_dir: Path, tmp_path: Path
 ) -> None:
