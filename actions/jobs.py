@@ -16,7 +16,9 @@ Two kinds of work:
 * ``process=True``: a worker process started with the *spawn* method (Keras/jax
   training: CPU-bound, and forking after jax has started threads can hang).
   The function must be importable at module level; its progress, curves and
-  result travel back over a queue.
+  result travel back over a queue. The worker dies with this process, even
+  when this one is killed (``lifeline``: its starting job thread lives until
+  the worker ends).
 
 A work function takes a :class:`Progress` as its first argument::
 
@@ -40,6 +42,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any
 
+import lifeline
 from actions.errors import plain_error
 
 RUNNING, DONE, FAILED, CANCELLED, QUEUED = "running", "done", "failed", "cancelled", "queued"
@@ -164,7 +167,11 @@ def _apply_message(job: Job, message: Message) -> None:
 def _process_main(
     out: Queue[Message], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
-    """Entry point of a spawned worker: run ``fn`` and send every report back over ``out``."""
+    """Entry point of a spawned worker: run ``fn`` and send every report back over ``out``.
+
+    First it takes the parent-death signal, so a killed app leaves no worker training on.
+    """
+    lifeline.die_with_parent()
     progress = Progress(out.put, lambda: False)
     try:
         out.put(("result", fn(progress, *args, **kwargs)))

@@ -9,11 +9,13 @@ the submission it trained last so a model is compiled once, not once per worker.
 trains from its own seed in a fresh model, so a result does not depend on which worker ran it
 or what ran before: the parallel run gives the same scores as a sequential one. A cell that
 raises, or whose worker dies, fails its submission, which the protocol scores 0 with the
-reason in the report; the others still finish.
+reason in the report; the others still finish. Workers take the parent-death signal
+(``lifeline``) first, so a killed app leaves none of them training on.
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import platform
@@ -28,6 +30,7 @@ from multiprocessing.queues import Queue, SimpleQueue
 from pathlib import Path
 from typing import Any
 
+import lifeline
 import storage
 from ml import scoring
 from ml.manifest import TaskManifest, canonical_json
@@ -454,11 +457,26 @@ def _train_cell(
     return _CellOutcome(
         cell,
         outcome.hyperparameters,
-        outcome.to_dict(),
+        _null_for_non_finite(outcome.to_dict()),
         None,
         os.getpid(),
         round(time.perf_counter() - started, 3),
     )
+
+
+def _null_for_non_finite(training: dict[str, Any]) -> dict[str, Any]:
+    """The training with every NaN or infinite curve point (a diverging model's) as null.
+
+    ``ml.train`` records them so already; this holds for any ``trainer``, since one such point
+    would make the whole report unserialisable (``canonical_json`` refuses NaN). The score comes
+    from the predictions, never from the curves, so it stays what the model got.
+    """
+    curves = training.get("curves") or {}
+    training["curves"] = {
+        name: [p if p is not None and math.isfinite(p) else None for p in points]
+        for name, points in curves.items()
+    }
+    return training
 
 
 def _load_trainer(spec: str) -> Callable[..., TrainingResult]:
@@ -501,6 +519,7 @@ def _worker_main(
     tasks: SimpleQueue[_TaskMessage],
     outbox: Queue[_Message],
 ) -> None:
+    lifeline.die_with_parent()  # a killed app leaves no worker training on (~530 MB each)
     _limit_threads(threads)
     run = _Run(
         TaskManifest.from_bytes(manifest_bytes),
