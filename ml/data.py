@@ -330,9 +330,10 @@ def _times(text: pd.Series, lines: np.ndarray) -> np.ndarray:
             values[i] = _parse_time(text.iat[i], int(lines[i]))
     outside = (values < EARLIEST_TIME) | (values >= LATEST_TIME)
     if outside.any():
-        i = int(np.flatnonzero(outside)[0])
+        first = int(np.flatnonzero(outside)[0])
+        cell, year = text.iat[first], _year_text(values[first])
         raise DataError(
-            f"Row {int(lines[i])}, column time: {text.iat[i]!r} is {_year_text(values[i])}, outside the "
+            f"Row {int(lines[first])}, column time: {cell!r} is {year}, outside the "
             f"times a candle can have: from {utc_minute(EARLIEST_TIME)} up to {utc_minute(LATEST_TIME)} "
             "(Unix seconds, Unix milliseconds or an ISO-8601 date-time); fix that row."
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -169,3 +170,35 @@ def test_a_swapped_test_file_stops_the_run_and_its_workers(tiny_task):
             expected_test_cid=wrong,
         )
     assert multiprocessing.active_children() == []
+
+
+def diverging_train(manifest, prepared, hp, progress=None, seed=None, xla_cache_dir=None):
+    """The real training, whose curves then read as a diverging model's do: NaN and infinity.
+
+    Its predictions stay finite, so it is scored on them like any other training.
+    """
+    from ml.train import train_submission
+
+    result = train_submission(manifest, prepared, hp, progress, seed=seed, xla_cache_dir=xla_cache_dir)
+    loss, val_loss = result.curves["loss"], result.curves["val_loss"]
+    result.curves = {**result.curves, "loss": [math.nan, *loss[1:]], "val_loss": [math.inf] * len(val_loss)}
+    return result
+
+
+@pytest.mark.slow
+def test_a_diverging_curve_is_stored_as_null_and_the_report_serialises(tiny_task, tmp_path):
+    manifest, files = tiny_task
+    with data_dir(tmp_path):
+        real = evaluate_submissions(manifest, files, [Submission(ALICE, SMALL)], workers=0)
+        stub = "tests.ml.test_runner:diverging_train"
+        diverging = evaluate_submissions(manifest, files, [Submission(ALICE, SMALL)], workers=0, trainer=stub)
+    doc = json.loads(diverging.to_bytes())  # canonical_json, allow_nan=False
+    result = doc["submissions"][0]
+    assert result["status"] == "scored"
+    assert result["score_ppm"] == real.score_of(ALICE) > 0, "the score is what its predictions got"
+    curves = result["training"]["curves"]
+    real_loss = real.submissions[0].training["curves"]["loss"]
+    assert curves["loss"][0] is None and curves["loss"][1:] == real_loss[1:]
+    assert curves["val_loss"] and all(point is None for point in curves["val_loss"])
+    assert all(cell["curves"]["loss"][0] is None for cell in result["cells"])
+    assert EvaluationReport.from_dict(doc).cid() == diverging.cid()
