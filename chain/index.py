@@ -17,8 +17,8 @@ block, and the index starts again.
 
 The index is also kept on disk (the ``path`` it is given, replaced atomically after each change), so
 a restarted dashboard reads only the blocks mined since, instead of scanning and decoding the whole
-history again; a missing, unreadable or outdated file (another chain at that address, a chain that
-went back) just means a full scan.
+history again; a missing, unreadable, damaged (it carries a SHA-256 of its content) or outdated file
+(another chain at that address, a chain that went back) just means a full scan.
 
 Logs and calldata are decoded by the client (:meth:`BountyBoardClient.decode_log`,
 :meth:`BountyBoardClient.decode_call`); every web3 read here holds the connection's lock.
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import threading
 from collections.abc import Iterable, Mapping
@@ -119,7 +120,7 @@ def _posted_scores(call: Call | None) -> dict[str, int] | None:
 class BoardIndex:
     """Events of one BountyBoard, decoded, with block timestamps; ``refresh`` adds new blocks only."""
 
-    FORMAT = 1
+    FORMAT = 2  # 2: with a digest of the rest of the document
 
     def __init__(self, conn: ChainConnection, client: BountyBoardClient, path: Path) -> None:
         self.conn = conn
@@ -181,6 +182,8 @@ class BoardIndex:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             if saved.get("format") != self.FORMAT or saved.get("address") != self.client.address:
                 return
+            if saved.pop("digest", None) != _digest(saved):
+                return  # damaged (a flipped byte can still be valid JSON): scan from the start
             events = [Event(e[0], _decoded(e[1]), int(e[2]), e[3], int(e[4])) for e in saved["events"]]
             calldata = {tx: _decoded(call) for tx, call in saved["calldata"].items()}
             timestamps = {int(block): int(ts) for block, ts in saved["timestamps"].items()}
@@ -202,6 +205,7 @@ class BoardIndex:
             "calldata": {tx: _encoded(call) for tx, call in self._calldata.items()},
             "timestamps": {str(block): ts for block, ts in self._timestamps.items()},
         }
+        document["digest"] = _digest(document)
         with contextlib.suppress(OSError):  # a cache: if it cannot be written, the next restart scans again
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.path, json.dumps(document, separators=(",", ":")))
@@ -244,6 +248,11 @@ class BoardIndex:
             scored=score is not None,
             accuracy_ppm=score,
         )
+
+
+def _digest(document: Mapping[str, Any]) -> str:
+    """SHA-256 of the saved index without its digest, as it is written (key order kept)."""
+    return hashlib.sha256(json.dumps(document, separators=(",", ":")).encode()).hexdigest()
 
 
 def _encoded(value: Any) -> Any:
