@@ -52,6 +52,15 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
 
     store = chain.SecretStore.open(); store.export_json(account) / store.import_json(text)
 
+    # disputes (ERC-792): the owner names an arbitrator before any commit, a revealer challenges a score
+    arbitrator = chain.open_arbitrator(conn, arbiter, deploy_if_never_deployed=True)  # dev: SimpleArbitrator
+    board.set_arbitration(owner, bounty_id, arbitrator.address, owner_bond, challenge_bond, period_s)
+    board.arbitration(id) -> Arbitration | None; board.challenge_cost(id)   # challenge bond + arbitrator fee
+    dispute_id, receipt = board.challenge_score(p, bounty_id, participant, claimed_accuracy_ppm)
+    arbitrator.give_ruling(arbiter, dispute_id, 1)     # 1 challenger right, 2 score stands, 0 refused
+    board.timeout_dispute(anyone, bounty_id, dispute_id)   # unruled 30 days: counts as ruling 1
+    board.dispute(arbitrator.address, dispute_id) -> Dispute
+
 Every failure is a ``chain.ChainError`` (subclasses: NodeUnavailable, WrongChain, ContractNotDeployed,
 ContractRevert, InsufficientFunds, NonceClash, AccountError, SecretsError) whose ``str()`` is a
 sentence to show as it is. Amounts are wei (int) everywhere.
@@ -61,9 +70,12 @@ from __future__ import annotations
 
 from chain.accounts import Keystore, LocalSigner, NodeAccount, Sender, dev_accounts
 from chain.anvil import AnvilChain
+from chain.arbitrator import ArbitratorClient, deploy_arbitrator, open_arbitrator
 from chain.client import (
+    Arbitration,
     Bounty,
     BountyBoardClient,
+    Dispute,
     Event,
     Outcome,
     Phase,
@@ -122,6 +134,8 @@ def connect(settings: Settings | None = None, expected_chain_id: int | None = No
 
 __all__ = [
     "AccountError",
+    "Arbitration",
+    "ArbitratorClient",
     "BoardIndex",
     "Bounty",
     "BountyBoardClient",
@@ -132,6 +146,7 @@ __all__ = [
     "Deployment",
     "DeploymentRegistry",
     "DevChain",
+    "Dispute",
     "Event",
     "Head",
     "InsufficientFunds",
@@ -152,9 +167,11 @@ __all__ = [
     "TxReceipt",
     "WrongChain",
     "connect",
+    "deploy_arbitrator",
     "deploy_board",
     "dev_accounts",
     "find_deployment",
     "new_salt",
+    "open_arbitrator",
     "open_board",
 ]

@@ -14,6 +14,10 @@ Secrets: :meth:`commit` and :meth:`create_bounty` store the salt durably *before
 :meth:`reveal` and :meth:`reveal_test_data` find it again from what the chain holds. A forward-test
 bounty (``create_bounty(test_data_digest=None)``) commits to no test file and stores no salt: its
 test data is built after the reveal deadline and revealed with salt 0.
+Disputes (ERC-792): :meth:`~BountyBoardClient.set_arbitration`, :meth:`~BountyBoardClient.challenge_score`
+(the value is :meth:`~BountyBoardClient.challenge_cost`), :meth:`~BountyBoardClient.timeout_dispute`, and the
+views :meth:`~BountyBoardClient.arbitration` / :meth:`~BountyBoardClient.dispute`; the arbitrator's side is
+:class:`chain.arbitrator.ArbitratorClient`. Both build on :class:`ContractClient` (estimate, send, decode).
 Amounts are wei (int) everywhere; deadlines are chain time (:meth:`deadlines_from_now`, from the
 connection's clock), each window
 at least :data:`MIN_WINDOW_SECONDS` long and the last deadline at most :data:`MAX_BOUNTY_DURATION`
@@ -209,6 +213,80 @@ class TxPreview:
         return self.balance >= self.total
 
 
+class DisputeStatus(IntEnum):
+    NONE = 0
+    OPEN = 1
+    RULED = 2
+    TIMED_OUT = 3
+
+
+# ERC-792 rulings as BountyBoard reads them
+RULING_REFUSED, RULING_CHALLENGER_RIGHT, RULING_SCORE_STANDS = 0, 1, 2
+RULING_TIMEOUT = 30 * 86400  # BountyBoard.RULING_TIMEOUT: after it, anyone may close an unruled dispute
+MAX_CHALLENGE_PERIOD = 30 * 86400  # BountyBoard.MAX_CHALLENGE_PERIOD (the shortest: MIN_WINDOW_SECONDS)
+# the one arbitrator function the board client calls (any ERC-792 arbitrator has it)
+ARBITRATION_COST_ABI: ABI = [
+    {
+        "type": "function",
+        "name": "arbitrationCost",
+        "stateMutability": "view",
+        "inputs": [{"name": "_extraData", "type": "bytes"}],
+        "outputs": [{"name": "cost", "type": "uint256"}],
+    }
+]
+
+
+@dataclass(frozen=True)
+class Arbitration:
+    """A bounty's dispute terms and state (the contract's ``arbitrationOf``)."""
+
+    arbitrator: str
+    owner_bond: int  # wei, forfeited to the first challenger who wins
+    challenge_bond: int  # wei a challenger deposits besides the arbitration cost
+    challenge_period: int  # seconds after the latest scores during which they may be challenged
+    last_scores_at: int  # 0 before any scores
+    challenge_deadline: int  # last_scores_at + challenge_period; 0 before any scores
+    open_disputes: int
+    voided: bool  # a challenger won: the scores are void, the bounty settles as a stall split
+    owner_bond_paid: bool  # credited to a winning challenger, or back to the owner at finalize/cancel
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """One challenge of a posted score (the contract's ``disputeOf``)."""
+
+    bounty_id: int
+    dispute_id: int  # the arbitrator's id
+    arbitrator: str
+    challenger: str
+    participant: str  # whose score is challenged
+    posted_accuracy_ppm: int
+    claimed_accuracy_ppm: int
+    created_at: int
+    timeout_at: int  # from then anyone may close it (counts as ruling 1) while it is open
+    ruled: bool  # ruled by the arbitrator or closed by the timeout rule
+    ruling: int  # 1 challenger right (also after a timeout), 2 score stands, 0 refused
+    status: str  # a short text for a table
+    state: DisputeStatus = DisputeStatus.OPEN
+
+    @property
+    def challenger_won(self) -> bool:
+        return self.ruled and self.ruling == RULING_CHALLENGER_RIGHT
+
+
+def dispute_status_text(state: DisputeStatus, ruling: int) -> str:
+    if state == DisputeStatus.OPEN:
+        return "open: waiting for the arbitrator"
+    if state == DisputeStatus.TIMED_OUT:
+        return "timed out: counted as the challenger being right"
+    if state == DisputeStatus.RULED:
+        return {
+            RULING_CHALLENGER_RIGHT: "ruled: the challenger is right",
+            RULING_SCORE_STANDS: "ruled: the posted score stands",
+        }.get(ruling, "ruled: the arbitrator refused to rule (the score stands)")
+    return "unknown dispute"
+
+
 # (function name, decoded arguments) of a transaction sent straight to the board
 Call = tuple[str, dict[str, Any]]
 
@@ -230,67 +308,28 @@ def _bytes(value: Any) -> bytes:
     return bytes(HexBytes(value))
 
 
-class BountyBoardClient:
-    """Every protocol function of one BountyBoard, typed, with reads built for a dashboard."""
+class ContractClient:
+    """One deployed contract's writes and reads, done the way a wallet does them.
 
-    def __init__(
-        self,
-        connection: ChainConnection,
-        address: str,
-        abi: ABI | None = None,
-        secrets: SecretStore | None = None,
-        from_block: int = 0,
-    ) -> None:
-        if abi is None:
-            abi = load_artifact()["abi"]
+    Each write is estimated first (a refusal raises here and nothing is sent), sent with a margin,
+    waited for and returned as a :class:`TxReceipt` with the contract's decoded events; a refusal
+    becomes a :class:`~chain.errors.ContractRevert` with the custom error's sentence (the errors of
+    ``abi``). :class:`BountyBoardClient` and :class:`chain.arbitrator.ArbitratorClient` build on it.
+    """
+
+    name = "The contract"
+
+    def __init__(self, connection: ChainConnection, address: str, abi: ABI) -> None:
         self.connection = connection
         self.w3 = connection.w3
         self.abi: ABI = abi
         self.address = to_checksum_address(address)
         self.contract = self.w3.eth.contract(address=self.address, abi=abi)
-        self.secrets = secrets or SecretStore.open()
-        self.from_block = from_block
         self._event_by_topic = {bytes(event_abi_to_log_topic(e)): e["name"] for e in get_all_event_abis(abi)}
 
     @property
     def chain_id(self) -> int:
         return self.connection.chain_id
-
-    # ------------------------------------------------------------------------ time & money
-
-    def now(self) -> int:
-        """The chain's clock (:meth:`ChainConnection.latest_timestamp`); never the wall clock."""
-        return self.connection.latest_timestamp()
-
-    def next_block_time(self) -> int:
-        """When the next block will likely be mined (:meth:`ChainConnection.next_block_time`)."""
-        return self.connection.next_block_time()
-
-    def deadlines_from_now(self, submission_s: int, reveal_s: int, evaluation_s: int) -> tuple[int, int, int]:
-        """Three deadlines, each window's length in seconds after the previous one, counted from the
-        next block's time (:meth:`next_block_time`, where the creating transaction lands).
-
-        Refused here, as the contract would: a window shorter than ``MIN_WINDOW_SECONDS`` (5 minutes),
-        or windows adding up to more than ``MAX_BOUNTY_DURATION`` (365 days). A window of exactly the
-        minimum can still be refused if the transaction is mined later than the next block.
-        """
-        windows = {"submission": submission_s, "reveal": reveal_s, "evaluation": evaluation_s}
-        for name, seconds in windows.items():
-            if int(seconds) < MIN_WINDOW_SECONDS:
-                raise ChainError(
-                    f"The {name} window would last {int(seconds)} s; each window (submission, reveal, "
-                    f"evaluation) must last at least {MIN_WINDOW_SECONDS // 60} minutes. Choose a longer one."
-                )
-        total = sum(int(s) for s in windows.values())
-        if total > MAX_BOUNTY_DURATION:
-            raise ChainError(
-                f"The three windows add up to {total / 86400:.1f} days; a bounty must end within "
-                f"{MAX_BOUNTY_DURATION // 86400} days of its creation. Choose shorter windows."
-            )
-        start = self.next_block_time()
-        submission = start + int(submission_s)
-        reveal = submission + int(reveal_s)
-        return submission, reveal, reveal + int(evaluation_s)
 
     def balance(self, address: str) -> int:
         return int(self.w3.eth.get_balance(to_checksum_address(address)))
@@ -301,7 +340,7 @@ class BountyBoardClient:
         try:
             return getattr(self.contract.functions, fn)(*args)
         except AttributeError as exc:
-            raise ChainError(f"BountyBoard has no function {fn!r}.") from exc
+            raise ChainError(f"{self.name} has no function {fn!r}.") from exc
 
     def _tx(self, fn: str, args: Sequence[Any], value: int, sender: str) -> TxParams:
         data = self._function(fn, args)._encode_transaction_data()
@@ -426,6 +465,91 @@ class BountyBoardClient:
         return ChainError(f"{action} failed: {text}")
 
     def _context(self, args: Sequence[Any]) -> dict[str, Any]:
+        """What an error sentence may mention beyond the error's own arguments (none here)."""
+        return {}
+
+    def _any_sender(self) -> str:
+        accounts = self.connection.accounts()
+        return accounts[0] if accounts else "0x0000000000000000000000000000000000000001"
+
+    def _view(self, fn: str, *args: Any) -> Any:
+        try:
+            return getattr(self.contract.functions, fn)(*args).call()
+        except Exception as exc:
+            raise self._translate(exc, fn, args, self._any_sender(), 0, context=False) from None
+
+    # ------------------------------------------------------------------------ decoding (for the index)
+
+    def decode_log(self, log: LogReceipt) -> Event | None:
+        """One of this board's logs as an :class:`Event` (plain values); None for a log it did not emit."""
+        topics = log.get("topics") or []
+        name = self._event_by_topic.get(bytes(HexBytes(topics[0]))) if topics else None
+        if name is None:
+            return None
+        decoded = getattr(self.contract.events, name)().process_log(log)
+        return Event(
+            name=name,
+            args={k: plain_value(v) for k, v in decoded["args"].items()},
+            block=int(log["blockNumber"]),
+            tx_hash=HexBytes(log["transactionHash"]).to_0x_hex(),
+            log_index=int(log["logIndex"]),
+        )
+
+
+class BountyBoardClient(ContractClient):
+    """Every protocol function of one BountyBoard, typed, with reads built for a dashboard."""
+
+    name = "BountyBoard"
+
+    def __init__(
+        self,
+        connection: ChainConnection,
+        address: str,
+        abi: ABI | None = None,
+        secrets: SecretStore | None = None,
+        from_block: int = 0,
+    ) -> None:
+        super().__init__(connection, address, load_artifact()["abi"] if abi is None else abi)
+        self.secrets = secrets or SecretStore.open()
+        self.from_block = from_block
+
+    # ------------------------------------------------------------------------ time & money
+
+    def now(self) -> int:
+        """The chain's clock (:meth:`ChainConnection.latest_timestamp`); never the wall clock."""
+        return self.connection.latest_timestamp()
+
+    def next_block_time(self) -> int:
+        """When the next block will likely be mined (:meth:`ChainConnection.next_block_time`)."""
+        return self.connection.next_block_time()
+
+    def deadlines_from_now(self, submission_s: int, reveal_s: int, evaluation_s: int) -> tuple[int, int, int]:
+        """Three deadlines, each window's length in seconds after the previous one, counted from the
+        next block's time (:meth:`next_block_time`, where the creating transaction lands).
+
+        Refused here, as the contract would: a window shorter than ``MIN_WINDOW_SECONDS`` (5 minutes),
+        or windows adding up to more than ``MAX_BOUNTY_DURATION`` (365 days). A window of exactly the
+        minimum can still be refused if the transaction is mined later than the next block.
+        """
+        windows = {"submission": submission_s, "reveal": reveal_s, "evaluation": evaluation_s}
+        for name, seconds in windows.items():
+            if int(seconds) < MIN_WINDOW_SECONDS:
+                raise ChainError(
+                    f"The {name} window would last {int(seconds)} s; each window (submission, reveal, "
+                    f"evaluation) must last at least {MIN_WINDOW_SECONDS // 60} minutes. Choose a longer one."
+                )
+        total = sum(int(s) for s in windows.values())
+        if total > MAX_BOUNTY_DURATION:
+            raise ChainError(
+                f"The three windows add up to {total / 86400:.1f} days; a bounty must end within "
+                f"{MAX_BOUNTY_DURATION // 86400} days of its creation. Choose shorter windows."
+            )
+        start = self.next_block_time()
+        submission = start + int(submission_s)
+        reveal = submission + int(reveal_s)
+        return submission, reveal, reveal + int(evaluation_s)
+
+    def _context(self, args: Sequence[Any]) -> dict[str, Any]:
         """What an error sentence may mention beyond the error's own arguments (the bounty's phase now)."""
         if not args or not isinstance(args[0], int) or isinstance(args[0], bool):
             return {}
@@ -433,10 +557,6 @@ class BountyBoardClient:
             return {"phase": self.phase(args[0]).label.lower()}
         except Exception:
             return {}
-
-    def _any_sender(self) -> str:
-        accounts = self.connection.accounts()
-        return accounts[0] if accounts else "0x0000000000000000000000000000000000000001"
 
     # ------------------------------------------------------------------------ owner writes
 
@@ -552,6 +672,19 @@ class BountyBoardClient:
     def cancel(self, sender: Sender, bounty_id: int) -> TxReceipt:
         return self.transact(sender, "cancel", (int(bounty_id),))
 
+    def set_arbitration(
+        self,
+        sender: Sender,
+        bounty_id: int,
+        arbitrator: str,
+        owner_bond: int,
+        challenge_bond: int,
+        challenge_period: int,
+    ) -> TxReceipt:
+        """Name the bounty's ERC-792 arbitrator and deposit the owner's bond (owner; before any commit)."""
+        args = (int(bounty_id), to_checksum_address(arbitrator), int(challenge_bond), int(challenge_period))
+        return self.transact(sender, "setArbitration", args, value=int(owner_bond))
+
     # ------------------------------------------------------------------------ participant writes
 
     def commitment(self, bounty_id: int, participant: str, hp: Hyperparameters, salt: bytes) -> bytes:
@@ -611,6 +744,34 @@ class BountyBoardClient:
     def claim_share(self, sender: Sender, bounty_id: int) -> TxReceipt:
         return self.transact(sender, "claimShare", (int(bounty_id),))
 
+    def challenge_cost(self, bounty_id: int) -> int:
+        """What ``challengeScore`` must carry now: the challenge bond plus the arbitrator's fee."""
+        terms = self.arbitration(bounty_id)
+        if terms is None:
+            raise ChainError(f"Bounty #{bounty_id} names no arbitrator, so its scores cannot be challenged.")
+        return terms.challenge_bond + self.arbitration_cost(terms.arbitrator)
+
+    def arbitration_cost(self, arbitrator: str) -> int:
+        """The ERC-792 arbitrator's fee for a new dispute (``arbitrationCost("")``)."""
+        contract = self.w3.eth.contract(address=to_checksum_address(arbitrator), abi=ARBITRATION_COST_ABI)
+        try:
+            return int(contract.functions.arbitrationCost(b"").call())
+        except Exception as exc:
+            raise self._translate(exc, "arbitrationCost", (), self._any_sender(), 0, context=False) from None
+
+    def challenge_score(
+        self, sender: Sender, bounty_id: int, participant: str, claimed_accuracy_ppm: int
+    ) -> tuple[int, TxReceipt]:
+        """Challenge ``participant``'s posted score (the sender must have revealed); returns the
+        arbitrator's dispute id. The value sent is :meth:`challenge_cost`."""
+        args = (int(bounty_id), to_checksum_address(participant), int(claimed_accuracy_ppm))
+        receipt = self.transact(sender, "challengeScore", args, value=self.challenge_cost(bounty_id))
+        return int(receipt.event("ScoreChallenged").args["disputeId"]), receipt
+
+    def timeout_dispute(self, sender: Sender, bounty_id: int, dispute_id: int) -> TxReceipt:
+        """Close a dispute its arbitrator left unruled for ``RULING_TIMEOUT``; counts as ruling 1."""
+        return self.transact(sender, "timeoutDispute", (int(bounty_id), int(dispute_id)))
+
     def finalize(self, sender: Sender, bounty_id: int) -> TxReceipt:
         return self.transact(sender, "finalize", (int(bounty_id),))
 
@@ -618,12 +779,6 @@ class BountyBoardClient:
         return self.transact(sender, "withdraw", ())
 
     # ------------------------------------------------------------------------ reads
-
-    def _view(self, fn: str, *args: Any) -> Any:
-        try:
-            return getattr(self.contract.functions, fn)(*args).call()
-        except Exception as exc:
-            raise self._translate(exc, fn, args, self._any_sender(), 0, context=False) from None
 
     def bounty_count(self) -> int:
         return int(self._view("bountyCount"))
@@ -666,6 +821,49 @@ class BountyBoardClient:
     def pending_withdrawal(self, address: str) -> int:
         return int(self._view("pendingWithdrawal", to_checksum_address(address)))
 
+    def arbitration(self, bounty_id: int) -> Arbitration | None:
+        """The bounty's dispute terms and state; None when it names no arbitrator."""
+        v = self._view("arbitrationOf", int(bounty_id))
+        if int(v[0], 16) == 0:  # the zero address: no arbitrator
+            return None
+        return Arbitration(
+            arbitrator=to_checksum_address(v[0]),
+            owner_bond=int(v[1]),
+            challenge_bond=int(v[2]),
+            challenge_period=int(v[3]),
+            last_scores_at=int(v[4]),
+            challenge_deadline=int(v[5]),
+            open_disputes=int(v[6]),
+            voided=bool(v[7]),
+            owner_bond_paid=bool(v[8]),
+        )
+
+    def dispute(self, arbitrator: str, dispute_id: int) -> Dispute:
+        """One dispute by its arbitrator and the arbitrator's id; ChainError if the board has none."""
+        v = self._view("disputeOf", to_checksum_address(arbitrator), int(dispute_id))
+        state = DisputeStatus(int(v[9]))
+        if state == DisputeStatus.NONE:
+            raise ChainError(
+                f"The arbitrator {to_checksum_address(arbitrator)} holds no dispute #{dispute_id} on this "
+                "board; pick one from the bounty's disputes."
+            )
+        ruling = int(v[10])
+        return Dispute(
+            bounty_id=int(v[0]),
+            dispute_id=int(v[1]),
+            arbitrator=to_checksum_address(v[2]),
+            challenger=to_checksum_address(v[3]),
+            participant=to_checksum_address(v[4]),
+            posted_accuracy_ppm=int(v[5]),
+            claimed_accuracy_ppm=int(v[6]),
+            created_at=int(v[7]),
+            timeout_at=int(v[8]),
+            ruled=state in (DisputeStatus.RULED, DisputeStatus.TIMED_OUT),
+            ruling=ruling,
+            status=dispute_status_text(state, ruling),
+            state=state,
+        )
+
     def submission_view(self, bounty_id: int, participant: str) -> SubmissionView:
         """One participant's submission straight from the contract (one call)."""
         v = self._view("submissionOf", int(bounty_id), to_checksum_address(participant))
@@ -678,23 +876,6 @@ class BountyBoardClient:
             "accuracy_ppm": int(v[5]) if v[4] else None,
             "share_claimed": bool(v[6]),
         }
-
-    # ------------------------------------------------------------------------ decoding (for the index)
-
-    def decode_log(self, log: LogReceipt) -> Event | None:
-        """One of this board's logs as an :class:`Event` (plain values); None for a log it did not emit."""
-        topics = log.get("topics") or []
-        name = self._event_by_topic.get(bytes(HexBytes(topics[0]))) if topics else None
-        if name is None:
-            return None
-        decoded = getattr(self.contract.events, name)().process_log(log)
-        return Event(
-            name=name,
-            args={k: plain_value(v) for k, v in decoded["args"].items()},
-            block=int(log["blockNumber"]),
-            tx_hash=HexBytes(log["transactionHash"]).to_0x_hex(),
-            log_index=int(log["logIndex"]),
-        )
 
     def decode_call(self, tx: TxData | Mapping[str, Any]) -> Call | None:
         """The function and arguments of a transaction sent straight to this board; None for any other
@@ -731,15 +912,30 @@ def _action(fn: str) -> str:
         "claimShare": "Claiming the share",
         "cancel": "Cancelling the bounty",
         "withdraw": "Withdrawing",
+        "setArbitration": "Setting the arbitration",
+        "challengeScore": "Challenging the score",
+        "timeoutDispute": "Closing the timed-out dispute",
+        "arbitrationCost": "Asking the arbitrator its fee",
+        "giveRuling": "Giving the ruling",
+        "withdrawFees": "Withdrawing the arbitration fees",
     }.get(fn, f"Calling {fn}")
 
 
 __all__ = [
     "MAX_BOUNTY_DURATION",
+    "MAX_CHALLENGE_PERIOD",
     "MIN_WINDOW_SECONDS",
+    "RULING_CHALLENGER_RIGHT",
+    "RULING_REFUSED",
+    "RULING_SCORE_STANDS",
+    "RULING_TIMEOUT",
+    "Arbitration",
     "Bounty",
     "BountyBoardClient",
     "Call",
+    "ContractClient",
+    "Dispute",
+    "DisputeStatus",
     "Event",
     "Outcome",
     "Phase",

@@ -1,8 +1,10 @@
-"""Compile BountyBoard.sol with py-solc-x and write the committed artifact.
+"""Compile the contracts with py-solc-x and write the committed artifacts.
 
-The dashboard never needs a compiler: it reads ``contracts/build/BountyBoard.json`` through
-:func:`load_artifact`. Developers regenerate that file with ``python -m chain.compile`` after
-editing the contract; a test fails while the committed artifact is stale.
+Two artifacts are committed (:data:`ARTIFACTS`): ``contracts/build/BountyBoard.json`` and
+``contracts/build/SimpleArbitrator.json`` (the minimal ERC-792 arbitrator that dev chains deploy for
+disputes). The dashboard never needs a compiler: it reads them through :func:`load_artifact`.
+Developers regenerate both with ``python -m chain.compile`` after editing a contract; a test fails
+while a committed artifact is stale.
 
 Which compiler: ``settings.solc`` (env ``HYPERBOUNTY_SOLC``) if set, else a native ``solc`` on PATH
 if it is exactly the pinned version, else the repo's Node shim ``tools/solc/solc`` over npm's solcjs
@@ -31,6 +33,10 @@ CONTRACT_NAME = "BountyBoard"
 CONTRACTS_DIR = REPO_ROOT / "contracts"
 SOURCE_PATH = CONTRACTS_DIR / "BountyBoard.sol"
 ARTIFACT_PATH = REPO_ROOT / "contracts" / "build" / "BountyBoard.json"
+ARBITRATOR_SOURCE_PATH = CONTRACTS_DIR / "SimpleArbitrator.sol"
+ARBITRATOR_ARTIFACT_PATH = REPO_ROOT / "contracts" / "build" / "SimpleArbitrator.json"
+# every committed artifact: source -> artifact (``python -m chain.compile`` writes them all)
+ARTIFACTS: dict[Path, Path] = {SOURCE_PATH: ARTIFACT_PATH, ARBITRATOR_SOURCE_PATH: ARBITRATOR_ARTIFACT_PATH}
 SHIM_PATH = REPO_ROOT / "tools" / "solc" / "solc"
 
 # evmVersion "prague": the newest fork both py-evm 0.12 (embedded chain) and anvil execute.
@@ -211,7 +217,7 @@ def write_artifact(artifact: dict[str, Any], path: Path = ARTIFACT_PATH) -> Path
 
 
 def load_artifact(path: Path | None = None) -> dict[str, Any]:
-    """The committed BountyBoard artifact (abi, bytecode, ...); needs no compiler."""
+    """A committed artifact (abi, bytecode, ...), BountyBoard's by default; needs no compiler."""
     path = Path(path or ARTIFACT_PATH)
     try:
         artifact = json.loads(path.read_text(encoding="utf-8"))
@@ -220,27 +226,27 @@ def load_artifact(path: Path | None = None) -> dict[str, Any]:
             f"The contract artifact {path} is missing: restore it from git or run `python -m chain.compile`."
         ) from exc
     if not isinstance(artifact.get("abi"), list) or not str(artifact.get("bytecode", "")).startswith("0x"):
-        raise ValueError(
-            f"{path} is not a BountyBoard artifact: run `python -m chain.compile` to rebuild it."
-        )
+        raise ValueError(f"{path} is not a contract artifact: run `python -m chain.compile` to rebuild it.")
     return artifact
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m chain.compile``: recompile BountyBoard.sol and rewrite the committed artifact."""
+    """``python -m chain.compile``: recompile every contract of :data:`ARTIFACTS` and rewrite its
+    committed artifact."""
     del argv
-    try:
-        artifact = compile_contract(use_cache=False)
-    except (CompilerUnavailable, CompileError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    path = write_artifact(artifact)
-    size = (len(artifact["deployedBytecode"]) - 2) // 2
-    print(
-        f"wrote {path.relative_to(REPO_ROOT)}: solc {artifact['compiler']['version']} "
-        f"({artifact['compiler']['binary']}), runtime code {size} bytes, "
-        f"source sha256 {artifact['sourceSha256'][:12]}"
-    )
+    for source, target in ARTIFACTS.items():
+        try:
+            artifact = compile_contract(source, use_cache=False)
+        except (CompilerUnavailable, CompileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        path = write_artifact(artifact, target)
+        size = (len(artifact["deployedBytecode"]) - 2) // 2
+        print(
+            f"wrote {path.relative_to(REPO_ROOT)}: solc {artifact['compiler']['version']} "
+            f"({artifact['compiler']['binary']}), runtime code {size} bytes, "
+            f"source sha256 {artifact['sourceSha256'][:12]}"
+        )
     return 0
 
 

@@ -4,8 +4,8 @@ The dashboard shows ``str(error)`` as it is, so each message says what happened 
 in plain words, without a stack trace or a hex blob. :func:`revert_data` digs the raw revert data
 out of whatever web3 or a node raised for a call, an estimate or a mined transaction, and
 :func:`decode_revert` turns it into a :class:`ContractRevert` naming the contract's custom error
-(one sentence per error in :data:`EXPLAINERS`). The client
-(``chain.client.BountyBoardClient._translate``) maps the other failures web3 and the nodes raise
+(one sentence per error in :data:`EXPLAINERS`, BountyBoard's and the dev chains' SimpleArbitrator's).
+The client (``chain.client.ContractClient._translate``) maps the other failures web3 and the nodes raise
 (connection refused, insufficient funds, nonce too low) onto the classes below.
 """
 
@@ -355,6 +355,109 @@ EXPLAINERS: dict[str, Explainer] = {
         f"({_at(a, 'submissionDeadline')}); finalize it instead."
     ),
     "NothingToWithdraw": lambda a: f"Nothing is credited to {a['account']}; there is nothing to withdraw.",
+    # disputes (ERC-792)
+    "ArbitrationAlreadySet": lambda a: (
+        f"{_id(a).capitalize()} already names its arbitrator; the terms of disputes are set once."
+    ),
+    "ArbitrationTooLate": lambda a: (
+        f"The arbitration of {_id(a)} can no longer be set: {a['commitCount']} participant(s) already "
+        "committed (participants must know the terms before they commit)."
+        if int(a.get("commitCount", 0))
+        else f"The arbitration of {_id(a)} can only be set before its submission deadline "
+        f"({_at(a, 'submissionDeadline')})."
+    ),
+    "OwnerBondRequired": lambda a: (
+        f"Naming an arbitrator for {_id(a)} needs an owner's bond: send more than 0 ETH with it (a "
+        "challenger who wins is paid this bond)."
+    ),
+    "ArbitratorNotContract": lambda a: (
+        f"{a['arbitrator']} is not a contract, so it cannot be an ERC-792 arbitrator; give the address of "
+        "a deployed arbitrator contract."
+    ),
+    "ChallengePeriodOutOfRange": lambda a: (
+        f"A challenge period of {seconds_exact(a['challengePeriod'])} is out of range; it must last between "
+        f"{seconds_exact(a['min'])} and {seconds_exact(a['max'])}."
+    ),
+    "NoArbitration": lambda a: (
+        f"{_id(a).capitalize()} names no arbitrator, so its scores cannot be challenged; the owner's scores "
+        "decide."
+    ),
+    "ChallengerDidNotReveal": lambda a: (
+        f"{a['challenger']} did not reveal a submission to {_id(a)}; only a participant who revealed may "
+        "challenge a score. Switch to that account."
+    ),
+    "NoPostedScore": lambda a: (
+        f"{a['participant']} has no posted score on {_id(a)} yet, so there is nothing to challenge."
+    ),
+    "ChallengePeriodOver": lambda a: (
+        f"The challenge period of {_id(a)} ended at {_at(a, 'endedAt')}; its scores can no longer be "
+        "challenged."
+    ),
+    "WrongChallengeValue": lambda a: (
+        f"A challenge on {_id(a)} must carry exactly {eth_exact(a['expected'])} (the challenge bond plus the "
+        f"arbitrator's fee) but {eth_exact(a['sent'])} was sent; send the amount shown."
+    ),
+    "DisputeIdReused": lambda a: (
+        f"The arbitrator {a['arbitrator']} returned dispute id {a['disputeId']}, which it had used before; "
+        "this arbitrator is faulty, so nothing was changed."
+    ),
+    "ReentrantCall": lambda a: (
+        "The arbitrator tried to challenge again in the middle of a challenge; the challenge was refused."
+    ),
+    "NotArbitrator": lambda a: (
+        f"{a['caller']} is not the arbitrator of dispute #{a['disputeId']} on this board; only the "
+        "arbitrator that holds a dispute may rule on it."
+    ),
+    "UnknownDispute": lambda a: (
+        f"{_id(a).capitalize()} has no dispute #{a['disputeId']} at its arbitrator; pick one from the "
+        "bounty's disputes."
+    ),
+    "DisputeAlreadyRuled": lambda a: (
+        f"Dispute #{a['disputeId']} of {_id(a)} is already closed (ruled, or timed out); a dispute is "
+        "settled once."
+    ),
+    "InvalidRuling": lambda a: (
+        f"Ruling {a['ruling']} on dispute #{a['disputeId']} is not one of the choices: 1 (the challenger is "
+        "right), 2 (the posted score stands) or 0 (refuse to rule)."
+    ),
+    "RulingNotTimedOut": lambda a: (
+        f"Dispute #{a['disputeId']} of {_id(a)} may be closed without a ruling only from {utc(a['until'])} "
+        f"(30 days after it was created; chain time now {utc(a['now'])}); until then the arbitrator rules."
+    ),
+    "ChallengePeriodNotOver": lambda a: (
+        f"{_id(a).capitalize()} cannot be finalized before its challenge period ends at {utc(a['endsAt'])} "
+        f"(chain time now {utc(a['now'])}); until then its scores may be challenged: {_WAIT}"
+    ),
+    "DisputeOpen": lambda a: (
+        f"{_id(a).capitalize()} cannot be finalized while {a['openDisputes']} dispute(s) wait for a ruling; "
+        "the arbitrator rules, or anyone closes a dispute left unruled for 30 days."
+    ),
+    "ScoresVoided": lambda a: (
+        f"A challenger won on {_id(a)}: the owner's scores are void, so no score can be posted or "
+        "challenged; finalize it (the reward is split among those who revealed)."
+    ),
+    # SimpleArbitrator, the dev chains' arbitrator (chain.arbitrator)
+    "WrongArbitrationFee": lambda a: (
+        f"The arbitrator takes exactly {eth_exact(a['expected'])} per dispute but {eth_exact(a['sent'])} was "
+        "sent."
+    ),
+    "InvalidChoices": lambda a: f"A dispute needs 1 to 255 choices, not {a['choices']}.",
+    "NotOwner": lambda a: (
+        f"Only the arbitrator's owner may rule or take its fees; the selected account is {a['caller']}. "
+        "Switch to the Arbiter's account."
+    ),
+    "NoSuchDispute": lambda a: f"The arbitrator has no dispute #{a['disputeId']}.",
+    "AlreadySolved": lambda a: f"The arbitrator has already ruled on dispute #{a['disputeId']}.",
+    "RulingOutOfRange": lambda a: (
+        f"Ruling {a['ruling']} is out of range for dispute #{a['disputeId']}: rule 0 to {a['choices']}."
+    ),
+    "NotAppealable": lambda a: (
+        f"This arbitrator's rulings are final: dispute #{a['disputeId']} cannot be appealed."
+    ),
+    "FeeTransferFailed": lambda a: (
+        f"Sending {eth_exact(a['amount'])} of fees to the arbitrator's owner failed: the address refused the "
+        "ETH."
+    ),
     "WithdrawFailed": lambda a: (
         f"Sending {eth_exact(a['amount'])} to {a['account']} failed: the address refused the ETH. The credit "
         "is kept; withdraw from an account that accepts ETH."

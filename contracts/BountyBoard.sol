@@ -4,6 +4,7 @@
 pragma solidity 0.8.37;
 
 import {IBountyBoard} from "./IBountyBoard.sol";
+import {IArbitrator} from "./erc792/IArbitrator.sol";
 
 /// @title BountyBoard: commit-reveal bounties for LSTM hyperparameter searches, settled in ETH.
 /// @notice One contract holds every bounty. An owner escrows a reward; participants commit a hash of
@@ -16,9 +17,21 @@ import {IBountyBoard} from "./IBountyBoard.sol";
 /// after the reveal deadline. Each window (submission, reveal, evaluation) lasts at least
 /// `MIN_WINDOW_SECONDS`, and a bounty's evaluation deadline is at most `MAX_BOUNTY_DURATION` after its
 /// creation, so no owner can shut participants out with a one-second window.
+/// Disputes (ERC-792, IArbitrable): an owner may name an arbitrator before anyone commits (`setArbitration`)
+/// and deposit an owner's bond. Any revealer may then challenge a posted score (`challengeScore`) until
+/// `challengePeriod` seconds after the latest `postScores`; `finalize` waits until that period is over
+/// (unless the scores are already void) and no dispute is open. Ruling 1 (the challenger is right) voids the
+/// owner's scores: the bounty settles as a stall split, and the challenger is credited the owner's bond (the
+/// first winner only) and its own bond back. Ruling 2 (the score stands) or 0 (refused to rule) credits the
+/// challenge bond to the owner. The owner's bond comes back at `finalize` (or `cancel`) if no challenger won
+/// it. Timeout rule: a dispute the arbitrator has not ruled on `RULING_TIMEOUT` (30 days) after its creation
+/// may be closed by anyone with `timeoutDispute`, and counts as ruling 1. The owner chose the arbitrator, so
+/// an arbitrator that never rules must not help the owner, and no dispute locks the funds forever.
 /// @dev Storage is packed for gas: participants pay for commit and reveal, so each submission lives in
 /// exactly one slot for its whole life, and each bounty keeps the fields one call needs in one slot.
-/// No function loops over a bounty's participants; `postScores` loops only over its own batch.
+/// No function loops over a bounty's participants; `postScores` loops only over its own batch. Arbitration
+/// lives in its own mappings, so commit and reveal read no extra slot (a bounty without disputes costs its
+/// participants nothing extra); two flags in the Control slot tell postScores and finalize whether to look.
 contract BountyBoard is IBountyBoard {
     // ------------------------------------------------------------------ types
     // The public types (Hyperparameters, Phase, Outcome, BountyView, SubmissionView), every event and
@@ -46,6 +59,8 @@ contract BountyBoard is IBountyBoard {
         uint24 scoredCount;
         bool testDataRevealed;
         Outcome outcome;
+        bool arbitrated; // setArbitration was called: postScores records its time, finalize checks disputes
+        bool voided; // a challenger won: the scores are void, the bounty settles as a stall split
     }
 
     /// Slot 2, written by reveal: the reveal count and the first revealer (who gets the indivisible
@@ -95,6 +110,30 @@ contract BountyBoard is IBountyBoard {
         bytes22 payload;
     }
 
+    /// Slot A, read by challengeScore, postScores (time of the latest scores) and finalize.
+    /// Slot B: the bonds, and whether the owner's bond was already credited.
+    struct Arbitration {
+        IArbitrator arbitrator;
+        uint40 lastScoresAt;
+        uint32 challengePeriod;
+        uint24 openDisputes;
+        uint96 ownerBond;
+        uint96 challengeBond;
+        bool ownerBondPaid;
+    }
+
+    /// Two slots per dispute. Bounty ids are sequential, so uint64 holds every one.
+    struct Dispute {
+        address challenger;
+        uint40 createdAt;
+        uint32 claimedAccuracyPpm;
+        DisputeStatus status;
+        uint8 ruling;
+        address participant;
+        uint32 postedAccuracyPpm;
+        uint64 bountyId;
+    }
+
     // -------------------------------------------------------------- constants
 
     /// @notice 100 % in parts per million: the largest accuracy and bar.
@@ -107,6 +146,14 @@ contract BountyBoard is IBountyBoard {
     uint64 public constant MIN_WINDOW_SECONDS = 5 minutes;
     /// @notice The latest an evaluation deadline may fall after the bounty's creation, in seconds (365 days).
     uint64 public constant MAX_BOUNTY_DURATION = 365 days;
+    /// @notice The longest challenge period an owner may set, in seconds (30 days).
+    uint64 public constant MAX_CHALLENGE_PERIOD = 30 days;
+    /// @notice How long an arbitrator has to rule (30 days); after it anyone may close the dispute with
+    /// `timeoutDispute`, and it counts as ruling 1 (the challenger is right).
+    uint64 public constant RULING_TIMEOUT = 30 days;
+
+    uint256 private constant RULING_CHALLENGER_RIGHT = 1;
+    uint256 private constant RULING_SCORE_STANDS = 2;
 
     // ------------------------------------------------------------------ state
 
@@ -115,6 +162,19 @@ contract BountyBoard is IBountyBoard {
     mapping(uint256 bountyId => Bounty) private _bounties;
     mapping(uint256 bountyId => mapping(address participant => Submission)) private _submissions;
     mapping(address account => uint256 amount) private _credits;
+    mapping(uint256 bountyId => Arbitration) private _arbitrations;
+    mapping(address arbitrator => mapping(uint256 disputeId => Dispute)) private _disputes;
+    /// @dev Set for the length of `challengeScore`, whose call to the arbitrator could re-enter it.
+    bool private transient _challenging;
+
+    /// @dev Blocks re-entry into `challengeScore` from the arbitrator it calls. Re-entering `rule` or
+    /// `timeoutDispute` finds no dispute yet, and `finalize` finds the dispute already counted as open.
+    modifier nonReentrant() {
+        if (_challenging) revert ReentrantCall();
+        _challenging = true;
+        _;
+        _challenging = false;
+    }
 
     constructor() {
         _nextBountyId = 1;
@@ -206,6 +266,49 @@ contract BountyBoard is IBountyBoard {
         uint256 refund = b.prize.reward;
         _credits[msg.sender] += refund;
         emit Cancelled(bountyId, msg.sender, refund);
+        if (b.control.arbitrated) _returnOwnerBond(bountyId, msg.sender);
+    }
+
+    /// @notice Names the ERC-792 arbitrator that rules on this bounty's disputes; `msg.value` is the owner's
+    /// bond, forfeited to the first challenger who wins and credited back at `finalize` (or `cancel`)
+    /// otherwise. Owner only, once per bounty, before any commit and before the submission deadline, so
+    /// every participant knows the terms before committing. Without this call a bounty has no disputes.
+    /// @param bountyId the bounty.
+    /// @param arbitrator an ERC-792 arbitrator (a contract).
+    /// @param challengeBond wei a challenger deposits besides the arbitration cost (may be 0).
+    /// @param challengePeriod seconds after the latest postScores during which scores may be challenged,
+    /// `MIN_WINDOW_SECONDS`..`MAX_CHALLENGE_PERIOD`.
+    function setArbitration(
+        uint256 bountyId,
+        address arbitrator,
+        uint96 challengeBond,
+        uint32 challengePeriod
+    ) external payable {
+        Bounty storage b = _openBounty(bountyId);
+        _onlyOwner(bountyId, b.prize.owner);
+        if (b.control.arbitrated) revert ArbitrationAlreadySet(bountyId);
+        Timeline memory t = b.timeline;
+        if (t.commitCount != 0 || block.timestamp >= t.submissionDeadline) {
+            revert ArbitrationTooLate(bountyId, t.commitCount, t.submissionDeadline, _now());
+        }
+        if (msg.value == 0) revert OwnerBondRequired(bountyId);
+        _checkRange("ownerBond", msg.value, 1, type(uint96).max);
+        if (arbitrator.code.length == 0) revert ArbitratorNotContract(arbitrator);
+        if (challengePeriod < MIN_WINDOW_SECONDS || challengePeriod > MAX_CHALLENGE_PERIOD) {
+            revert ChallengePeriodOutOfRange(challengePeriod, MIN_WINDOW_SECONDS, MAX_CHALLENGE_PERIOD);
+        }
+
+        b.control.arbitrated = true;
+        _arbitrations[bountyId] = Arbitration(
+            IArbitrator(arbitrator),
+            0,
+            challengePeriod,
+            0,
+            uint96(msg.value),
+            challengeBond,
+            false
+        );
+        emit ArbitrationSet(bountyId, arbitrator, msg.value, challengeBond, challengePeriod);
     }
 
     /// @notice Publishes the test data's digest in the evaluation window (from the reveal deadline), so
@@ -262,6 +365,7 @@ contract BountyBoard is IBountyBoard {
             revert EvaluationWindowClosed(bountyId, t.evaluationDeadline, _now());
         }
         if (!c.testDataRevealed) revert TestDataNotRevealed(bountyId);
+        if (c.voided) revert ScoresVoided(bountyId);
         if (participants.length != accuraciesPpm.length) {
             revert LengthMismatch(participants.length, accuraciesPpm.length);
         }
@@ -275,7 +379,15 @@ contract BountyBoard is IBountyBoard {
         }
         // Checked: cannot overflow, each revealed participant is scored once and reveals fit uint24.
         c.scoredCount += uint24(participants.length);
-        b.control = c;
+        // only the fields a batch changes: a whole-struct copy writes the slot field by field
+        Control storage control = b.control;
+        (control.leader, control.bestAccuracyPpm, control.scoredCount) = (
+            c.leader,
+            c.bestAccuracyPpm,
+            c.scoredCount
+        );
+        // the challenge period runs from the latest scores
+        if (c.arbitrated) _arbitrations[bountyId].lastScoresAt = uint40(block.timestamp);
         emit ScoresPosted(bountyId, reportDigest);
     }
 
@@ -356,13 +468,75 @@ contract BountyBoard is IBountyBoard {
         emit ShareClaimed(bountyId, msg.sender, share);
     }
 
+    /// @notice Challenges a posted score at the bounty's arbitrator: the caller claims that `participant`'s
+    /// submission scores `claimedAccuracyPpm`, not what the owner posted (anyone can re-run the evaluation).
+    /// Any participant who revealed on this bounty, against any posted score (its own included), until
+    /// `challengePeriod` seconds after the latest `postScores`, while the bounty is open and its scores are
+    /// not void. `msg.value` must be the challenge bond plus `arbitrator.arbitrationCost("")`; the cost is
+    /// paid to the arbitrator's `createDispute` (2 choices: 1 = the challenger is right, 2 = the score
+    /// stands), the bond stays here until the ruling.
+    /// @dev The dispute is counted as open before the arbitrator is called, so a re-entering `finalize`
+    /// waits for it; the dispute itself can only be stored under the id the arbitrator returns.
+    /// @param bountyId the bounty.
+    /// @param participant whose posted score is challenged.
+    /// @param claimedAccuracyPpm the score the challenger's re-run gives, in parts per million.
+    /// @return disputeId the arbitrator's dispute id (what it passes to `rule`).
+    function challengeScore(
+        uint256 bountyId,
+        address participant,
+        uint32 claimedAccuracyPpm
+    ) external payable nonReentrant returns (uint256 disputeId) {
+        Bounty storage b = _openBounty(bountyId);
+        if (!b.control.arbitrated) revert NoArbitration(bountyId);
+        if (b.control.voided) revert ScoresVoided(bountyId);
+        mapping(address => Submission) storage submissions = _submissions[bountyId];
+        if (!submissions[msg.sender].revealed) revert ChallengerDidNotReveal(bountyId, msg.sender);
+        Submission memory challenged = submissions[participant];
+        if (!challenged.scored) revert NoPostedScore(bountyId, participant);
+        if (claimedAccuracyPpm > MAX_ACCURACY_PPM) {
+            revert AccuracyOutOfRange(bountyId, participant, claimedAccuracyPpm);
+        }
+        Arbitration storage a = _arbitrations[bountyId];
+        uint64 endsAt = uint64(a.lastScoresAt) + a.challengePeriod;
+        if (block.timestamp >= endsAt) revert ChallengePeriodOver(bountyId, endsAt, _now());
+        IArbitrator arbitrator = a.arbitrator;
+        uint256 cost = arbitrator.arbitrationCost("");
+        uint256 expected = uint256(a.challengeBond) + cost;
+        if (msg.value != expected) revert WrongChallengeValue(bountyId, expected, msg.value);
+
+        a.openDisputes += 1; // checked: reverts past 2^24 - 1 open disputes
+        disputeId = arbitrator.createDispute{value: cost}(2, "");
+        Dispute storage d = _disputes[address(arbitrator)][disputeId];
+        if (d.status != DisputeStatus.None) revert DisputeIdReused(address(arbitrator), disputeId);
+        _disputes[address(arbitrator)][disputeId] = Dispute(
+            msg.sender,
+            uint40(block.timestamp),
+            claimedAccuracyPpm,
+            DisputeStatus.Open,
+            0,
+            participant,
+            challenged.accuracyPpm,
+            uint64(bountyId)
+        );
+        emit ScoreChallenged(
+            bountyId,
+            disputeId,
+            msg.sender,
+            participant,
+            challenged.accuracyPpm,
+            claimedAccuracyPpm
+        );
+    }
+
     // ---------------------------------------------------------- anyone
 
     /// @notice Settles a bounty once it is Finalizable. O(1): amounts are credited, never sent.
     /// @dev No reveals: reward to the owner. All reveals scored: reward to the leader if it reaches the
-    /// bar, else to the owner. Otherwise (evaluation deadline passed, reveals unscored): each revealer
-    /// claims reward / revealCount with `claimShare`, the remainder goes to the first revealer now.
-    /// Bonds of commits never revealed go to the owner in every case.
+    /// bar, else to the owner. Otherwise (evaluation deadline passed, reveals unscored; or a challenger won
+    /// and voided the scores): each revealer claims reward / revealCount with `claimShare`, the remainder
+    /// goes to the first revealer now. Bonds of commits never revealed go to the owner in every case. With
+    /// arbitration it also waits until the challenge period after the latest scores is over and no dispute
+    /// is open, and credits the owner's bond back unless a challenger won it.
     /// @param bountyId the bounty.
     function finalize(uint256 bountyId) external {
         Bounty storage b = _openBounty(bountyId);
@@ -370,17 +544,20 @@ contract BountyBoard is IBountyBoard {
         Control memory c = b.control;
         Terms memory terms = b.terms;
         Prize memory prize = b.prize;
-        if (_phase(t, c, terms.revealCount) != Phase.Finalizable) {
-            uint64 earliest = terms.revealCount == c.scoredCount ? t.revealDeadline : t.evaluationDeadline;
+        if (_clockPhase(t, c, terms.revealCount) != Phase.Finalizable) {
+            uint64 earliest = terms.revealCount == c.scoredCount || c.voided
+                ? t.revealDeadline
+                : t.evaluationDeadline;
             revert FinalizeTooEarly(bountyId, earliest, _now());
         }
+        if (c.arbitrated) _checkNoChallengePending(bountyId, c.voided);
 
         Outcome outcome;
         address recipient;
         uint256 amount = prize.reward;
         if (terms.revealCount == 0) {
             (outcome, recipient) = (Outcome.NoReveals, prize.owner);
-        } else if (terms.revealCount == c.scoredCount) {
+        } else if (terms.revealCount == c.scoredCount && !c.voided) {
             if (c.bestAccuracyPpm >= terms.minAccuracyPpm) (outcome, recipient) = (Outcome.WinnerPaid, c.leader);
             else (outcome, recipient) = (Outcome.BelowBar, prize.owner);
         } else {
@@ -398,6 +575,7 @@ contract BountyBoard is IBountyBoard {
         if (amount != 0) _credits[recipient] += amount;
         if (unrevealedBonds != 0) _credits[prize.owner] += unrevealedBonds;
         emit Finalized(bountyId, outcome, recipient, amount, unrevealedBonds);
+        if (c.arbitrated) _returnOwnerBond(bountyId, prize.owner);
     }
 
     /// @notice Sends the caller everything credited to it (rewards, refunds, bonds, shares).
@@ -410,6 +588,47 @@ contract BountyBoard is IBountyBoard {
         emit Withdrawn(msg.sender, amount);
         (bool ok, ) = payable(msg.sender).call{value: amount}("");
         if (!ok) revert WithdrawFailed(msg.sender, amount);
+    }
+
+    /// @notice ERC-792: the arbitrator's ruling on one of its disputes, enforced at once. 1: the challenger
+    /// is right (the scores are void, the bounty settles as a stall split, the challenger is credited the
+    /// owner's bond if no one won it before, and its own bond back); 2 (the score stands) or 0 (refused to
+    /// rule): the challenge bond is credited to the owner. Only the arbitrator that holds the dispute, once.
+    /// @param _disputeID the arbitrator's dispute id.
+    /// @param _ruling 0, 1 or 2.
+    // slither-disable-next-line naming-convention
+    function rule(uint256 _disputeID, uint256 _ruling) external {
+        Dispute storage d = _disputes[msg.sender][_disputeID];
+        if (d.status == DisputeStatus.None) revert NotArbitrator(_disputeID, msg.sender);
+        uint256 bountyId = d.bountyId;
+        if (d.status != DisputeStatus.Open) revert DisputeAlreadyRuled(bountyId, _disputeID);
+        if (_ruling > RULING_SCORE_STANDS) revert InvalidRuling(_disputeID, _ruling);
+
+        d.status = DisputeStatus.Ruled;
+        d.ruling = uint8(_ruling);
+        _close(bountyId, d.challenger, _ruling == RULING_CHALLENGER_RIGHT);
+        emit Ruling(IArbitrator(msg.sender), _disputeID, _ruling);
+        emit DisputeRuled(bountyId, _disputeID, _ruling);
+    }
+
+    /// @notice Timeout rule: closes a dispute its arbitrator has not ruled on `RULING_TIMEOUT` (30 days) after
+    /// its creation, as if the arbitrator had ruled 1 (the challenger is right). Anyone may call it. The
+    /// owner chose the arbitrator, so an arbitrator that never rules must not help the owner, and no dispute
+    /// keeps a bounty from settling forever. A ruling that arrives later is refused.
+    /// @param bountyId the bounty.
+    /// @param disputeId the arbitrator's dispute id.
+    function timeoutDispute(uint256 bountyId, uint256 disputeId) external {
+        if (!_bounty(bountyId).control.arbitrated) revert NoArbitration(bountyId);
+        Dispute storage d = _disputes[address(_arbitrations[bountyId].arbitrator)][disputeId];
+        if (d.status == DisputeStatus.None || d.bountyId != bountyId) revert UnknownDispute(bountyId, disputeId);
+        if (d.status != DisputeStatus.Open) revert DisputeAlreadyRuled(bountyId, disputeId);
+        uint64 until = uint64(d.createdAt) + RULING_TIMEOUT;
+        if (block.timestamp < until) revert RulingNotTimedOut(bountyId, disputeId, until, _now());
+
+        d.status = DisputeStatus.TimedOut;
+        d.ruling = uint8(RULING_CHALLENGER_RIGHT);
+        _close(bountyId, d.challenger, true);
+        emit DisputeTimedOut(bountyId, disputeId);
     }
 
     // ------------------------------------------------------------------ views
@@ -448,7 +667,7 @@ contract BountyBoard is IBountyBoard {
     /// @return the phase.
     function phaseOf(uint256 bountyId) public view returns (Phase) {
         Bounty storage b = _bounty(bountyId);
-        return _phase(b.timeline, b.control, b.terms.revealCount);
+        return _phase(bountyId, b.timeline, b.control, b.terms.revealCount);
     }
 
     /// @notice Every field of a bounty, its phase, counts, the best score so far and its test-data kind.
@@ -476,7 +695,7 @@ contract BountyBoard is IBountyBoard {
         v.revealCount = terms.revealCount;
         v.scoredCount = c.scoredCount;
         v.testDataRevealed = c.testDataRevealed;
-        v.phase = _phase(t, c, terms.revealCount);
+        v.phase = _phase(bountyId, t, c, terms.revealCount);
         v.outcome = c.outcome;
         v.leader = c.leader;
         v.bestAccuracyPpm = c.bestAccuracyPpm;
@@ -509,6 +728,44 @@ contract BountyBoard is IBountyBoard {
         return (b.control.leader, b.control.bestAccuracyPpm);
     }
 
+    /// @notice A bounty's arbitration terms and state (all zero without arbitration).
+    /// @param bountyId the bounty.
+    /// @return v the arbitration.
+    function arbitrationOf(uint256 bountyId) external view returns (ArbitrationView memory v) {
+        Bounty storage b = _bounty(bountyId);
+        if (!b.control.arbitrated) return v;
+        Arbitration memory a = _arbitrations[bountyId];
+        v.arbitrator = address(a.arbitrator);
+        v.ownerBond = a.ownerBond;
+        v.challengeBond = a.challengeBond;
+        v.challengePeriod = a.challengePeriod;
+        v.lastScoresAt = a.lastScoresAt;
+        if (a.lastScoresAt != 0) v.challengeDeadline = uint64(a.lastScoresAt) + a.challengePeriod;
+        v.openDisputes = a.openDisputes;
+        v.voided = b.control.voided;
+        v.ownerBondPaid = a.ownerBondPaid;
+    }
+
+    /// @notice One dispute, by its arbitrator and the arbitrator's dispute id (status None if unknown).
+    /// @param arbitrator the arbitrator.
+    /// @param disputeId its dispute id.
+    /// @return v the dispute.
+    function disputeOf(address arbitrator, uint256 disputeId) external view returns (DisputeView memory v) {
+        Dispute memory d = _disputes[arbitrator][disputeId];
+        if (d.status == DisputeStatus.None) return v;
+        v.bountyId = d.bountyId;
+        v.disputeId = disputeId;
+        v.arbitrator = arbitrator;
+        v.challenger = d.challenger;
+        v.participant = d.participant;
+        v.postedAccuracyPpm = d.postedAccuracyPpm;
+        v.claimedAccuracyPpm = d.claimedAccuracyPpm;
+        v.createdAt = d.createdAt;
+        v.timeoutAt = uint64(d.createdAt) + RULING_TIMEOUT;
+        v.status = d.status;
+        v.ruling = d.ruling;
+    }
+
     // --------------------------------------------------------------- internal
 
     function _now() private view returns (uint64) {
@@ -535,13 +792,83 @@ contract BountyBoard is IBountyBoard {
         if (msg.sender != owner) revert NotBountyOwner(bountyId, msg.sender, owner);
     }
 
-    function _phase(Timeline memory t, Control memory c, uint24 revealCount) private view returns (Phase) {
+    /// @dev The phase by the clock and the scores alone; a voided bounty is finalizable (as a stall split)
+    /// from the reveal deadline on.
+    function _clockPhase(Timeline memory t, Control memory c, uint24 revealCount) private view returns (Phase) {
         if (t.status == Status.Finalized) return Phase.Finalized;
         if (t.status == Status.Cancelled) return Phase.Cancelled;
         if (block.timestamp < t.submissionDeadline) return Phase.Submission;
         if (block.timestamp < t.revealDeadline) return Phase.Reveal;
-        if (block.timestamp >= t.evaluationDeadline || c.scoredCount == revealCount) return Phase.Finalizable;
+        if (block.timestamp >= t.evaluationDeadline || c.scoredCount == revealCount || c.voided) {
+            return Phase.Finalizable;
+        }
         return Phase.Evaluation;
+    }
+
+    /// @dev The clock phase, except that an arbitrated bounty stays in Evaluation while its scores can still be
+    /// challenged or a dispute waits for its ruling, i.e. until `finalize` would accept it.
+    function _phase(
+        uint256 bountyId,
+        Timeline memory t,
+        Control memory c,
+        uint24 revealCount
+    ) private view returns (Phase) {
+        Phase phase = _clockPhase(t, c, revealCount);
+        if (phase == Phase.Finalizable && c.arbitrated) {
+            Arbitration storage a = _arbitrations[bountyId];
+            bool challengeable = !c.voided && block.timestamp < _challengeEnd(a);
+            if (a.openDisputes != 0 || challengeable) return Phase.Evaluation;
+        }
+        return phase;
+    }
+
+    /// @dev When the challenge period after the latest scores ends (0 before any scores).
+    function _challengeEnd(Arbitration storage a) private view returns (uint64) {
+        uint40 last = a.lastScoresAt;
+        return last == 0 ? 0 : uint64(last) + a.challengePeriod;
+    }
+
+    /// @dev finalize's arbitration conditions: the challenge period is over (void scores can no longer be
+    /// challenged, so then it no longer matters) and no dispute is open.
+    function _checkNoChallengePending(uint256 bountyId, bool voided) private view {
+        Arbitration storage a = _arbitrations[bountyId];
+        uint64 endsAt = _challengeEnd(a);
+        if (!voided && block.timestamp < endsAt) revert ChallengePeriodNotOver(bountyId, endsAt, _now());
+        if (a.openDisputes != 0) revert DisputeOpen(bountyId, a.openDisputes);
+    }
+
+    /// @dev Settles one dispute's bonds. The challenger won: the scores are void, its bond comes back and
+    /// the owner's bond is credited to it unless an earlier winner took it. Otherwise the challenge bond
+    /// goes to the owner.
+    function _close(uint256 bountyId, address challenger, bool challengerWon) private {
+        Bounty storage b = _bounties[bountyId];
+        Arbitration storage a = _arbitrations[bountyId];
+        a.openDisputes -= 1; // the dispute was open, so at least 1
+        uint256 bond = a.challengeBond;
+        address owner = b.prize.owner;
+        if (challengerWon) {
+            b.control.voided = true;
+            if (bond != 0) _credit(bountyId, challenger, bond, false);
+            if (!a.ownerBondPaid) {
+                a.ownerBondPaid = true;
+                _credit(bountyId, challenger, a.ownerBond, true);
+            }
+        } else if (bond != 0) {
+            _credit(bountyId, owner, bond, false);
+        }
+    }
+
+    /// @dev Credits the owner's bond back at finalize or cancel, unless a challenger won it.
+    function _returnOwnerBond(uint256 bountyId, address owner) private {
+        Arbitration storage a = _arbitrations[bountyId];
+        if (a.ownerBondPaid) return;
+        a.ownerBondPaid = true;
+        _credit(bountyId, owner, a.ownerBond, true);
+    }
+
+    function _credit(uint256 bountyId, address recipient, uint256 amount, bool ownerBond) private {
+        _credits[recipient] += amount;
+        emit BondCredited(bountyId, recipient, amount, ownerBond);
     }
 
     /// @dev Records one score and updates the leader in `c` (written back by the caller). A score beats

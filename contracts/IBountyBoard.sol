@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
+import {IArbitrable} from "./erc792/IArbitrable.sol";
+
 /// @title IBountyBoard: the public interface of BountyBoard (every function, type, event and error).
 /// @notice Clients other than the dashboard call BountyBoard by these names (its ABI is a public
 /// interface), so they stay fixed; tests/chain/test_contract_abi.py pins them. `BountyBoard is
 /// IBountyBoard`; the test contracts in contracts/test call the board through this interface. The
 /// contract's NatSpec documents each function in full.
-interface IBountyBoard {
+/// Disputes (ERC-792): a bounty may name an arbitrator (`setArbitration`, with an owner's bond). Any
+/// revealer may then challenge a posted score until `challengePeriod` seconds after the latest
+/// `postScores` (`challengeScore`); the arbitrator rules through `rule` (IArbitrable). Ruling 1 (the
+/// challenger is right) voids the owner's scores: the bounty settles as a stall split and the challenger
+/// is credited the owner's bond and its own bond back. Ruling 2 (the score stands) or 0 (refused) credits
+/// the challenge bond to the owner. Timeout rule: a dispute the arbitrator has not ruled on
+/// `RULING_TIMEOUT` (30 days) after its creation may be closed by anyone with `timeoutDispute`, and counts
+/// as ruling 1: the owner chose the arbitrator, so an arbitrator that never rules must not help the owner.
+interface IBountyBoard is IArbitrable {
     // ------------------------------------------------------------------ types
 
     /// @notice A submission's hyperparameters; field order is part of the ABI. The contract refuses
@@ -77,6 +87,42 @@ interface IBountyBoard {
         bool scored;
         uint32 accuracyPpm;
         bool shareClaimed;
+    }
+
+    /// @notice Where a dispute stands on the board.
+    enum DisputeStatus {
+        None, // no such dispute
+        Open, // waiting for the arbitrator's ruling
+        Ruled, // the arbitrator ruled (0, 1 or 2)
+        TimedOut // not ruled within RULING_TIMEOUT: closed by `timeoutDispute`, counted as ruling 1
+    }
+
+    /// @notice A bounty's arbitration terms and state, in one call (all zero without arbitration).
+    struct ArbitrationView {
+        address arbitrator; // the ERC-792 arbitrator; zero: the bounty has no disputes
+        uint256 ownerBond; // wei the owner deposited, forfeited to the first challenger who wins
+        uint256 challengeBond; // wei a challenger deposits on top of the arbitration cost
+        uint32 challengePeriod; // seconds after the latest postScores during which scores may be challenged
+        uint64 lastScoresAt; // time of the latest postScores (0 before any)
+        uint64 challengeDeadline; // lastScoresAt + challengePeriod (0 before any scores)
+        uint32 openDisputes; // disputes waiting for a ruling (finalize waits for 0)
+        bool voided; // a challenger won: the owner's scores are void, the bounty settles as a stall split
+        bool ownerBondPaid; // the owner's bond was credited (to a winning challenger, or back at finalize/cancel)
+    }
+
+    /// @notice One dispute as a client shows it.
+    struct DisputeView {
+        uint256 bountyId;
+        uint256 disputeId; // the arbitrator's id (what `rule` receives)
+        address arbitrator;
+        address challenger;
+        address participant; // whose score is challenged
+        uint32 postedAccuracyPpm; // the owner's score at the challenge
+        uint32 claimedAccuracyPpm; // the score the challenger claims
+        uint64 createdAt;
+        uint64 timeoutAt; // from this time anyone may close it with `timeoutDispute` while it is open
+        DisputeStatus status;
+        uint8 ruling; // 1 = challenger right (also after a timeout), 2 = score stands, 0 = refused
     }
 
     // ----------------------------------------------------------------- events
@@ -160,6 +206,58 @@ interface IBountyBoard {
     /// @param account the receiving address.
     /// @param amount the wei sent.
     event Withdrawn(address indexed account, uint256 amount);
+
+    /// @notice The owner named an arbitrator for a bounty and deposited its bond (emitted by `setArbitration`).
+    /// @param bountyId the bounty.
+    /// @param arbitrator the ERC-792 arbitrator that rules on its disputes.
+    /// @param ownerBond the owner's bond in wei, forfeited to a challenger who wins.
+    /// @param challengeBond the bond in wei a challenger deposits besides the arbitration cost.
+    /// @param challengePeriod seconds after the latest postScores during which scores may be challenged.
+    event ArbitrationSet(
+        uint256 indexed bountyId,
+        address indexed arbitrator,
+        uint256 ownerBond,
+        uint256 challengeBond,
+        uint32 challengePeriod
+    );
+
+    /// @notice A revealer challenged a posted score; a dispute was created at the arbitrator (emitted by
+    /// `challengeScore`).
+    /// @param bountyId the bounty.
+    /// @param disputeId the arbitrator's dispute id (what `rule` receives).
+    /// @param challenger the revealer who challenged.
+    /// @param participant whose score is challenged.
+    /// @param postedAccuracyPpm the score the owner posted.
+    /// @param claimedAccuracyPpm the score the challenger claims.
+    event ScoreChallenged(
+        uint256 indexed bountyId,
+        uint256 indexed disputeId,
+        address indexed challenger,
+        address participant,
+        uint32 postedAccuracyPpm,
+        uint32 claimedAccuracyPpm
+    );
+
+    /// @notice The arbitrator's ruling on a dispute was enforced (emitted by `rule`, beside ERC-792's
+    /// `Ruling`, which carries no bounty id).
+    /// @param bountyId the bounty.
+    /// @param disputeId the arbitrator's dispute id.
+    /// @param ruling 1 = the challenger is right (scores voided), 2 = the score stands, 0 = refused to rule.
+    event DisputeRuled(uint256 indexed bountyId, uint256 indexed disputeId, uint256 ruling);
+
+    /// @notice A dispute not ruled within `RULING_TIMEOUT` was closed as if the challenger were right
+    /// (emitted by `timeoutDispute`).
+    /// @param bountyId the bounty.
+    /// @param disputeId the arbitrator's dispute id.
+    event DisputeTimedOut(uint256 indexed bountyId, uint256 indexed disputeId);
+
+    /// @notice A bond was credited at the end of a dispute or of a bounty.
+    /// @param bountyId the bounty.
+    /// @param recipient who was credited (the challenger, or the owner).
+    /// @param amount the wei credited.
+    /// @param ownerBond true: the owner's bond (won by a challenger, or returned to the owner at finalize or
+    /// cancel); false: a challenge bond (back to a winning challenger, or to the owner when the score stands).
+    event BondCredited(uint256 indexed bountyId, address indexed recipient, uint256 amount, bool ownerBond);
 
     // ----------------------------------------------------------------- errors
 
@@ -366,6 +464,113 @@ interface IBountyBoard {
     /// @param amount the wei that could not be sent.
     error WithdrawFailed(address account, uint256 amount);
 
+    /// @notice Raised by `setArbitration` when the bounty already has an arbitrator (it is set once).
+    /// @param bountyId the bounty.
+    error ArbitrationAlreadySet(uint256 bountyId);
+
+    /// @notice Raised by `setArbitration` once someone has committed or the submission deadline has passed
+    /// (participants must know the terms before they commit).
+    /// @param bountyId the bounty.
+    /// @param commitCount how many participants have committed.
+    /// @param submissionDeadline the submission deadline.
+    /// @param now the current block's timestamp.
+    error ArbitrationTooLate(uint256 bountyId, uint32 commitCount, uint64 submissionDeadline, uint64 now);
+
+    /// @notice Raised by `setArbitration` when it carries no owner's bond (`msg.value` must be > 0).
+    /// @param bountyId the bounty.
+    error OwnerBondRequired(uint256 bountyId);
+
+    /// @notice Raised by `setArbitration` when the arbitrator address holds no contract code.
+    /// @param arbitrator the address given.
+    error ArbitratorNotContract(address arbitrator);
+
+    /// @notice Raised by `setArbitration` when the challenge period is shorter than `MIN_WINDOW_SECONDS` or
+    /// longer than `MAX_CHALLENGE_PERIOD`.
+    /// @param challengePeriod the period given, in seconds.
+    /// @param min the shortest allowed.
+    /// @param max the longest allowed.
+    error ChallengePeriodOutOfRange(uint32 challengePeriod, uint64 min, uint64 max);
+
+    /// @notice Raised by `challengeScore` and `timeoutDispute` when the bounty has no arbitrator.
+    /// @param bountyId the bounty.
+    error NoArbitration(uint256 bountyId);
+
+    /// @notice Raised by `challengeScore` when the caller did not reveal a submission to this bounty.
+    /// @param bountyId the bounty.
+    /// @param challenger the caller.
+    error ChallengerDidNotReveal(uint256 bountyId, address challenger);
+
+    /// @notice Raised by `challengeScore` when the challenged participant has no posted score.
+    /// @param bountyId the bounty.
+    /// @param participant the participant named.
+    error NoPostedScore(uint256 bountyId, address participant);
+
+    /// @notice Raised by `challengeScore` once the challenge period after the latest postScores is over.
+    /// @param bountyId the bounty.
+    /// @param endedAt when the challenge period ended.
+    /// @param now the current block's timestamp.
+    error ChallengePeriodOver(uint256 bountyId, uint64 endedAt, uint64 now);
+
+    /// @notice Raised by `challengeScore` when `msg.value` is not the challenge bond plus the arbitration cost.
+    /// @param bountyId the bounty.
+    /// @param expected the wei the call had to carry.
+    /// @param sent the wei it carried.
+    error WrongChallengeValue(uint256 bountyId, uint256 expected, uint256 sent);
+
+    /// @notice Raised by `challengeScore` when the arbitrator returned a dispute id it had already used.
+    /// @param arbitrator the arbitrator.
+    /// @param disputeId the id it returned.
+    error DisputeIdReused(address arbitrator, uint256 disputeId);
+
+    /// @notice Raised by `challengeScore` when the arbitrator it calls tries to call it again.
+    error ReentrantCall();
+
+    /// @notice Raised by `rule` when the caller holds no dispute of this id on the board (only the
+    /// arbitrator that created a dispute may rule on it).
+    /// @param disputeId the dispute id given.
+    /// @param caller the caller.
+    error NotArbitrator(uint256 disputeId, address caller);
+
+    /// @notice Raised by `timeoutDispute` when the bounty's arbitrator holds no dispute of this id on this
+    /// bounty.
+    /// @param bountyId the bounty.
+    /// @param disputeId the dispute id given.
+    error UnknownDispute(uint256 bountyId, uint256 disputeId);
+
+    /// @notice Raised by `rule` and `timeoutDispute` when the dispute was already ruled or timed out.
+    /// @param bountyId the bounty.
+    /// @param disputeId the dispute.
+    error DisputeAlreadyRuled(uint256 bountyId, uint256 disputeId);
+
+    /// @notice Raised by `rule` for a ruling other than 0, 1 or 2.
+    /// @param disputeId the dispute.
+    /// @param ruling the ruling given.
+    error InvalidRuling(uint256 disputeId, uint256 ruling);
+
+    /// @notice Raised by `timeoutDispute` before `RULING_TIMEOUT` has passed since the dispute's creation.
+    /// @param bountyId the bounty.
+    /// @param disputeId the dispute.
+    /// @param until when the dispute may be closed.
+    /// @param now the current block's timestamp.
+    error RulingNotTimedOut(uint256 bountyId, uint256 disputeId, uint64 until, uint64 now);
+
+    /// @notice Raised by `finalize` on an arbitrated bounty before the challenge period after the latest
+    /// postScores is over.
+    /// @param bountyId the bounty.
+    /// @param endsAt when the challenge period ends.
+    /// @param now the current block's timestamp.
+    error ChallengePeriodNotOver(uint256 bountyId, uint64 endsAt, uint64 now);
+
+    /// @notice Raised by `finalize` while a dispute of the bounty waits for a ruling.
+    /// @param bountyId the bounty.
+    /// @param openDisputes how many disputes are open.
+    error DisputeOpen(uint256 bountyId, uint32 openDisputes);
+
+    /// @notice Raised by `postScores` and `challengeScore` once a challenger has won: the owner's scores
+    /// are void and the bounty settles as a stall split.
+    /// @param bountyId the bounty.
+    error ScoresVoided(uint256 bountyId);
+
     // -------------------------------------------------------------- constants
     // The getters of BountyBoard's public constants keep the constants' UPPER_CASE names (part of the ABI),
     // so slither's naming-convention check is off for them.
@@ -385,6 +590,13 @@ interface IBountyBoard {
 
     /// @notice The latest an evaluation deadline may fall after the bounty's creation, in seconds.
     function MAX_BOUNTY_DURATION() external view returns (uint64);
+
+    /// @notice The longest challenge period an owner may set, in seconds (30 days).
+    function MAX_CHALLENGE_PERIOD() external view returns (uint64);
+
+    /// @notice How long an arbitrator has to rule, in seconds (30 days); after it, anyone may close the
+    /// dispute with `timeoutDispute`, and it counts as ruling 1 (the challenger is right).
+    function RULING_TIMEOUT() external view returns (uint64);
     // slither-disable-end naming-convention
 
     // ---------------------------------------------------------- owner actions
@@ -416,6 +628,15 @@ interface IBountyBoard {
         bytes32 reportDigest
     ) external;
 
+    /// @notice Names the ERC-792 arbitrator of a bounty; `msg.value` is the owner's bond. Owner only, once,
+    /// before any commit and before the submission deadline.
+    function setArbitration(
+        uint256 bountyId,
+        address arbitrator,
+        uint96 challengeBond,
+        uint32 challengePeriod
+    ) external payable;
+
     // ---------------------------------------------------- participant actions
 
     /// @notice Commits (or replaces) the caller's sealed submission while the submission window is open.
@@ -427,6 +648,14 @@ interface IBountyBoard {
     /// @notice After a stall split, credits the caller's equal share of the reward (once per revealer).
     function claimShare(uint256 bountyId) external;
 
+    /// @notice Challenges a posted score at the bounty's arbitrator; `msg.value` is the challenge bond plus
+    /// the arbitration cost. Any revealer, until the challenge period after the latest postScores is over.
+    function challengeScore(
+        uint256 bountyId,
+        address participant,
+        uint32 claimedAccuracyPpm
+    ) external payable returns (uint256 disputeId);
+
     // ---------------------------------------------------------------- anyone
 
     /// @notice Settles a bounty once it is Finalizable; amounts are credited, never sent.
@@ -434,6 +663,9 @@ interface IBountyBoard {
 
     /// @notice Sends the caller everything credited to it.
     function withdraw() external;
+
+    /// @notice Closes a dispute the arbitrator has not ruled on within `RULING_TIMEOUT`; counts as ruling 1.
+    function timeoutDispute(uint256 bountyId, uint256 disputeId) external;
 
     // ------------------------------------------------------------------ views
 
@@ -462,4 +694,10 @@ interface IBountyBoard {
 
     /// @notice The best scored submission so far (zero address before any score).
     function leaderOf(uint256 bountyId) external view returns (address leader, uint32 accuracyPpm);
+
+    /// @notice A bounty's arbitration terms and state (all zero without arbitration).
+    function arbitrationOf(uint256 bountyId) external view returns (ArbitrationView memory v);
+
+    /// @notice One dispute, by its arbitrator and the arbitrator's dispute id (status None if unknown).
+    function disputeOf(address arbitrator, uint256 disputeId) external view returns (DisputeView memory v);
 }
