@@ -588,7 +588,10 @@ class CoinpaprikaClient:
     def _get(self, path: str, params: Mapping[str, Any]) -> Any:
         cached = self._cache_path(path, params)
         if cached.exists():
-            return json.loads(cached.read_text())
+            try:
+                return json.loads(cached.read_text())
+            except (OSError, ValueError):  # a damaged cache file: fetch again and replace it
+                pass
         body = self._fetch(path, params)
         if "end" not in params or int(params["end"]) + SETTLE_S <= wall_clock():
             durable.atomic_write_json(cached, body, indent=None, sort_keys=False)
