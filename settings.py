@@ -3,7 +3,8 @@
 Every setting comes from an environment variable with a default that works on
 a fresh clone with nothing else running: the embedded chain, the embedded
 IPFS store and the bundled price data. Everything the product writes goes
-below ``data_dir`` so one folder holds (and one ``rm -r`` resets) all state.
+below ``data_dir`` so one folder holds all state (``python -m cli reset-chain`` resets
+the chain, index and caches there and keeps salts and keys).
 """
 
 from __future__ import annotations
