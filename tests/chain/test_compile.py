@@ -29,13 +29,15 @@ def test_committed_artifact_has_what_clients_need():
         assert name in names, name
 
 
-def test_committed_artifact_is_not_stale():
-    """Recompile and compare: edit BountyBoard.sol without `python -m chain.compile` and this fails."""
+@pytest.mark.parametrize("source", list(cc.ARTIFACTS), ids=lambda p: p.stem)
+def test_committed_artifact_is_not_stale(source):
+    """Recompile and compare: edit BountyBoard.sol (or SimpleArbitrator.sol) without
+    `python -m chain.compile` and this fails."""
     _require_compiler()
-    committed = cc.load_artifact()
-    fresh = cc.compile_contract(use_cache=False)
+    committed = cc.load_artifact(cc.ARTIFACTS[source])
+    fresh = cc.compile_contract(source, use_cache=False)
     assert committed["sourceSha256"] == fresh["sourceSha256"], (
-        "BountyBoard.sol changed: run `python -m chain.compile`"
+        f"{source.name} changed: run `python -m chain.compile`"
     )
     assert committed["settings"] == fresh["settings"]
     assert committed["abi"] == fresh["abi"], "ABI is stale: run `python -m chain.compile`"

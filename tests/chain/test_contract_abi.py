@@ -1,10 +1,11 @@
 """BountyBoard's ABI is a public interface: other clients call it by these names, so it must not drift.
 
 ``bountyboard_abi.txt`` lists every entry of the ABI (functions, events, errors, constructor) with its
-argument names and types, as it was before IBountyBoard.sol existed; the committed artifact must match
-it as a set. ``internalType`` (a Solidity-side type name such as ``struct IBountyBoard.BountyView``) is
-left out: it names where a type is declared, not what a client encodes. To change the ABI on purpose,
-edit the contract, run ``python -m chain.compile`` and update the snapshot in the same commit.
+argument names and types, as it was before IBountyBoard.sol existed, plus the dispute entries (ERC-792,
+issue 10) appended after them, every earlier line unchanged; the committed artifact must match it as a
+set. ``internalType`` (a Solidity-side type name such as ``struct IBountyBoard.BountyView``) is left
+out: it names where a type is declared, not what a client encodes. To change the ABI on purpose, edit
+the contract, run ``python -m chain.compile`` and update the snapshot in the same commit.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ import pytest
 from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector
 
-from chain.compile import load_artifact
+from chain.arbitrator import arbitrator_abi
+from chain.compile import ARBITRATOR_ARTIFACT_PATH, load_artifact
 from chain.errors import (
     EXPLAINERS,
     ContractRevert,
@@ -22,6 +23,9 @@ from chain.errors import (
 
 ABI = load_artifact()["abi"]
 ERRORS = [item for item in ABI if item["type"] == "error"]
+# the dev chains' arbitrator: its refusals reach the product too (chain.arbitrator decodes them)
+ARBITRATOR_ABI = arbitrator_abi()
+ARBITRATOR_ERRORS = [e for e in load_artifact(ARBITRATOR_ARTIFACT_PATH)["abi"] if e["type"] == "error"]
 TS = 1_800_000_000  # 2027-01-15 08:00:00 UTC
 ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
@@ -61,6 +65,15 @@ def test_every_custom_error_has_a_sentence(item: dict[str, Any]) -> None:
     assert (message[0].isupper() or message.startswith("0x")) and message.endswith("."), message
     assert "{" not in message and "0x" + "01" * 4 not in message  # no raw blobs
     assert set(error.error_args) == {i["name"] for i in item["inputs"]}
+
+
+@pytest.mark.parametrize("item", ARBITRATOR_ERRORS, ids=lambda e: e["name"])
+def test_every_arbitrator_error_has_a_sentence(item: dict[str, Any]) -> None:
+    assert item["name"] in EXPLAINERS, f"add a sentence for {item['name']} to chain/errors.py"
+    error = decode_revert(_revert_bytes(item), ARBITRATOR_ABI, "Giving the ruling")
+    message = str(error)
+    assert error.error_name == item["name"] and message[0].isupper() and message.endswith("."), message
+    assert "{" not in message
 
 
 def test_window_errors_name_the_time_and_the_phase_now() -> None:
