@@ -28,12 +28,20 @@ from eth_utils import is_address, to_checksum_address
 from actions.errors import ActionError
 from actions.jobs import DONE
 from actions.tx import TxPlan, plan
+from chain.arbitrator import ARBITRATOR_NAME, ArbitratorClient, open_arbitrator
+from chain.client import (
+    MAX_CHALLENGE_PERIOD,
+    RULING_CHALLENGER_RIGHT,
+    RULING_REFUSED,
+    RULING_SCORE_STANDS,
+    RULING_TIMEOUT,
+)
+from chain.deployments import DeploymentRegistry
 from formatting import duration, eth, percent_ppm, utc
 
 if TYPE_CHECKING:
     from actions.session import Backend
     from chain.accounts import Sender
-    from chain.arbitrator import ArbitratorClient
     from chain.client import Arbitration, Dispute, TxReceipt
 
 DEV_ARBITRATION_COST = 10**15  # 0.001 ETH: the dev arbitrator's fee per dispute
@@ -41,11 +49,10 @@ DEFAULT_OWNER_BOND = 10**17  # 0.1 ETH
 DEFAULT_CHALLENGE_BOND = 5 * 10**16  # 0.05 ETH
 DEFAULT_CHALLENGE_PERIOD_S = 10 * 60
 MIN_CHALLENGE_PERIOD_S = 300  # the contract's MIN_WINDOW_SECONDS
-MAX_CHALLENGE_PERIOD_S = 30 * 24 * 3600
-RULING_TIMEOUT_S = 30 * 24 * 3600  # the contract's RULING_TIMEOUT
+MAX_CHALLENGE_PERIOD_S = MAX_CHALLENGE_PERIOD
+RULING_TIMEOUT_S = RULING_TIMEOUT  # after it, anyone may close an unruled dispute for the challenger
 MAX_BOND = 2**96 - 1  # uint96
 
-RULING_REFUSED, RULING_CHALLENGER_RIGHT, RULING_SCORE_STANDS = 0, 1, 2
 RULINGS = {
     RULING_REFUSED: "refused to rule (the posted score stands)",
     RULING_CHALLENGER_RIGHT: "the challenger is right",
@@ -82,8 +89,6 @@ class ArbitrationTerms:
 def dev_arbitrator(backend: Backend) -> ArbitratorClient:
     """The dev chain's SimpleArbitrator, deployed by the "Arbiter" account on first need (its fee
     :data:`DEV_ARBITRATION_COST`); the same one after a restart (the deployment registry)."""
-    from chain.arbitrator import open_arbitrator
-
     if not backend.chain.is_dev:
         raise ActionError(
             "Only dev chains have a built-in arbitrator; on this network give the address of an "
@@ -99,14 +104,21 @@ def dev_arbitrator(backend: Backend) -> ArbitratorClient:
         sender=arbiter,
         deploy_if_never_deployed=True,
         arbitration_cost_wei=DEV_ARBITRATION_COST,
+        registry=DeploymentRegistry.open(backend.settings),
     )
 
 
 def arbitrator_client(backend: Backend, address: str) -> ArbitratorClient:
     """A client for the arbitrator at ``address`` (the one a bounty names)."""
-    from chain.arbitrator import ArbitratorClient
-
     return ArbitratorClient(backend.chain, to_checksum_address(address))
+
+
+def arbitrator_text(backend: Backend, address: str) -> str:
+    """The arbitrator's address, named "dev arbitrator" where it is this dev chain's own."""
+    known = DeploymentRegistry.open(backend.settings).get(backend.chain.chain_id, ARBITRATOR_NAME)
+    if known is not None and known.address.lower() == address.lower():
+        return f"dev arbitrator (the Arbiter account rules) {to_checksum_address(address)}"
+    return to_checksum_address(address)
 
 
 # --------------------------------------------------------------------------- plans
@@ -133,7 +145,7 @@ def plan_set_arbitration(backend: Backend, sender: Sender, bounty_id: int, terms
         ),
         value=terms.owner_bond,
         details=[
-            ("Arbitrator", f"{backend.label_of(arbitrator)} {arbitrator}"),
+            ("Arbitrator", arbitrator_text(backend, arbitrator)),
             ("Owner's bond (forfeited to a winning challenger)", eth(terms.owner_bond)),
             ("Challenge bond", eth(terms.challenge_bond)),
             ("Challenge period after the latest scores", duration(terms.challenge_period_s)),
@@ -204,14 +216,13 @@ def plan_rule(backend: Backend, sender: Sender, arbitrator: str, dispute_id: int
     if ruling not in (RULING_CHALLENGER_RIGHT, RULING_SCORE_STANDS):
         raise ActionError("A ruling is 1 (the challenger is right) or 2 (the posted score stands).")
     client = arbitrator_client(backend, arbitrator)
-    return plan(
-        client,  # type: ignore[arg-type]  # the arbitrator client previews like the board client
-        sender,
-        f"Rule on dispute {dispute_id}: {RULINGS[ruling]}",
-        "giveRuling",
-        (int(dispute_id), int(ruling)),
-        lambda: client.give_ruling(sender, dispute_id, ruling),
-        details=[("Ruling", f"{ruling}: {RULINGS[ruling]}")],
+    return TxPlan(
+        title=f"Rule on dispute {dispute_id}: {RULINGS[ruling]}",
+        function="giveRuling",
+        sender=sender.address,
+        preview_fn=lambda: client.preview_ruling(sender.address, dispute_id, ruling),
+        send=lambda: client.give_ruling(sender, dispute_id, ruling),
+        details=[("Arbitrator", client.address), ("Ruling", f"{ruling}: {RULINGS[ruling]}")],
     )
 
 
@@ -236,7 +247,7 @@ def terms_rows(backend: Backend, arbitration: Arbitration) -> list[dict[str, str
     """The arbitration's terms as (term, value) rows for a table."""
     arbitrator = arbitration.arbitrator
     rows = [
-        ("Arbitrator", f"{backend.label_of(arbitrator)} {arbitrator}"),
+        ("Arbitrator", arbitrator_text(backend, arbitrator)),
         (
             "Owner's bond",
             eth(arbitration.owner_bond) + (" (paid to a challenger)" if arbitration.owner_bond_paid else ""),
@@ -289,7 +300,7 @@ def disputes(backend: Backend, bounty_id: int) -> list[Dispute]:
 
 def timed_out(dispute: Dispute, now: int) -> bool:
     """Whether anyone may close this open dispute for the challenger (``timeoutDispute``)."""
-    return not dispute.ruled and now >= dispute.created_at + RULING_TIMEOUT_S
+    return not dispute.ruled and now >= dispute.timeout_at
 
 
 def dispute_rows(backend: Backend, found: list[Dispute], now: int) -> list[dict[str, int | str]]:
@@ -297,11 +308,11 @@ def dispute_rows(backend: Backend, found: list[Dispute], now: int) -> list[dict[
     rows: list[dict[str, int | str]] = []
     for d in found:
         if d.ruled:
-            status = f"ruled {d.ruling}: {RULINGS.get(d.ruling, d.status)}"
+            status = f"ruling {d.ruling}, {d.status}"
         elif timed_out(d, now):
             status = "open, timed out: anyone may close it for the challenger"
         else:
-            status = f"open: the arbitrator rules by {utc(d.created_at + RULING_TIMEOUT_S)}"
+            status = f"open: the arbitrator rules by {utc(d.timeout_at)}, else it counts for the challenger"
         rows.append(
             {
                 "dispute": d.dispute_id,

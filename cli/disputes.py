@@ -170,11 +170,10 @@ def _show(backend: Backend, bounty_id: int) -> int:
     rows = disputes.dispute_rows(backend, disputes.disputes(backend, bounty_id), now)
     if not rows:
         print("No disputes.")
-    for row in rows:
+    for d in rows:
         print(
-            f"Dispute {row['dispute']}: {row['challenger']} challenges {row['participant']} "
-            f"(posted {row['posted %']}, claimed {row['claimed %']}), opened {row['opened (UTC)']}: "
-            f"{row['status']}"
+            f"Dispute {d['dispute']}: {d['challenger']} challenges {d['participant']} "
+            f"(posted {d['posted %']}, claimed {d['claimed %']}), opened {d['opened (UTC)']}: {d['status']}"
         )
     return OK
 

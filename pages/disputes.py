@@ -12,6 +12,7 @@ timed-out dispute"). Every transaction opens the confirmation dialog.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -166,9 +167,7 @@ def _rule_buttons(arbitration: Arbitration, sender: Sender, d: Dispute) -> None:
             label,
             f"dis_rule{ruling}_{d.dispute_id}",
             "rule",
-            lambda ruling=ruling: disputes.plan_rule(
-                backend(), sender, arbitration.arbitrator, d.dispute_id, ruling
-            ),
+            partial(disputes.plan_rule, backend(), sender, arbitration.arbitrator, d.dispute_id, ruling),
             where=where,
             icon=icon,
             help=f"Ruling {ruling}: {disputes.RULINGS[ruling]}. Only the arbitrator's owner may rule.",
@@ -182,8 +181,8 @@ def _arbiter_panel(
     with st.container(border=True):
         st.subheader(":material/policy: Arbiter")
         st.caption(
-            f"Only the arbitrator ({backend().label_of(arbitration.arbitrator)}) rules; on a dev chain "
-            "its owner is the wallet's *Arbiter* account. Re-run the submission, then rule."
+            f"Only the arbitrator ({disputes.arbitrator_text(backend(), arbitration.arbitrator)}) rules; "
+            "on a dev chain its owner is the wallet's *Arbiter* account. Re-run the submission, then rule."
         )
         if not open_disputes:
             st.caption("No open dispute.")
@@ -212,7 +211,7 @@ def _timeout_panel(chosen: Bounty, sender: Sender, found: list[Dispute], now: in
                 f"Close timed-out dispute {d.dispute_id}",
                 f"dis_timeout_{d.dispute_id}",
                 "timeout",
-                lambda d=d: disputes.plan_timeout(backend(), sender, chosen.id, d.dispute_id),
+                partial(disputes.plan_timeout, backend(), sender, chosen.id, d.dispute_id),
                 icon=":material/timer_off:",
                 help="The arbitrator never ruled: close the dispute as ruling 1 (the challenger is right).",
             )

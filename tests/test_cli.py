@@ -187,6 +187,60 @@ def test_verify_test_data_refuses_bad_arguments_before_opening_anything(tmp_path
     assert missing.returncode == 2 and "--bounty" in missing.stderr
 
 
+def test_dispute_commands_challenge_rule_and_show_with_exit_codes(isolated_data_dir, capsys):
+    """``dispute``: 0 done, 1 refused with the contract's sentence, 2 bad arguments."""
+    from actions import session
+    from cli.__main__ import main
+    from tests.actions import scenario
+    from tests.actions.test_disputes import arbitrated_bounty
+
+    try:
+        bounty_id = arbitrated_bounty(scenario.backend())
+    finally:
+        session.close_all()  # the CLI opens the embedded chain of this data dir itself
+    bounty = str(bounty_id)
+
+    def dispute(*args: str) -> tuple[int, str]:
+        code = main(["dispute", *args])
+        out = capsys.readouterr()
+        assert "Traceback" not in out.err
+        return code, out.out + out.err
+
+    challenge = ("challenge", "--bounty", bounty, "--participant", "Participant 2", "--claimed", "512000")
+    code, text = dispute(*challenge, "--as", "Participant 1")
+    assert code == 0 and "dispute id: " in text, text
+    dispute_id = text.split("dispute id: ")[1].split()[0]
+    code, text = dispute(*challenge, "--as", "Participant 3")  # never revealed on this bounty
+    assert code == 1 and "✗" in text, text
+    assert dispute("rule", "--dispute", dispute_id, "--ruling", "1", "--as", "Participant 1")[0] == 1
+    code, text = dispute("rule", "--dispute", dispute_id, "--ruling", "1")  # as the Arbiter
+    assert code == 0 and "the challenger is right" in text, text
+    assert dispute("rule", "--dispute", dispute_id, "--ruling", "2")[0] == 1, "ruled once"
+    assert dispute(*challenge, "--as", "Nobody")[0] == 2
+    assert (
+        dispute(
+            "challenge",
+            "--bounty",
+            bounty,
+            "--participant",
+            "Participant 2",
+            "--claimed",
+            "2000000",
+            "--as",
+            "Participant 1",
+        )[0]
+        == 2
+    )
+    assert dispute("show", "--bounty", "0")[0] == 2
+
+    shown = run_cli("dispute", "show", "--bounty", bounty, "--data-dir", str(isolated_data_dir), timeout=300)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert f"Dispute {dispute_id}: Participant 1 challenges Participant 2" in shown.stdout
+    assert "ruling 1" in shown.stdout and "void" in shown.stdout
+    missing = run_cli("dispute", "rule", "--dispute", "1")
+    assert missing.returncode == 2 and "--ruling" in missing.stderr
+
+
 def test_reset_chain_keeps_salts_and_keys_and_refuses_while_the_chain_is_open(tmp_path, monkeypatch):
     import settings as settings_module
     from chain import connect
