@@ -181,8 +181,8 @@ def _arbiter_panel(
     with st.container(border=True):
         st.subheader(":material/policy: Arbiter")
         st.caption(
-            f"Only the arbitrator ({disputes.arbitrator_text(backend(), arbitration.arbitrator)}) rules; "
-            "on a dev chain its owner is the wallet's *Arbiter* account. Re-run the submission, then rule."
+            "Only the bounty's arbitrator (in the terms above) rules; the dev arbitrator's owner is the "
+            "wallet's *Arbiter* account. Re-run the submission, then rule."
         )
         if not open_disputes:
             st.caption("No open dispute.")
