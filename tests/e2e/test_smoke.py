@@ -12,7 +12,7 @@ from tests.e2e.helpers import assert_no_exception, wait_idle
 pytestmark = pytest.mark.browser
 
 
-NAVIGATION = ("Preprocess", "Initialize", "Evaluate", "Submit", "Finalize", "Explorer / Verify")
+NAVIGATION = ("Preprocess", "Initialize", "Evaluate", "Submit", "Finalize", "Disputes", "Explorer / Verify")
 
 
 def test_dashboard_opens_with_title_and_navigation(page, dashboard) -> None:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from actions.session import get_backend
 from tests.pages.harness import TIMEOUT_S, errors, open_page, texts
 
-PAGES = ["preprocess", "initialize", "submit", "evaluate", "finalize", "explorer"]
+PAGES = ["preprocess", "initialize", "submit", "evaluate", "finalize", "disputes", "explorer"]
 
 
 def test_first_run_shows_network_and_wallet():
@@ -57,6 +57,7 @@ def test_every_page_opens_on_an_empty_chain(page):
             "submit": "Submit",
             "evaluate": "Evaluate",
             "finalize": "Finalize",
+            "disputes": "Disputes",
             "explorer": "Explorer / Verify",
         }[page]
     )
