@@ -1,10 +1,12 @@
-"""Stateful property test: random bounties, commits, reveals, scores, finalizes, claims, withdraws and
-time jumps with several accounts, checked against a ghost model after every step (Foundry-style).
+"""Stateful property test: random bounties, commits, reveals, scores, finalizes, claims, withdraws,
+disputes (set arbitration, challenge, rule, timeout) and time jumps with several accounts, checked
+against a ghost model after every step (Foundry-style).
 
 After every step: the contract holds at least the sum of credits plus the escrow of open bounties
-(in fact exactly, since nothing else pays it); every credit equals the model's; phases only move
-forward. At the end of each run every bounty is driven to its end: each has exactly one outcome,
-and once everyone has withdrawn, the ETH paid out equals the ETH paid in.
+(reward, unrevealed bonds, the owner's bond and the challenge bonds of open disputes; in fact exactly,
+since nothing else pays it); every credit equals the model's; phases only move forward. At the end
+of each run every bounty is driven to its end (open disputes ruled, challenge periods over): each has
+exactly one outcome, and once everyone has withdrawn, the ETH paid out equals the ETH paid in.
 
 Every action is also tried when the model says it must fail, and the chain must agree.
 """
@@ -23,7 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from chain import connect
-from chain.compile import load_artifact
+from chain.compile import ARBITRATOR_ARTIFACT_PATH, load_artifact
 from settings import Settings
 from tests.chain.conftest import (
     BELOW_BAR,
@@ -46,6 +48,16 @@ pytestmark = pytest.mark.filterwarnings("ignore:The recursion limit will not be 
 HPS = [(1, 8, 0, 0, 0, 0, 10), (2, 64, 1, 1, 3, 200, 1000), (4, 512, 4, 7, 4, 800, 100_000)]
 WINDOW = 300  # the shortest window the contract accepts; windows and time jumps are drawn on this scale
 MAX_DURATION = 365 * 86400  # the latest evaluation deadline after creation
+FEE = 10**12  # the arbitrator's fee per dispute (leaves the board at once)
+RULING_TIMEOUT = 30 * 86400
+
+
+@dataclass
+class GhostDispute:
+    id: int
+    challenger: str
+    created: int
+    open: bool = True
 
 
 @dataclass
@@ -68,6 +80,30 @@ class GhostBounty:
     outcome: int = NO_OUTCOME
     claimed: set[str] = field(default_factory=set)
     last_phase: int = SUBMISSION
+    # disputes: owner_bond > 0 once setArbitration succeeded
+    owner_bond: int = 0
+    challenge_bond: int = 0
+    period: int = 0
+    last_scores_at: int = 0
+    voided: bool = False
+    owner_bond_paid: bool = False
+    disputes: list[GhostDispute] = field(default_factory=list)
+
+    @property
+    def arbitrated(self) -> bool:
+        return self.owner_bond > 0
+
+    def open_disputes(self) -> list[GhostDispute]:
+        return [d for d in self.disputes if d.open]
+
+    def challengeable(self, now: int) -> bool:
+        """Scores may still be challenged (the challenge period after the latest scores runs)."""
+        return (
+            self.arbitrated
+            and not self.voided
+            and self.last_scores_at > 0
+            and now < self.last_scores_at + self.period
+        )
 
     def phase(self, now: int) -> int:
         if self.status == "finalized":
@@ -78,15 +114,17 @@ class GhostBounty:
             return SUBMISSION
         if now < self.rev:
             return REVEAL
-        if now >= self.ev or len(self.scores) == len(self.revealed):
-            return FINALIZABLE
+        if now >= self.ev or len(self.scores) == len(self.revealed) or self.voided:
+            return EVALUATION if self.open_disputes() or self.challengeable(now) else FINALIZABLE
         return EVALUATION
 
     def escrow(self) -> int:
         """What the contract still holds for this bounty while it is open."""
         if self.status != "open":
             return 0
-        return self.reward + self.bond * (len(self.order) - len(self.revealed))
+        bonds = self.bond * (len(self.order) - len(self.revealed))
+        disputes = self.challenge_bond * len(self.open_disputes())
+        return self.reward + bonds + (0 if self.owner_bond_paid else self.owner_bond) + disputes
 
 
 _CHAIN: dict[str, object] = {}
@@ -102,8 +140,15 @@ def _board() -> Board:
         factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
         tx = factory.constructor().build_transaction({"from": chain.accounts()[0], "gas": 8_000_000})
         receipt = chain.w3.eth.wait_for_transaction_receipt(chain.w3.eth.send_transaction(tx))
+        board = Board(chain, receipt["contractAddress"], artifact["abi"])
+        arbiter = chain.accounts()[6]  # neither an owner nor a participant of the machine
+        judge = load_artifact(ARBITRATOR_ARTIFACT_PATH)
+        factory = chain.w3.eth.contract(abi=judge["abi"], bytecode=judge["bytecode"])
+        receipt = board.send(factory.constructor(FEE), arbiter)
+        board.arbiter = arbiter  # type: ignore[attr-defined]
+        board.arbitrator = chain.w3.eth.contract(address=receipt["contractAddress"], abi=judge["abi"])  # type: ignore[attr-defined]
         _CHAIN["chain"] = chain
-        _CHAIN["board"] = Board(chain, receipt["contractAddress"], artifact["abi"])
+        _CHAIN["board"] = board
     return _CHAIN["board"]  # type: ignore[return-value]
 
 
@@ -163,7 +208,7 @@ class BountyMachine(RuleBasedStateMachine):
         if not g.revealed:
             g.outcome = NO_REVEALS
             self.credits[g.owner] += reward
-        elif len(g.scores) == len(g.revealed):
+        elif len(g.scores) == len(g.revealed) and not g.voided:
             best = max(g.scores.values())
             winner = min((p for p, s in g.scores.items() if s == best), key=lambda p: g.order[p])
             if best >= g.min_acc:
@@ -176,6 +221,24 @@ class BountyMachine(RuleBasedStateMachine):
             g.outcome = STALL_SPLIT
             self.credits[g.revealed[0]] += reward % len(g.revealed)
         self.credits[g.owner] += g.bond * (len(g.order) - len(g.revealed))
+        self._return_owner_bond(g)
+
+    def _return_owner_bond(self, g: GhostBounty) -> None:
+        if g.arbitrated and not g.owner_bond_paid:
+            g.owner_bond_paid = True
+            self.credits[g.owner] += g.owner_bond
+
+    def _close_dispute(self, g: GhostBounty, d: GhostDispute, challenger_won: bool) -> None:
+        """The model's rule / timeoutDispute."""
+        d.open = False
+        if challenger_won:
+            g.voided = True
+            self.credits[d.challenger] += g.challenge_bond
+            if not g.owner_bond_paid:
+                g.owner_bond_paid = True
+                self.credits[d.challenger] += g.owner_bond
+        else:
+            self.credits[g.owner] += g.challenge_bond
 
     # -- rules ----------------------------------------------------------------------------------
     @precondition(lambda self: len(self.bounties) < 3)
@@ -297,12 +360,15 @@ class BountyMachine(RuleBasedStateMachine):
             phase in (EVALUATION, FINALIZABLE)
             and self._next() < g.ev
             and g.test_revealed
+            and not g.voided
             and len(set(who)) == len(who)
             and all(p in g.revealed and p not in g.scores for p in who)
         )
-        self._try(ok, self.board.fn.postScores(g.id, who, accs, b"\x03" * 32), g.owner)
+        at = self._try(ok, self.board.fn.postScores(g.id, who, accs, b"\x03" * 32), g.owner)
         if ok:
             g.scores.update(zip(who, accs, strict=True))
+            if g.arbitrated:
+                g.last_scores_at = at
 
     @precondition(lambda self: self.bounties)
     @rule(index=st.integers(0, 3), caller=st.integers(0, 5), wait=st.booleans())
@@ -335,6 +401,88 @@ class BountyMachine(RuleBasedStateMachine):
         if ok:
             g.status = "cancelled"
             self.credits[g.owner] += g.reward
+            self._return_owner_bond(g)
+
+    # -- disputes ---------------------------------------------------------------------------------
+    @precondition(lambda self: self.bounties)
+    @rule(
+        index=st.integers(0, 3),
+        owner_bond=st.sampled_from([1, 10**15]),
+        challenge_bond=st.sampled_from([0, 10**14]),
+        period=st.sampled_from([WINDOW, 2 * WINDOW, WINDOW - 1]),
+        by_owner=st.integers(0, 3),
+    )
+    def set_arbitration(self, index, owner_bond, challenge_bond, period, by_owner):
+        g = self._pick(index)
+        who = g.owner if by_owner else self.people[0]
+        ok = (
+            g.status == "open"
+            and who == g.owner
+            and not g.arbitrated
+            and not g.order
+            and self._next() < g.sub
+            and period >= WINDOW
+        )
+        call = self.board.fn.setArbitration(g.id, self.board.arbitrator.address, challenge_bond, period)
+        self._try(ok, call, who, owner_bond)
+        if ok:
+            g.owner_bond, g.challenge_bond, g.period = owner_bond, challenge_bond, period
+            self.paid_in += owner_bond
+
+    @precondition(lambda self: any(g.arbitrated and g.scores for g in self.bounties))
+    @rule(
+        index=st.integers(0, 3),
+        person=st.integers(0, 3),
+        victim=st.integers(0, 3),
+        valid=st.integers(0, 3),
+        wrong_value=st.integers(0, 5),
+    )
+    def challenge(self, index, person, victim, valid, wrong_value):
+        arbitrated = [g for g in self.bounties if g.arbitrated and g.scores]
+        g = arbitrated[index % len(arbitrated)]
+        challenger = self._likely(valid, g.revealed, person)
+        scored = list(g.scores)
+        participant = scored[victim % len(scored)] if valid else self.people[victim]
+        value = g.challenge_bond + FEE + (1 if wrong_value == 0 else 0)
+        now = self._next()
+        ok = (
+            g.status == "open"
+            and g.challengeable(now)
+            and challenger in g.revealed
+            and participant in g.scores
+            and wrong_value != 0
+        )
+        receipt_at = self._try(
+            ok, self.board.fn.challengeScore(g.id, participant, 500_000), challenger, value
+        )
+        if ok:
+            dispute_id = self.board.arbitrator.functions.disputeCount().call() - 1
+            g.disputes.append(GhostDispute(dispute_id, challenger, receipt_at))
+            self.paid_in += g.challenge_bond  # the fee went on to the arbitrator
+
+    @precondition(lambda self: any(g.open_disputes() for g in self.bounties))
+    @rule(which=st.integers(0, 7), ruling=st.sampled_from([0, 1, 2, 1, 2, 3]))
+    def rule_dispute(self, which, ruling):
+        """The arbiter rules (3 is not a choice: refused)."""
+        open_ones = [(g, d) for g in self.bounties for d in g.open_disputes()]
+        g, d = open_ones[which % len(open_ones)]
+        call = self.board.arbitrator.functions.giveRuling(d.id, ruling)
+        self._try(ruling <= 2, call, self.board.arbiter)
+        if ruling <= 2:
+            self._close_dispute(g, d, ruling == 1)
+
+    @precondition(lambda self: any(g.open_disputes() for g in self.bounties))
+    @rule(which=st.integers(0, 7), wait=st.booleans(), caller=st.integers(0, 5))
+    def timeout_dispute(self, which, wait, caller):
+        """Anyone closes a dispute left unruled for RULING_TIMEOUT; it counts as ruling 1."""
+        open_ones = [(g, d) for g in self.bounties for d in g.open_disputes()]
+        g, d = open_ones[which % len(open_ones)]
+        if wait:
+            self._reach(d.created + RULING_TIMEOUT)
+        ok = self._next() >= d.created + RULING_TIMEOUT
+        self._try(ok, self.board.fn.timeoutDispute(g.id, d.id), self.everyone[caller])
+        if ok:
+            self._close_dispute(g, d, True)
 
     @precondition(lambda self: any(self.credits.values()))
     @rule(account=st.integers(0, 5), valid=st.integers(0, 3))
@@ -355,15 +503,26 @@ class BountyMachine(RuleBasedStateMachine):
         committers=st.lists(st.integers(0, 3), min_size=1, max_size=4, unique=True),
         revealers=st.integers(0, 4),
         forward=st.booleans(),
+        arbitrated=st.booleans(),
     )
-    def first_bounty(self, owner, reward, bond, min_acc, committers, revealers, forward):
-        """Start from a bounty with commitments and maybe reveals, so runs spend their steps on the
-        later phases (splits among several revealers, scoring, ties)."""
+    def first_bounty(self, owner, reward, bond, min_acc, committers, revealers, forward, arbitrated):
+        """Start from a bounty with commitments and maybe reveals (and maybe an arbitrator), so runs spend
+        their steps on the later phases (splits among several revealers, scoring, ties, disputes)."""
         self.create(owner, reward, bond, min_acc, (WINDOW, WINDOW, WINDOW), forward)
+        if arbitrated:
+            self.set_arbitration(0, 10**15, 10**14, 2 * WINDOW, by_owner=1)
         for person in committers:
             self.commit(0, person, HPS[person % len(HPS)], bytes([person + 1]) * 32)
         for person in committers[:revealers]:
             self.reveal(0, person, tamper=False, valid=1)
+        g = self.bounties[0]
+        if arbitrated and g.revealed:  # scored, so the run can challenge, rule and time out
+            self.reveal_test_data(0, "", wait=True)
+            accuracies = [(min_acc + 99_991 * i) % 1_000_001 for i in range(len(g.revealed))]
+            call = self.board.fn.postScores(g.id, g.revealed, accuracies, b"\x03" * 32)
+            at = self._try(True, call, g.owner)
+            g.scores.update(zip(g.revealed, accuracies, strict=True))
+            g.last_scores_at = at
 
     @precondition(lambda self: self.bounties)
     @rule(index=st.integers(0, 3), which=st.sampled_from(["sub", "rev", "ev"]), offset=st.integers(-1, 0))
@@ -418,6 +577,12 @@ class BountyMachine(RuleBasedStateMachine):
             if self.board.now() < last:
                 self.board.chain.set_next_timestamp(last)
                 self.board.chain.mine()
+        for g in self.bounties:  # the arbiter rules on what is still open; the challenge periods end
+            for d in g.open_disputes():
+                self.board.send(self.board.arbitrator.functions.giveRuling(d.id, 2), self.board.arbiter)
+                self._close_dispute(g, d, False)
+            if g.status == "open" and g.challengeable(self._next()):
+                self._reach(g.last_scores_at + g.period)
         for g in self.bounties:
             if g.status == "open":
                 self.board.send(self.board.fn.finalize(g.id), self.owners[0], at=self._next())
