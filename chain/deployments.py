@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from eth_typing import HexStr
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3.types import TxParams, Wei
@@ -130,7 +131,7 @@ def deploy_contract(
     """Send a creation transaction (``data``: the creation code plus encoded constructor arguments) and
     remember the contract as ``name`` on this chain (replacing any remembered one)."""
     registry = registry or DeploymentRegistry.open()
-    tx: TxParams = {"data": data, "value": Wei(0)}
+    tx: TxParams = {"data": HexStr(data), "value": Wei(0)}
     with connection.lock:
         tx["gas"] = int(connection.w3.eth.estimate_gas({**tx, "from": sender.address}) * 1.2)
         tx_hash = sender.send(connection, tx)
