@@ -17,7 +17,7 @@ from formatting import duration, eth, percent_ppm, short_address, utc
 if TYPE_CHECKING:
     from actions.session import Backend
     from chain.accounts import Sender
-    from chain.client import Bounty
+    from chain.client import Arbitration, Bounty
 
 ZERO_ADDRESS = "0x" + "0" * 40
 
@@ -45,18 +45,17 @@ def outcome_preview(backend: Backend, bounty_id: int) -> OutcomePreview:
             False, f"Bounty {bounty_id} is already {bounty.phase.label.lower()}.", settled_text(bounty)
         )
     all_scored = bounty.reveal_count > 0 and bounty.scored_count == bounty.reveal_count
+    arbitration = backend.client.arbitration(bounty_id)
+    voided = arbitration is not None and arbitration.voided
     if bounty.phase != Phase.FINALIZABLE:
-        earliest = bounty.reveal_deadline if all_scored else bounty.evaluation_deadline
-        return OutcomePreview(
-            False,
-            f"Too early: bounty {bounty_id} may be finalized from {utc(earliest)} "
-            f"(in {duration(earliest - now)}).",
-            "not yet",
-        )
+        return OutcomePreview(False, _too_early(bounty, arbitration, all_scored, now), "not yet")
     credits: dict[str, int] = {}
 
     def credit(who: str, amount: int) -> None:
         credits[who] = credits.get(who, 0) + amount
+
+    if arbitration is not None and not arbitration.owner_bond_paid:
+        credit(bounty.owner, arbitration.owner_bond)  # nobody won it: back to the owner
 
     unrevealed_bonds = (bounty.commit_count - bounty.reveal_count) * bounty.commit_bond
     if unrevealed_bonds:
@@ -66,7 +65,7 @@ def outcome_preview(backend: Backend, bounty_id: int) -> OutcomePreview:
         return OutcomePreview(
             True, "No one revealed.", "no reveals: reward refunded to the owner", credits, Outcome.NO_REVEALS
         )
-    if all_scored:
+    if all_scored and not voided:
         if bounty.best_accuracy_ppm >= bounty.min_accuracy_ppm and bounty.leader != ZERO_ADDRESS:
             credit(bounty.leader, bounty.reward)
             return OutcomePreview(
@@ -89,11 +88,38 @@ def outcome_preview(backend: Backend, bounty_id: int) -> OutcomePreview:
         credit(bounty.first_revealer, remainder)
     return OutcomePreview(
         True,
-        "The evaluation deadline passed with unscored submissions.",
-        f"owner stalled: each of {bounty.reveal_count} revealers may claim {eth(share)}",
+        "A challenger won a dispute: the owner's scores are void."
+        if voided
+        else "The evaluation deadline passed with unscored submissions.",
+        f"{'scores void' if voided else 'owner stalled'}: each of {bounty.reveal_count} revealers may claim "
+        f"{eth(share)}",
         credits,
         Outcome.STALL_SPLIT,
     )
+
+
+def _too_early(bounty: Bounty, arbitration: Arbitration | None, all_scored: bool, now: int) -> str:
+    """Why finalize would be refused now: a dispute waiting, the challenge period, or a window."""
+    voided = arbitration is not None and arbitration.voided
+    if arbitration is not None and arbitration.open_disputes:
+        return (
+            f"Too early: {arbitration.open_disputes} dispute(s) on bounty {bounty.id} wait for the "
+            "arbitrator's ruling (or its timeout); finalize after that."
+        )
+    if (
+        arbitration is not None
+        and not voided
+        and all_scored
+        and bounty.reveal_deadline <= now < arbitration.challenge_deadline
+    ):
+        deadline = arbitration.challenge_deadline
+        return (
+            f"Too early: the scores of bounty {bounty.id} may be challenged until {utc(deadline)} "
+            f"(in {duration(deadline - now)})."
+        )
+    earliest = bounty.reveal_deadline if all_scored or voided else bounty.evaluation_deadline
+    wait = duration(earliest - now)
+    return f"Too early: bounty {bounty.id} may be finalized from {utc(earliest)} (in {wait})."
 
 
 def may_claim_share(preview: OutcomePreview, bounty: Bounty) -> bool:

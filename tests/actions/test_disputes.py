@@ -113,6 +113,8 @@ def test_a_participant_challenges_after_verify_the_arbiter_rules_1_and_the_bount
 
     # finalize waits for the open dispute; only the arbitrator's owner rules
     b.chain.advance_time(disputes.DEFAULT_CHALLENGE_PERIOD_S + 1)
+    preview = settlement.outcome_preview(b, bounty_id)
+    assert not preview.possible and "1 dispute(s)" in preview.reason, preview
     with pytest.raises(ChainError, match=r"(?i)dispute"):
         settlement.plan_finalize(b, stranger, bounty_id).preview()
     with pytest.raises(ChainError):
@@ -122,6 +124,9 @@ def test_a_participant_challenges_after_verify_the_arbiter_rules_1_and_the_bount
     (dispute,) = disputes.disputes(b, bounty_id)
     assert dispute.ruled and dispute.ruling == 1
     assert disputes.arbitration_of(b, bounty_id).voided
+    preview = settlement.outcome_preview(b, bounty_id)  # what the Finalize page promises
+    assert preview.possible and preview.expected == Outcome.STALL_SPLIT, preview
+    assert "scores are void" in preview.reason and owner.address not in preview.credits
 
     # settled as a stall split (before the evaluation deadline); the challenger has the owner's bond
     finalized = settlement.plan_finalize(b, stranger, bounty_id).execute()
@@ -159,7 +164,12 @@ def test_ruling_2_pays_the_challenge_bond_to_the_owner_and_the_posted_winner_is_
 
     with pytest.raises(ChainError, match=r"(?i)challenge period"):  # the period after the scores is not over
         settlement.plan_finalize(b, stranger, bounty_id).preview()
+    early = settlement.outcome_preview(b, bounty_id)
+    assert not early.possible and "may be challenged until" in early.reason, early
     b.chain.advance_time(disputes.DEFAULT_CHALLENGE_PERIOD_S + 1)
+    preview = settlement.outcome_preview(b, bounty_id)
+    assert preview.expected == Outcome.WINNER_PAID
+    assert preview.credits[owner.address] == arbitration.owner_bond  # its bond back at finalize
     finalized = settlement.plan_finalize(b, stranger, bounty_id).execute()
     assert finalized.ok, finalized.error
     bounty = b.client.bounty(bounty_id)
