@@ -181,3 +181,8 @@ def test_whole_bounty_in_the_browser(page, dashboard) -> None:
     metrics.filter(has_text="Outcome").filter(has_text="winner paid").wait_for()
     assert_no_exception(page)
     shot(page, "explorer")
+
+    goto_page(page, "Disputes")
+    page.get_by_text("has no arbitrator").wait_for()  # this bounty was created without one
+    assert_no_exception(page)
+    shot(page, "disputes")
