@@ -20,9 +20,8 @@ import streamlit as st
 
 from actions import disputes
 from actions.evaluation import start_verify
-from actions.jobs import DONE, JobView
 from formatting import eth, percent_ppm, short_address
-from ui import jobs, tx
+from ui import evaluation, jobs, tx
 from ui.common import backend, submissions
 from ui.page import bounty_and_sender, plain_errors, stop_page, tx_button
 
@@ -33,17 +32,6 @@ if TYPE_CHECKING:
 
 def _percent_to_ppm(percent: float) -> int:
     return int((Decimal(str(percent)) * 10_000).to_integral_value())
-
-
-def _verify_result(view: JobView) -> None:
-    if view.state == DONE and view.result:
-        result = view.result
-        if result["reproduced"]:
-            st.success(f"Reproduced: {result['summary']}", icon=":material/verified:")
-        elif result["error"]:
-            st.error(result["summary"], icon=":material/error:")
-        else:
-            st.warning(f"Not reproduced: {result['summary']}", icon=":material/gpp_bad:")
 
 
 def _rerun(bounty_id: int, participant: str, key: str, shown: set[str]) -> None:
@@ -60,7 +48,7 @@ def _rerun(bounty_id: int, participant: str, key: str, shown: set[str]) -> None:
     job = disputes.verify_key(bounty_id, participant)
     if job not in shown:
         shown.add(job)
-        jobs.panel(job, _verify_result)
+        jobs.panel(job, partial(evaluation.verify_result, differing_as_warning=True))
 
 
 def _terms_panel(arbitration: Arbitration, now: int) -> None:

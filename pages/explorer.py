@@ -18,7 +18,6 @@ import streamlit as st
 
 from actions import bounties, tasks
 from actions.evaluation import PostedReport, load_report, start_verify
-from actions.jobs import DONE, JobView
 from actions.views import event_rows
 from formatting import eth, percent_ppm, short_address, utc
 from ui import charts, evaluation, jobs, testdata, tx
@@ -121,17 +120,6 @@ def _leaderboard_tab(chosen: Bounty, subs: list[Submission], scored: list[Submis
         evaluation.curves_picker(published.report, "exp", backend().label_of, "Curves from the report")
 
 
-def _verify_result(view: JobView) -> None:
-    if view.state == DONE and view.result:
-        result = view.result
-        if result["reproduced"]:
-            st.success(f"Reproduced: {result['summary']}", icon=":material/verified:")
-        elif result["error"]:
-            st.error(result["summary"], icon=":material/error:")
-        else:
-            st.error(f"Not reproduced: {result['summary']}", icon=":material/gpp_bad:")
-
-
 def _verify_panel(chosen: Bounty, scored: list[Submission]) -> None:
     with st.container(border=True):
         st.subheader(":material/fact_check: Verify a posted score")
@@ -147,7 +135,7 @@ def _verify_panel(chosen: Bounty, scored: list[Submission]) -> None:
         if st.button("Verify", key="exp_verify", icon=":material/replay:"):
             with plain_errors():
                 start_verify(backend(), chosen.id, who)
-        jobs.panel(f"verify:{chosen.id}:{who}", _verify_result)
+        jobs.panel(f"verify:{chosen.id}:{who}", evaluation.verify_result)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from settings import REPO_ROOT
+from tests.tooling import process_gone, wait_until
 
 READY = "HYPERBOUNTY_TEST_WORKER_READY"
 
@@ -50,23 +51,6 @@ runner.evaluate_submissions(manifest, files, [submission], workers=1, trainer=tr
 """
 
 
-def _wait_until(condition, timeout: float = 120.0) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` seconds pass (never a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except OSError:
-        return True
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 @pytest.mark.parametrize("app", [JOB_APP, EVALUATION_APP], ids=["job-worker", "evaluation-worker"])
 def test_sigkill_of_the_app_leaves_no_worker(app: str, isolated_data_dir: Path, tmp_path: Path) -> None:
@@ -76,15 +60,19 @@ def test_sigkill_of_the_app_leaves_no_worker(app: str, isolated_data_dir: Path, 
         [sys.executable, "-c", app], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        assert _wait_until(lambda: (ready.is_file() and ready.read_text()) or parent.poll() is not None)
+        assert wait_until(
+            lambda: (ready.is_file() and ready.read_text()) or parent.poll() is not None, timeout=120
+        )
         assert parent.poll() is None, parent.communicate()[1].decode()[-2000:]
         worker = int(ready.read_text())
-        assert not _gone(worker)
+        assert not process_gone(worker)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(timeout=30)
-        assert _wait_until(lambda: _gone(worker)), f"worker {worker} outlived the app that started it"
+        assert wait_until(lambda: process_gone(worker), timeout=120), (
+            f"worker {worker} outlived the app that started it"
+        )
     finally:
         if parent.poll() is None:
             parent.kill()
-        if ready.is_file() and ready.read_text() and not _gone(int(ready.read_text())):
+        if ready.is_file() and ready.read_text() and not process_gone(int(ready.read_text())):
             os.kill(int(ready.read_text()), signal.SIGKILL)  # the bug this test is for: clean up after it

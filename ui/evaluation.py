@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from actions.evaluation import baselines_from_report, leaderboard_from_report
+from actions.jobs import DONE, JobView
 from formatting import short_address
 from ui import charts
 
@@ -243,3 +244,20 @@ def curves_picker(
         else charts.training_curves(curves, f"{title}: {short_address(shown)}")
     )
     st.plotly_chart(figure, key=f"{key}_curves")
+
+
+def verify_result(view: JobView, differing_as_warning: bool = False) -> None:
+    """A finished re-run of one submission: reproduced, failed, or a different score.
+
+    Explorer shows a different score as an error (the posted score is wrong); Disputes as a
+    warning, since there it is the grounds for a challenge, not a failure of the page.
+    """
+    if view.state == DONE and view.result:
+        result = view.result
+        if result["reproduced"]:
+            st.success(f"Reproduced: {result['summary']}", icon=":material/verified:")
+        elif result["error"]:
+            st.error(result["summary"], icon=":material/error:")
+        else:
+            show = st.warning if differing_as_warning else st.error
+            show(f"Not reproduced: {result['summary']}", icon=":material/gpp_bad:")

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from chain.index import BoardIndex
 from protocol import Hyperparameters
 from settings import REPO_ROOT, Settings
 from tests.chain.fixtures_chain import deployed, go_to, index_of, new_bounty
-from tests.tooling import require
+from tests.tooling import process_gone, require, wait_until
 
 pytestmark = pytest.mark.anvil
 
@@ -141,23 +140,6 @@ def test_exit_without_close_stops_anvil_and_keeps_state(isolated_data_dir: Path)
         assert conn.w3.eth.get_balance(conn.accounts()[1]) == 10_000 * 10**18 + 42
 
 
-def _wait_until(condition, timeout: float = 60.0) -> bool:
-    """Poll ``condition`` until it holds or ``timeout`` seconds pass (never a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except OSError:
-        return True
-
-
 KILLED_APP = """
 import os, signal, sys
 from pathlib import Path
@@ -192,8 +174,8 @@ def _killed_app(settings: Settings, death_signal: bool) -> int:
 def test_sigkill_of_the_app_takes_anvil_with_it(isolated_data_dir: Path) -> None:
     settings = _settings(isolated_data_dir)
     pid = _killed_app(settings, death_signal=True)
-    assert _wait_until(lambda: _gone(pid)), f"anvil {pid} outlived the app that started it"
-    assert _wait_until(lambda: not port_in_use(settings.anvil_port))
+    assert wait_until(lambda: process_gone(pid)), f"anvil {pid} outlived the app that started it"
+    assert wait_until(lambda: not port_in_use(settings.anvil_port))
     assert (isolated_data_dir / "chain" / "anvil" / "anvil.pid").is_file()  # left behind, names a dead node
     with connect(settings) as conn:  # the next start is not bothered by it
         assert conn.node.process.pid != pid
@@ -205,16 +187,16 @@ def test_a_stale_anvil_from_a_killed_app_is_recognised_and_stopped(
     settings = _settings(isolated_data_dir)
     pid = _killed_app(settings, death_signal=False)
     try:
-        assert not _gone(pid) and port_in_use(settings.anvil_port)  # orphaned, still on the port
+        assert not process_gone(pid) and port_in_use(settings.anvil_port)  # orphaned, still on the port
         with caplog.at_level("WARNING", logger="chain.anvil"), connect(settings) as conn:
-            assert conn.node.process.pid != pid and _gone(pid)
+            assert conn.node.process.pid != pid and process_gone(pid)
             # stopped with SIGTERM, so it saved its state: the killed app's transaction is still there
             assert conn.w3.eth.get_balance(conn.accounts()[1]) == 10_000 * 10**18 + 42
         assert f"anvil process {pid} on port {settings.anvil_port}" in caplog.text
         assert "answers as chain 31337" in caplog.text and "stopping it" in caplog.text
         assert "stopping it" in (isolated_data_dir / "chain" / "anvil" / "anvil.log").read_text()
     finally:
-        if not _gone(pid):
+        if not process_gone(pid):
             os.kill(pid, signal.SIGKILL)
 
 
