@@ -40,6 +40,9 @@ class Settings:
     # How many funded dev accounts after the owner are offered as participants.
     participants: int = 5
     anvil_port: int = 8545
+    # The chain id this install expects (HYPERBOUNTY_CHAIN_ID); None: whatever the node is. A node on
+    # another chain is refused before anything is read or signed there.
+    chain_id: int | None = None
     node_tools_dir: Path = field(default_factory=lambda: REPO_ROOT / "tools" / "node")
     # A native solc 0.8.37 to compile with; empty: `solc` on PATH if it is 0.8.37, else the solcjs shim.
     solc: str = ""
@@ -67,9 +70,21 @@ def settings_from_env() -> Settings:
         coinpaprika_api_key=_env("COINPAPRIKA_API_KEY", defaults.coinpaprika_api_key),
         participants=int(_env("HYPERBOUNTY_PARTICIPANTS", str(defaults.participants))),
         anvil_port=int(_env("HYPERBOUNTY_ANVIL_PORT", str(defaults.anvil_port))),
+        chain_id=_chain_id(_env("HYPERBOUNTY_CHAIN_ID", "")),
         node_tools_dir=Path(_env("HYPERBOUNTY_NODE_TOOLS", str(defaults.node_tools_dir))),
         solc=_env("HYPERBOUNTY_SOLC", defaults.solc),
     )
+
+
+def _chain_id(text: str) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError(
+            f"HYPERBOUNTY_CHAIN_ID={text!r} is not a chain id: use a whole number such as 1 (Ethereum) "
+            "or 31337 (a local anvil), or leave it empty to accept the node's chain."
+        )
+    return int(text)
 
 
 @lru_cache(maxsize=1)

@@ -108,6 +108,7 @@ def connect(settings: Settings | None = None, expected_chain_id: int | None = No
     ``chain.embedded`` or ``chain.anvil`` (built on them).
     """
     settings = settings or get_settings()
+    expected_chain_id = expected_chain_id if expected_chain_id is not None else settings.chain_id
     choice = settings.chain.strip()
     if choice == EMBEDDED_CHAIN:
         from chain.embedded import EmbeddedChain  # lazy: py-evm costs ~0.15 s and other chains never need it
@@ -127,7 +128,7 @@ def connect(settings: Settings | None = None, expected_chain_id: int | None = No
         connection.close()
         raise WrongChain(
             f"The node at {connection.endpoint} is chain {found}, not chain {expected_chain_id}; "
-            "point HYPERBOUNTY_CHAIN at the right network."
+            "point HYPERBOUNTY_CHAIN at the right network (or change HYPERBOUNTY_CHAIN_ID)."
         )
     return connection
 

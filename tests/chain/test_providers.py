@@ -12,7 +12,7 @@ from chain import connect
 from chain.anvil import anvil_binary, free_port
 from chain.errors import ChainError, NodeUnavailable, WrongChain
 from chain.providers import DevChain, RpcConnection
-from settings import Settings, get_settings
+from settings import Settings, get_settings, settings_from_env
 from tests.tooling import require
 
 
@@ -121,6 +121,21 @@ def test_rpc_connection_to_a_real_node_and_wrong_chain_id(tmp_path: Path) -> Non
         assert rpc.accounts() == []
         with pytest.raises(WrongChain, match="not chain 1;"):
             connect(Settings(data_dir=tmp_path, chain=url), expected_chain_id=1)
+
+
+def test_hyperbounty_chain_id_refuses_a_node_on_another_chain(tmp_path: Path, monkeypatch) -> None:
+    with connect(Settings(data_dir=tmp_path / "a")) as first:
+        embedded_id = first.chain_id
+    with connect(Settings(data_dir=tmp_path / "b", chain_id=embedded_id)) as conn:
+        assert conn.chain_id == embedded_id
+    with pytest.raises(WrongChain, match=r"not chain 1; .*HYPERBOUNTY_CHAIN_ID"):
+        connect(Settings(data_dir=tmp_path / "c", chain_id=1))
+    monkeypatch.setenv("HYPERBOUNTY_CHAIN_ID", "31337")
+    assert settings_from_env().chain_id == 31337
+    for bad in ("mainnet", "0", "-5"):
+        monkeypatch.setenv("HYPERBOUNTY_CHAIN_ID", bad)
+        with pytest.raises(ValueError, match=rf"HYPERBOUNTY_CHAIN_ID='{bad}' is not a chain id"):
+            settings_from_env()
 
 
 def test_rpc_url_that_is_not_an_ethereum_node(tmp_path: Path) -> None:
