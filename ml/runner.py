@@ -15,6 +15,7 @@ reason in the report; the others still finish. Workers take the parent-death sig
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import os
@@ -40,6 +41,8 @@ from ml.train import TrainingProgress, TrainingResult
 
 REPORT_FORMAT = "hyperbounty-evaluation-report/2"
 DEFAULT_TRAINER = "ml.train:train_submission"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -607,6 +610,7 @@ def _run_pool(
                     worker.last_index = worker.holding.index
                     worker.tasks.put((worker.holding, run.submissions[worker.holding.index]))
             _drain(outbox, finished, pool, tracker, timeout=0.5)
+            _requeue_lost(tasks, todo, finished, pool)
             for n, worker in enumerate(pool):
                 if worker.holding is not None and not worker.process.is_alive():
                     _drain(outbox, finished, pool, tracker, timeout=0.2)  # its last words, if any
@@ -623,6 +627,22 @@ def _run_pool(
             worker.process.join(timeout=30)
             if worker.process.is_alive():
                 worker.process.terminate()
+
+
+def _requeue_lost(
+    tasks: Sequence[CellTask], todo: list[CellTask], finished: set[CellTask], pool: list[_Worker]
+) -> None:
+    """Cells neither waiting, held nor finished had their result lost: train them again.
+
+    Seen once under load (every worker idle, the run waiting for ever). Training is deterministic,
+    so a cell trained twice scores the same; a run must end rather than hang.
+    """
+    if todo or any(worker.holding is not None for worker in pool):
+        return
+    lost = [task for task in tasks if task not in finished]
+    if lost:
+        log.warning("%d cell(s) had no result and no worker; training them again", len(lost))
+        todo.extend(lost)
 
 
 def _drain(
