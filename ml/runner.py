@@ -19,6 +19,7 @@ import logging
 import math
 import multiprocessing
 import os
+import pickle
 import platform
 import queue as queue_module
 import time
@@ -541,7 +542,7 @@ def _worker_main(
         def relay(event: TrainingProgress, task: CellTask = task) -> None:
             outbox.put(("progress", task, event))
 
-        outbox.put(("result", task, _train_cell(run, sub, task, relay)))
+        outbox.put(("result", task, _sendable(_train_cell(run, sub, task, relay), sub)))
 
 
 @dataclass
@@ -665,6 +666,20 @@ def _drain(
             if worker.holding == task:
                 worker.holding = None
         tracker.finished(task, payload)
+
+
+def _sendable(outcome: _CellOutcome, sub: Submission) -> _CellOutcome:
+    """The outcome, or a failure that says why it could not be sent.
+
+    A Queue pickles in a background thread and drops what it cannot pickle without a word, so
+    the run would wait for ever for that cell; check here, where the error can still be reported.
+    """
+    try:
+        pickle.dumps(outcome)
+    except Exception as exc:  # anything unpicklable a trainer put in its result
+        reason = f"The training finished but its result could not be sent back ({type(exc).__name__}: {exc})"
+        return _CellOutcome(None, _raw(sub.hyperparameters), None, reason, 0, 0.0)
+    return outcome
 
 
 def _died(sub: Submission, exitcode: int | None) -> _CellOutcome:

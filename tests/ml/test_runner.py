@@ -218,3 +218,16 @@ def test_a_cell_whose_result_was_lost_is_trained_again_instead_of_waiting_for_ev
     assert todo == []  # a worker is still training: nothing is lost yet
     _requeue_lost(tasks, todo, set(tasks), [idle])
     assert todo == []
+
+
+def test_a_result_that_cannot_be_sent_back_is_reported_as_a_failure_not_dropped():
+    from ml.runner import Submission, _CellOutcome, _sendable
+    from protocol import Hyperparameters
+
+    sub = Submission("0xabc", Hyperparameters())
+    fine = _CellOutcome(None, {}, {"curves": [0.5]}, None, 1, 0.1)
+    assert _sendable(fine, sub) is fine
+    unpicklable = _CellOutcome(None, {}, {"callback": lambda: None}, None, 1, 0.1)
+    sent = _sendable(unpicklable, sub)
+    assert sent.cell is None and sent.error is not None
+    assert sent.error.startswith("The training finished but its result could not be sent back")
