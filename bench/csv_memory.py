@@ -28,6 +28,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.provenance import git_commit  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results" / "csv_memory.json"
 MiB = 1024 * 1024
 READERS = ("pd_read_csv_whole", "parse_upload")
@@ -106,6 +110,7 @@ def main() -> None:
         "readers": figures,
         "rss_ratio_read_csv_over_ours": round(base["peak_rss_mib"] / max(ours["peak_rss_mib"], 0.1), 2),
         "before_this_change": BEFORE,
+        "git_commit": git_commit("ml/data.py"),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.provenance import git_commit
 from chain import connect
 from chain.compile import ARBITRATOR_ARTIFACT_PATH, load_artifact
 from settings import Settings
@@ -194,21 +194,6 @@ def run_dispute_flow(
     }
 
 
-def _git_commit() -> str:
-    """The commit measured (with "+dirty" when contracts/ or the artifacts differ from it)."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "contracts"], cwd=root, capture_output=True, text=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-
-
 def main() -> int:
     artifact = load_artifact()
     with tempfile.TemporaryDirectory(prefix="hb-gas-") as data_dir:
@@ -258,7 +243,7 @@ def main() -> int:
         disputes["commit_plus_reveal_execution"] == plain["commit_plus_reveal_execution"]
     )
     result = {
-        "git_commit": _git_commit(),
+        "git_commit": git_commit("contracts"),
         "chain": "embedded (py-evm, eth-tester)",
         "compiler": artifact["compiler"]["version"],
         "settings": artifact["settings"],
