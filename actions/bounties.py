@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import storage
 from actions import datasets
 from actions.errors import ActionError
-from actions.tx import TxPlan
+from actions.tx import TxPlan, plan
 from chain.client import Phase
 from formatting import duration, eth, percent_ppm, short_address, utc
 from ml.data import SETTLE_S
@@ -267,3 +267,19 @@ def deadline_rows(bounty: Bounty, now: int) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def plan_cancel(backend: Backend, sender: Sender, bounty_id: int) -> TxPlan:
+    """Cancel a bounty nobody has committed to, before its submission deadline (owner only); the
+    reward is credited back to the owner, who collects it with a withdrawal."""
+    client = backend.client
+    bounty = client.bounty(bounty_id)
+    return plan(
+        client,
+        sender,
+        f"Cancel bounty {bounty_id}",
+        "cancel",
+        (int(bounty_id),),
+        lambda: client.cancel(sender, bounty_id),
+        details=[("Credited back to the owner", eth(bounty.reward))],
+    )

@@ -266,6 +266,29 @@ def load_report(backend: Backend, bounty_id: int) -> PostedReport | None:
     return PostedReport(cid, EvaluationReport.from_dict(json.loads(backend.store.cat(cid))))
 
 
+def kept_reports(backend: Backend, bounty_id: int) -> list[EvaluationReport]:
+    """This owner's evaluation reports of ``bounty_id`` kept under ``owner/reports/``, newest first:
+    those of its manifest and revealed test file that score exactly its revealed submissions (so a
+    report can be posted after a restart, or from another command than the one that trained)."""
+    bounty = backend.client.bounty(bounty_id)
+    if not bounty.test_data_revealed:
+        return []
+    manifest = storage.digest_to_cid(bounty.manifest_digest)
+    test_cid = storage.digest_to_cid(bounty.test_data_digest)
+    revealed = {s.participant.lower() for s in revealed_submissions(backend, bounty_id)}
+    folder = backend.settings.path("owner", "reports")
+    found = []
+    for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            report = EvaluationReport.from_dict(json.loads(path.read_bytes()))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a damaged report is skipped, never fatal for the others
+        scored = {r.participant.lower() for r in report.submissions}
+        if report.manifest_cid == manifest and report.test_cid == test_cid and scored == revealed:
+            found.append(report)
+    return found
+
+
 class LeaderboardRow(TypedDict):
     participant: str
     status: str  # "scored" or "failed"

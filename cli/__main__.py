@@ -1,6 +1,19 @@
-"""``python -m cli flow``: the whole bounty flow in a terminal, on the embedded chain.
+"""``python -m cli``: HyperBounty without a browser: one command per role, and the one-process demo.
 
-Examples::
+Each role runs its own commands from its own data folder (its keystore, salts and datasets), on
+the actions layer the pages call; see each module for its examples and README.md, "A real bounty
+between machines", for the whole sequence::
+
+    python -m cli account new|import|list|fund      # cli/account.py
+    python -m cli board deploy|join|info            # cli/board.py
+    python -m cli dataset build|publish             # cli/dataset.py
+    python -m cli bounty create|list|show|cancel    # cli/bounty.py
+    python -m cli submit fetch|commit|reveal        # cli/submit.py
+    python -m cli evaluate run|post                 # cli/evaluate.py
+    python -m cli finalize|claim|withdraw           # cli/settle.py
+    python -m cli verify BOUNTY                     # cli/verify.py
+
+``flow`` plays every role in one process on the embedded chain (the demo)::
 
     python -m cli flow                          # three participants, the demo protocol
     python -m cli flow --protocol tiny          # seconds, for tests and smoke checks
@@ -18,7 +31,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cli import disputes, recover, reset, verify_data
+from cli import (
+    account,
+    board,
+    bounty,
+    common,
+    dataset,
+    disputes,
+    evaluate,
+    recover,
+    reset,
+    settle,
+    submit,
+    verify,
+    verify_data,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the outcome (winner, scores, balances, transactions) as JSON",
     )
+    account.add_parser(commands)
+    board.add_parser(commands)
+    dataset.add_parser(commands)
+    bounty.add_parser(commands)
+    submit_actions = submit.add_parser(commands)  # a group: further `submit` sub-commands register here
+    del submit_actions
+    evaluate.add_parser(commands)
+    settle.add_parsers(commands)
+    verify.add_parser(commands)
     verify_data.add_parser(commands)
     disputes.add_parser(commands)
     recover.add_parser(commands)
@@ -101,6 +137,8 @@ def _reward_wei(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "handler", None) is not None:  # the per-role commands (cli/common.py)
+        return common.run(args, args.handler)
     if args.command == "flow":
         if not 2 <= args.participants <= 8:
             print("--participants must be between 2 and 8.", file=sys.stderr)
@@ -127,8 +165,6 @@ def main(argv: list[str] | None = None) -> int:
         return run_flow(args)
     if args.command == "verify-test-data":
         return verify_data.run(args)
-    if args.command == "dispute":
-        return disputes.run(args)
     if args.command == "recover-chain":
         return recover.run(args)
     if args.command == "reset-chain":

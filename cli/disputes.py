@@ -1,9 +1,10 @@
 """``python -m cli dispute challenge|rule|show|timeout``: the Disputes page in a terminal.
 
 Runs on the chain of the data dir (``--data-dir``, default HYPERBOUNTY_DATA_DIR or the dashboard's
-default) and signs with a dev account named by its wallet label (``--as "Participant 1"``), the
-same functions the page calls (``actions.disputes``). Each transaction is previewed first, so a
-refusal is the contract's reason in a sentence. Exit status: 0 done, 1 refused (the reason is
+default) and signs with a dev account named by its wallet label (``--as "Participant 1"``) or a
+keystore account (address or label, ``cli.common.resolve_sender``), the same functions the page
+calls (``actions.disputes``). Each transaction is previewed first, so a refusal is the contract's
+reason in a sentence, then sent without a question. Exit status: 0 done, 1 refused (the reason is
 printed), 2 bad arguments.
 
 Examples::
@@ -18,21 +19,13 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from cli import common
+from cli.common import BadArguments, Context
 
 if TYPE_CHECKING:
     from actions.session import Backend
-    from actions.tx import TxPlan
-    from chain.accounts import Sender
-
-OK, REFUSED, BAD_ARGUMENTS = 0, 1, 2
-
-
-class BadArguments(Exception):
-    """An argument that names nothing this chain has (a label, an address): exit status 2."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -82,13 +75,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     _signer(timeout, required=True)
     for sub in (show, challenge, rule, timeout):
-        sub.add_argument(
-            "--data-dir",
-            type=Path,
-            default=None,
-            metavar="DIR",
-            help="the data directory whose chain to use (default: HYPERBOUNTY_DATA_DIR or the dashboard's)",
-        )
+        common.add_data_dir(sub)
+    parser.set_defaults(handler=handle)
 
 
 def _bounty(parser: argparse.ArgumentParser) -> None:
@@ -118,108 +106,62 @@ def _check(args: argparse.Namespace) -> str | None:
     return None
 
 
-def _account(backend: Backend, name: str) -> Sender:
-    """The dev account with wallet label (or address) ``name``."""
-    for sender in backend.dev_senders():
-        if name.strip().lower() in (sender.label.lower(), sender.address.lower()):
-            return sender
-    labels = ", ".join(repr(s.label) for s in backend.dev_senders()) or "none on this network"
-    raise BadArguments(f"No dev account is called {name!r}; the wallet has {labels}.")
-
-
 def _address(backend: Backend, name: str) -> str:
     from eth_utils import is_address, to_checksum_address
 
     if is_address(name):
         return to_checksum_address(name)
-    return _account(backend, name).address
+    return common.resolve_sender(backend, name).address
 
 
-def _send(backend: Backend, plan: TxPlan) -> int:
-    """Preview (the contract's refusal shows here), send, print the receipt."""
-    from actions.errors import plain_error
-
-    try:
-        estimate = plan.preview()
-    except Exception as exc:
-        print(f"✗ {plan.title}: {plain_error(exc)}", file=sys.stderr)
-        return REFUSED
-    outcome = plan.execute()
-    if not outcome.ok:
-        print(f"✗ {plan.title}: {outcome.error}", file=sys.stderr)
-        return REFUSED
-    print(f"✓ {plan.title} ({backend.label_of(plan.sender)})")
-    print(
-        f"  tx {outcome.tx_hash}  block {outcome.block}  "
-        f"gas {outcome.gas_used:,} (estimated {estimate.gas:,})"
-    )
-    for key, value in outcome.extra.items():
-        print(f"  {key.replace('_', ' ')}: {value}")
-    return OK
-
-
-def _show(backend: Backend, bounty_id: int) -> int:
+def _show(ctx: Context, bounty_id: int) -> dict[str, Any]:
     from actions import disputes
 
+    backend = ctx.backend
     arbitration = disputes.arbitration_of(backend, bounty_id)
     now = backend.now()
-    print(f"Bounty {bounty_id}: arbitration")
-    for row in disputes.terms_rows(backend, arbitration):
-        print(f"  {row['term']:<18} {row['value']}")
-    print(f"  {disputes.deadline_text(arbitration, now)}")
+    ctx.say(f"Bounty {bounty_id}: arbitration")
+    terms = disputes.terms_rows(backend, arbitration)
+    for row in terms:
+        ctx.say(f"  {row['term']:<18} {row['value']}")
+    ctx.say(f"  {disputes.deadline_text(arbitration, now)}")
     rows = disputes.dispute_rows(backend, disputes.disputes(backend, bounty_id), now)
     if not rows:
-        print("No disputes.")
+        ctx.say("No disputes.")
     for d in rows:
-        print(
+        ctx.say(
             f"Dispute {d['dispute']}: {d['challenger']} challenges {d['participant']} "
             f"(posted {d['posted %']}, claimed {d['claimed %']}), opened {d['opened (UTC)']}: {d['status']}"
         )
-    return OK
+    return {"bounty": bounty_id, "terms": terms, "disputes": rows}
 
 
-def _dispatch(backend: Backend, args: argparse.Namespace) -> int:
+def handle(ctx: Context) -> dict[str, Any]:
+    """One ``dispute`` action; each transaction is previewed and sent without a question (as before)."""
     from actions import disputes
 
+    args = ctx.args
+    problem = _check(args)
+    if problem:
+        raise BadArguments(problem)
     command = args.dispute_command
     if command == "show":
-        return _show(backend, args.bounty)
-    sender = _account(backend, args.signer)
+        return _show(ctx, args.bounty)
+    backend = ctx.backend
+    sender = ctx.sender(args.signer)
     if command == "challenge":
         participant = _address(backend, args.participant)
-        return _send(
-            backend, disputes.plan_challenge(backend, sender, args.bounty, participant, args.claimed)
-        )
-    if command == "rule":
+        plan = disputes.plan_challenge(backend, sender, args.bounty, participant, args.claimed)
+    elif command == "rule":
         if args.bounty is not None:
             arbitrator = disputes.arbitration_of(backend, args.bounty).arbitrator
         else:
             arbitrator = disputes.dev_arbitrator(backend).address
-        return _send(backend, disputes.plan_rule(backend, sender, arbitrator, args.dispute, args.ruling))
-    return _send(backend, disputes.plan_timeout(backend, sender, args.bounty, args.dispute))
+        plan = disputes.plan_rule(backend, sender, arbitrator, args.dispute, args.ruling)
+    else:
+        plan = disputes.plan_timeout(backend, sender, args.bounty, args.dispute)
+    return {"transaction": ctx.send(plan)}
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = _check(args)
-    if problem:
-        print(problem, file=sys.stderr)
-        return BAD_ARGUMENTS
-    if args.data_dir is not None:
-        # before anything reads the settings: every layer then reads below this folder
-        import settings
-
-        os.environ["HYPERBOUNTY_DATA_DIR"] = str(args.data_dir.expanduser().resolve())
-        settings.get_settings.cache_clear()
-    from actions import session
-    from actions.errors import plain_error
-
-    try:
-        return _dispatch(session.get_backend(), args)
-    except BadArguments as exc:
-        print(str(exc), file=sys.stderr)
-        return BAD_ARGUMENTS
-    except Exception as exc:
-        print(f"✗ {plain_error(exc)}", file=sys.stderr)
-        return REFUSED
-    finally:
-        session.close_all()
+    return common.run(args, handle)

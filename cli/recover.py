@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from cli import common
 
 OK, ERROR = 0, 2
 
@@ -28,22 +29,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Copy the embedded chain's journal aside (state.journal.damaged-<time>) and cut it back "
         "to the last intact block before the damage. Does nothing to an intact journal.",
     )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the data directory whose embedded chain to recover "
-        "(default: HYPERBOUNTY_DATA_DIR or the dashboard's default)",
-    )
+    common.add_data_dir(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from chain.embedded import recover_journal
     from chain.errors import ChainError
-    from settings import Settings, get_settings
+    from settings import Settings
 
-    settings = Settings(data_dir=args.data_dir.expanduser().resolve()) if args.data_dir else get_settings()
+    settings = Settings(data_dir=common.data_dir_of(args.data_dir))
     try:
         recovery = recover_journal(settings.path("chain", "embedded"))
     except (ChainError, OSError) as exc:

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import durable
+from cli import common
 
 OK, REFUSED = 0, 1
 # anvil's chain id (chain/anvil.py) and the id eth-tester's py-evm chain uses (the embedded chain)
@@ -49,22 +50,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "content store and the owner's datasets and reports. Refuses while the embedded chain is "
         "open in another process.",
     )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the data directory to reset (default: HYPERBOUNTY_DATA_DIR or the dashboard's default)",
-    )
+    common.add_data_dir(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.data_dir is not None:
-        data_dir = args.data_dir.expanduser().resolve()
-    else:
-        from settings import get_settings
-
-        data_dir = get_settings().data_dir
+    data_dir = common.data_dir_of(args.data_dir)
     if not data_dir.is_dir():
         print(f"{data_dir} does not exist: there is nothing to reset.")
         return OK

@@ -14,9 +14,9 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
+
+from cli import common
 
 MATCH, MISMATCH, ERROR = 0, 1, 2
 
@@ -30,26 +30,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "1: it differs (the first differing row is printed); 2: it could not be checked.",
     )
     parser.add_argument("--bounty", type=int, required=True, metavar="N", help="the bounty's id")
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the data directory whose chain, content store and settings to use "
-        "(default: HYPERBOUNTY_DATA_DIR or the dashboard's default)",
-    )
+    common.add_data_dir(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.bounty < 1:
         print(f"--bounty {args.bounty}: bounty ids start at 1.", file=sys.stderr)
         return ERROR
-    if args.data_dir is not None:
-        # before anything reads the settings: every layer then reads below this folder
-        import settings
-
-        os.environ["HYPERBOUNTY_DATA_DIR"] = str(args.data_dir.expanduser().resolve())
-        settings.get_settings.cache_clear()
+    common.use_data_dir(args.data_dir)
     from actions import session
     from actions.errors import plain_error
     from actions.verify_data import check_test_data
