@@ -9,6 +9,10 @@ train file's CID and of the test file's (the manifest's for a live forward
 test, which has no test file yet), all content hashes, so building the same
 data twice lands in the same folder.
 
+Publishing reports, per file, whether the store holds and pins it and a gateway
+link, so the owner sees that participants elsewhere can fetch it (they read
+through ``storage.open_reader``, see ``actions.tasks``).
+
 Every function that reads or writes that folder (or the coinpaprika cache) takes the
 ``Settings`` whose data dir it is (``backend.settings``), never the process-wide ones, so two
 backends on two data dirs keep their datasets apart.
@@ -199,15 +203,31 @@ def with_protocol(
     return TaskManifest.model_validate({**built.manifest.model_dump(), "evaluation": evaluation.model_dump()})
 
 
-def publish(backend: Backend, built: BuiltDataset, manifest: TaskManifest | None = None) -> dict[str, str]:
+@dataclass(frozen=True)
+class PublishedFile:
+    """One published file as the store reports it right after the add: what the Preprocess page and
+    ``cli dataset publish`` show. ``gateway_url`` is None where no gateway can serve it (the embedded
+    store is on this machine only)."""
+
+    name: str
+    cid: str
+    held: bool
+    pinned: bool
+    gateway_url: str | None
+
+
+def publish(
+    backend: Backend, built: BuiltDataset, manifest: TaskManifest | None = None
+) -> dict[str, PublishedFile]:
     """Add the manifest and the train and validation files to the store; the test file stays local.
 
-    Returns the CIDs the store reported, after checking each against the CID computed locally
-    (so what the chain will commit to is what the store serves).
+    Returns each file (by name: "manifest", "train", "validation") with the CID the store reported,
+    after checking it against the CID computed locally (so what the chain will commit to is what the
+    store serves), and whether the store now holds and pins it.
     """
     manifest = manifest or built.manifest
     store = backend.store
-    expected = {
+    expected = {  # the manifest last: it is never in the store without the files it names
         "train": (built.files["train"], manifest.data.train_cid),
         "validation": (built.files["validation"], manifest.data.validation_cid),
         "manifest": (manifest.to_bytes(), manifest.cid()),
@@ -217,7 +237,8 @@ def publish(backend: Backend, built: BuiltDataset, manifest: TaskManifest | None
         got = store.add(data)
         if got != cid:
             raise ActionError(f"The store returned CID {got} for the {name} file, but it should be {cid}.")
-        published[name] = got
+        status = store.pin_status(got)
+        published[name] = PublishedFile(name, got, status.held, status.pinned, store.gateway_url(got))
     if manifest is not built.manifest:
         durable.atomic_write(built.folder / f"manifest-{manifest.cid()}.json", manifest.to_bytes())
     return published

@@ -263,7 +263,7 @@ def load_report(backend: Backend, bounty_id: int) -> PostedReport | None:
     if not posted:
         return None
     cid = storage.digest_to_cid(posted[-1].args["reportDigest"])
-    return PostedReport(cid, EvaluationReport.from_dict(json.loads(backend.store.cat(cid))))
+    return PostedReport(cid, EvaluationReport.from_dict(json.loads(backend.reader.cat(cid))))
 
 
 def kept_reports(backend: Backend, bounty_id: int) -> list[EvaluationReport]:

@@ -95,6 +95,12 @@ class Backend:
                 self._store = storage.open_store(self.settings)
             return self._store
 
+    @property
+    def reader(self) -> storage.ContentReader:
+        """Reads content wherever it is (``storage.open_reader``): this store, then the IPFS node or
+        gateway of the settings, keeping what it fetched in this store. Cheap to build (no network)."""
+        return storage.open_reader(self.settings, self.store)
+
     def accounts(self) -> list[Account]:
         """Accounts the wallet offers: Owner first, then Participant 1..N, then Arbiter (the last funded
         dev account, who rules on disputes through the dev arbitrator) on dev chains; else none."""

@@ -183,7 +183,7 @@ def import_salts(backend: Backend, data: bytes | str) -> int:
 def task_manifest(backend: Backend, bounty_id: int) -> TaskManifest:
     """The bounty's manifest alone (no split files), found by the digest the chain holds."""
     cid = manifest_cid(backend.client.bounty(bounty_id))
-    data = backend.store.cat(cid)
+    data = backend.reader.cat(cid)
     if storage.ipfs_cid(data) != cid:
         raise ActionError(f"The content store returned other bytes for the manifest {cid}; not using them.")
     return TaskManifest.from_bytes(data)

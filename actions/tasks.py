@@ -3,6 +3,10 @@
 Participants, the owner and verifiers all train on what the chain committed to, so every one of
 them reads the task through here: the manifest by the digest the chain holds, each file checked
 against its CID, and the training seeds derived from the chain the same way for all.
+
+Reads go through ``backend.reader`` (``storage.open_reader``): this install's store first, then its
+IPFS node or gateway, so a participant whose own store lacks the owner's files fetches them (every
+byte checked against the CID) and keeps them.
 """
 
 from __future__ import annotations
@@ -28,28 +32,28 @@ def manifest_cid(bounty: Bounty) -> str:
 def fetch_task(
     backend: Backend, bounty_id: int, with_test: bool = False
 ) -> tuple[TaskManifest, dict[str, bytes]]:
-    """The bounty's manifest and split files from the content store, each checked against its CID.
+    """The bounty's manifest and split files through the reader, each checked against its CID.
 
     The manifest is found by the digest the chain holds, so a participant trains on exactly
     what the owner committed to; ``with_test`` also fetches the test file once it is revealed.
     """
     bounty = backend.client.bounty(bounty_id)
-    store = backend.store
+    reader = backend.reader
     cid = manifest_cid(bounty)
-    data = store.cat(cid)
+    data = reader.cat(cid)
     if storage.ipfs_cid(data) != cid:
         raise ActionError(f"The content store returned other bytes for the manifest {cid}; not using them.")
     manifest = TaskManifest.from_bytes(data)
     files = {
-        "train": store.cat(manifest.data.train_cid),
-        "validation": store.cat(manifest.data.validation_cid),
+        "train": reader.cat(manifest.data.train_cid),
+        "validation": reader.cat(manifest.data.validation_cid),
     }
     expected_test = None
     if with_test:
         if not bounty.test_data_revealed:
             raise ActionError(f"The owner of bounty {bounty_id} has not revealed the test data yet.")
         expected_test = storage.digest_to_cid(bounty.test_data_digest)
-        files["test"] = store.cat(expected_test)
+        files["test"] = reader.cat(expected_test)
     check_files(manifest, files, expected_test)
     return manifest, files
 

@@ -71,7 +71,7 @@ def _manifest(backend: Backend, bounty: Bounty) -> TaskManifest:
     """The bounty's manifest from the store, by the digest the chain holds."""
     cid = storage.digest_to_cid(bounty.manifest_digest)
     try:
-        data = backend.store.cat(cid)
+        data = backend.reader.cat(cid)
     except Exception as exc:
         raise ActionError(
             f"Could not fetch the manifest {cid} of bounty {bounty.id}: {plain_error(exc)}"
@@ -87,7 +87,7 @@ def _manifest(backend: Backend, bounty: Bounty) -> TaskManifest:
 def _revealed_file(backend: Backend, cid: str) -> tuple[bytes | None, str]:
     """The revealed test file's bytes, or None and why they cannot be compared row by row."""
     try:
-        data = backend.store.cat(cid)
+        data = backend.reader.cat(cid)
     except Exception as exc:
         return None, (
             f"The revealed file {cid} could not be fetched from the content store ({plain_error(exc)}), "

@@ -10,7 +10,8 @@ The built dataset's folder name goes to ``st.session_state["dataset_id"]`` for t
 
 The loaded data is known by its load arguments (``st.session_state["pp_load_args"]``, a tuple
 in :func:`_load`'s order, so it doubles as the cache key), its coins by ``pp_available``; a
-publication's CIDs stay in ``pp_published`` until the next build.
+publication (``actions.datasets.publish``'s files: CID, held, pinned, gateway link) stays in
+``pp_published`` until the next build.
 """
 
 from __future__ import annotations
@@ -340,19 +341,34 @@ def _build_button(load_args: LoadArgs | None, task: TaskForm) -> None:
         st.session_state.pop("pp_published", None)
 
 
-def _cid_table(built: datasets.BuiltDataset, published: dict[str, str] | None) -> None:
-    """Every file's CID; once published, a gateway link for each public one."""
-    store = backend().store
-    cid_rows = []
+def _cid_table(built: datasets.BuiltDataset, published: dict[str, datasets.PublishedFile] | None) -> None:
+    """Every file's CID; once published, whether the store holds and pins each public file, and its
+    gateway link (a column only where a gateway can serve the files)."""
+    rows = []
     for name, cid in built.cids.items():
-        link = store.gateway_url(cid) if published and not name.startswith("test") else None
-        cid_rows.append({"file": name, "CID": cid, "link": link or ""})
+        row: dict[str, object] = {"file": name, "CID": cid}
+        if published:
+            public = published.get(name)
+            row["held"] = public.held if public else None
+            row["pinned"] = public.pinned if public else None
+            row["gateway"] = public.gateway_url if public else None
+        rows.append(row)
+    links = any(row.get("gateway") for row in rows)
+    if published and not links:
+        for row in rows:
+            row.pop("gateway")
     st.dataframe(
-        pd.DataFrame(cid_rows),
+        pd.DataFrame(rows),
         hide_index=True,
         key="pp_cids",
-        column_config={"link": st.column_config.LinkColumn("gateway")},
+        column_config={"gateway": st.column_config.LinkColumn("gateway")},
     )
+    if published and not links:
+        st.caption(
+            "No gateway link: these files are in this machine's embedded store, which no gateway can "
+            "reach. To let participants on other machines fetch them, set HYPERBOUNTY_IPFS_API to an IPFS "
+            "node and publish again; they read through that node's gateway (HYPERBOUNTY_IPFS_GATEWAY)."
+        )
 
 
 def _publish_button(built: datasets.BuiltDataset) -> None:
@@ -363,11 +379,18 @@ def _publish_button(built: datasets.BuiltDataset) -> None:
             st.rerun()
     published = st.session_state.get("pp_published")
     if published:
+        unkept = [f.name for f in published.values() if not (f.held and f.pinned)]
         st.success(
-            f"Published to {backend().store.describe()}: manifest {published['manifest']}. "
+            f"Published to {backend().store.describe()}: manifest {published['manifest'].cid}. "
             "Next: create the bounty on the Initialize page.",
             icon=":material/cloud_done:",
         )
+        if unkept:
+            st.warning(
+                f"The store does not hold and pin {', '.join(unkept)}: it may drop them before "
+                "participants fetch them. Publish again, or pin them on the node.",
+                icon=":material/warning:",
+            )
 
 
 def _built_panel(built: datasets.BuiltDataset) -> None:

@@ -1,4 +1,4 @@
-"""IPFS storage: exact kubo CIDs, an embedded content-addressed store, and a real node over RPC.
+"""IPFS storage: exact kubo CIDs, an embedded store, a real node over RPC, verified reads from any gateway.
 
 Datasets, task manifests and evaluation reports are named on chain by the
 sha256 digest inside their CIDv0, so every CID computed here is the one
@@ -27,16 +27,28 @@ Stores::
         .pin(cid) / .unpin(cid)
         .has(cid) -> bool
         .list() -> list[str]                   # pinned root CIDs, sorted
+        .pin_status(cid) -> PinStatus          # .held (root block here now), .pinned (kept)
         .gateway_url(cid) -> str | None        # a web link when the content is reachable over HTTP
+                                               # (a node: HYPERBOUNTY_IPFS_GATEWAY, else its own gateway)
         .describe() -> str                     # "embedded store at ..." / "IPFS node at ..."
     publish(source: ContentStore, target: ContentStore, cid: str) -> str
         # copy content (e.g. embedded -> a real node) keeping its CID
 
+Reading from anywhere, trusting only the hash::
+
+    open_reader(settings: Settings, store: ContentStore) -> ContentReader
+        # .cat(cid) / .describe(): the store first, then the IPFS node (settings.ipfs_api, when the
+        # store is not already that node), then the gateway (settings.ipfs_gateway, when set);
+        # what came from elsewhere is added to the store
+    GatewayReader(url, timeout=30.0).cat(cid) -> bytes
+        # GET {url}/ipfs/{cid}, streamed with a size limit; the CID is recomputed from the bytes
+        # (see storage/gateway.py for why that checks every byte): wrong bytes -> CorruptContent
+
 Errors, all subclasses of StorageError, with messages that say what to do:
-InvalidCid (malformed CID or digest), NotFound (not in the store / the node
-cannot find it in time), CorruptContent (stored or returned bytes fail the
-hash check: never served), DaemonUnavailable (node down, too slow, or
-answering an error).
+InvalidCid (malformed CID or digest), NotFound (not in the store / the node or
+gateway cannot find it in time), CorruptContent (stored or returned bytes fail
+the hash check: never served), DaemonUnavailable (node or gateway down, too
+slow, or answering an error).
 
 A local js-ipfs daemon for tests and demos: ``storage.jsipfs.JsIpfsDaemon``
 (a context manager; ``jsipfs_available()`` says whether it is installed).
@@ -48,7 +60,9 @@ from settings import Settings, get_settings
 from storage.cid import cid_to_digest, digest_to_cid, ipfs_cid, normalize_cid
 from storage.embedded import EmbeddedStore
 from storage.errors import CorruptContent, DaemonUnavailable, InvalidCid, NotFound, StorageError
-from storage.store import ContentStore, publish
+from storage.gateway import GatewayReader
+from storage.reader import ContentReader, open_reader
+from storage.store import ContentStore, PinStatus, publish
 
 
 def open_store(settings: Settings | None = None) -> ContentStore:
@@ -66,16 +80,20 @@ def open_store(settings: Settings | None = None) -> ContentStore:
 
 
 __all__ = [
+    "ContentReader",
     "ContentStore",
     "CorruptContent",
     "DaemonUnavailable",
+    "GatewayReader",
     "InvalidCid",
     "NotFound",
+    "PinStatus",
     "StorageError",
     "cid_to_digest",
     "digest_to_cid",
     "ipfs_cid",
     "normalize_cid",
+    "open_reader",
     "open_store",
     "publish",
 ]

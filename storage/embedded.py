@@ -31,7 +31,7 @@ import durable
 from storage.cid import Buffer, Source, build_dag, cid_to_digest, digest_to_cid, normalize_cid
 from storage.dagpb import MalformedBlock, decode_node
 from storage.errors import CorruptContent, NotFound, StorageError
-from storage.store import ContentStore
+from storage.store import ContentStore, PinStatus
 
 _SHA256_PREFIX = b"\x12\x20"
 
@@ -103,6 +103,10 @@ class EmbeddedStore(ContentStore):
     def list(self) -> list[str]:
         return sorted(p.name for p in self._pins.iterdir() if p.name.startswith("Qm"))
 
+    def pin_status(self, cid: str) -> PinStatus:
+        cid = normalize_cid(cid)
+        return PinStatus(held=self.has(cid), pinned=(self._pins / cid).is_file())
+
     # --- blocks ----------------------------------------------------------------------
 
     def _remove_stale_temp_files(self, older_than_s: float = 3600) -> None:
@@ -152,7 +156,7 @@ class EmbeddedStore(ContentStore):
             if digest == cid_to_digest(root_cid):
                 raise NotFound(
                     f"{root_cid} is not in the {self.describe()}. Add the file first, or fetch it from "
-                    "an IPFS node (set HYPERBOUNTY_IPFS_API)."
+                    "an IPFS node (HYPERBOUNTY_IPFS_API) or a gateway (HYPERBOUNTY_IPFS_GATEWAY)."
                 ) from None
             raise CorruptContent(
                 f"Part of {root_cid} is missing from the {self.describe()} (block {digest_to_cid(digest)}). "

@@ -24,7 +24,7 @@ from ipfshttpclient import exceptions as ipfs_errors
 
 from storage.cid import CHUNK_SIZE, Source, ipfs_cid, normalize_cid
 from storage.errors import CorruptContent, DaemonUnavailable, NotFound, StorageError
-from storage.store import ContentStore
+from storage.store import ContentStore, PinStatus
 
 # ipfshttpclient 0.7 passes urllib3 an argument newer urllib3 deprecates; the warning says nothing
 # actionable to a user of this product.
@@ -50,6 +50,19 @@ def to_multiaddr(api: str) -> str:
     return f"/{proto}/{host}/tcp/{port}/{parts.scheme}"
 
 
+def _multiaddr_to_url(address: object) -> str | None:
+    """http://HOST:PORT for a gateway multiaddr like /ip4/127.0.0.1/tcp/8080 (a list: its first one)."""
+    if isinstance(address, list):
+        address = address[0] if address else ""
+    match = re.fullmatch(r"/(ip4|ip6|dns|dns4|dns6)/([^/]+)/tcp/(\d+)(/https?)?", str(address))
+    if not match:
+        return None
+    proto, host, port, scheme = match.groups()
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    host = f"[{host}]" if proto == "ip6" else host
+    return f"{(scheme or '/http')[1:]}://{host}:{port}"
+
+
 class KuboStore(ContentStore):
     kind = "kubo"
 
@@ -69,6 +82,7 @@ class KuboStore(ContentStore):
         self.timeout = timeout
         self.find_timeout = find_timeout
         self.has_timeout = has_timeout
+        self._own_gateway: str | None = None  # the node's gateway URL, "" if it has none; None: not asked
         try:
             # Not ipfshttpclient.connect(): it calls assert_version(), which refuses every daemon newer
             # than 0.7 (kubo is 0.2x+; js-ipfs reports 0.18). The API calls used here are unchanged since.
@@ -83,7 +97,20 @@ class KuboStore(ContentStore):
         return f"IPFS node at {self.api}"
 
     def gateway_url(self, cid: str) -> str | None:
-        return f"{self.gateway}/ipfs/{normalize_cid(cid)}" if self.gateway else None
+        """A link through the configured gateway, else through the node's own (asked once)."""
+        gateway = self.gateway or self._node_gateway()
+        return f"{gateway}/ipfs/{normalize_cid(cid)}" if gateway else None
+
+    def pin_status(self, cid: str) -> PinStatus:
+        """Held: the node has the root block (it is not asked to search); pinned: recursively."""
+        cid = normalize_cid(cid)
+        held = self.has(cid)
+        try:
+            with self._calling(f"check the pin of {cid}", cid):
+                self._request("/pin/ls", cid, self.has_timeout, type="recursive")
+        except NotFound:
+            return PinStatus(held=held, pinned=False)
+        return PinStatus(held=held, pinned=True)
 
     # --- ContentStore ----------------------------------------------------------------
 
@@ -148,17 +175,32 @@ class KuboStore(ContentStore):
 
     # --- internals ---------------------------------------------------------------------
 
-    def _request(self, path: str, cid: str, server_timeout: float, offline: bool = False) -> bytes:
+    def _request(
+        self, path: str, cid: str, server_timeout: float, offline: bool = False, **options: str
+    ) -> bytes:
         """One RPC call with a server-side time limit (the RPC's global ``timeout`` option).
 
         A node looks for content it lacks on the network, possibly forever; with the limit it answers
         an error we report as NotFound, while our own HTTP timeout (longer) still catches a hung node.
         ipfshttpclient's public methods cannot pass that option, so this uses its request method.
         """
-        opts = {"timeout": f"{server_timeout:g}s"}
+        opts = {"timeout": f"{server_timeout:g}s", **options}
         return self._client._client.request(
             path, (cid,), opts=opts, offline=offline, timeout=(min(10.0, self.timeout), server_timeout + 10)
         )
+
+    def _node_gateway(self) -> str | None:
+        """The node's own HTTP gateway (``Addresses.Gateway``) as a URL, or None if it has none."""
+        if self._own_gateway is None:
+            try:
+                with self._calling("read its gateway address"):
+                    answer = self._client._client.request(
+                        "/config", ("Addresses.Gateway",), decoder="json", timeout=self.has_timeout + 5
+                    )
+                self._own_gateway = _multiaddr_to_url(answer[0]["Value"]) or ""
+            except (StorageError, LookupError, TypeError):
+                return None  # asked again next time: the node may be starting
+        return self._own_gateway or None
 
     def _quiet_unpin(self, cid: str) -> None:
         with suppress(StorageError):

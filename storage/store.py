@@ -9,11 +9,21 @@ import contextlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import durable
 from storage.cid import Source, normalize_cid
 from storage.errors import StorageError
+
+
+@dataclass(frozen=True)
+class PinStatus:
+    """Whether a store holds a file's root block now (``held``) and keeps it (``pinned``: not garbage
+    collected, served to others for as long as the store runs)."""
+
+    held: bool
+    pinned: bool
 
 
 class ContentStore(ABC):
@@ -48,6 +58,11 @@ class ContentStore(ABC):
     @abstractmethod
     def describe(self) -> str:
         """Where the content lives, in words for the dashboard."""
+
+    def pin_status(self, cid: str) -> PinStatus:
+        """Held and pinned, as this store reports them (backends answer without reading the content)."""
+        cid = normalize_cid(cid)
+        return PinStatus(held=self.has(cid), pinned=cid in self.list())
 
     def iter_content(self, cid: str) -> Iterator[bytes | memoryview]:
         """The content in pieces (views, not copies, where a backend can); backends that can stream
