@@ -107,8 +107,9 @@ def _board(text: str) -> str:
         return ""
     if not is_address(text):
         raise ValueError(
-            f"HYPERBOUNTY_BOARD={text!r} is not an Ethereum address: give the BountyBoard's address (0x followed "
-            "by 40 hex digits, as its deployer shared it), or leave it empty to use the remembered board."
+            f"HYPERBOUNTY_BOARD={text!r} is not an Ethereum address: give the BountyBoard's address (0x "
+            "followed by 40 hex digits, as its deployer shared it), or leave it empty to use the remembered "
+            "board."
         )
     return to_checksum_address(text)
 

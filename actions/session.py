@@ -8,6 +8,15 @@ start two chains. Sending transactions is serialised by ``chain.lock``
 (nonces, eth-tester state); reads go through the same lock on the embedded
 chain because eth-tester is not thread-safe.
 
+Which board: ``settings.board`` (HYPERBOUNTY_BOARD) when set, joined (its code checked against this
+release's, then remembered); else the one the data dir's registry remembers for this chain; a dev chain
+this program runs gets one from the Owner account at its first start, but a managed anvil shared with
+another install does not (its board is the other install's to share: join it). After a deploy or a join
+from the sidebar or a command, :meth:`Backend.forget_board` makes the next read use the new board.
+
+Who signs: on a dev chain the node's funded accounts (:meth:`Backend.accounts`); on any other network
+only keystore accounts, unlocked by the person (``actions.wallet``): the node signs for no one there.
+
 Usable without Streamlit: the headless flow and the tests call
 :func:`get_backend` directly.
 """
@@ -24,9 +33,11 @@ import storage
 from actions.errors import ActionError
 from actions.jobs import JobRunner
 from chain import connect
-from chain.accounts import NodeAccount, Sender, dev_accounts
+from chain.accounts import DEFAULT_KDF_ITERATIONS, Keystore, NodeAccount, Sender, dev_accounts
+from chain.anvil import AnvilChain
 from chain.client import BountyBoardClient
-from chain.deployments import DeploymentRegistry, open_board
+from chain.deployments import DeploymentRegistry, board_client, join_board, open_board
+from chain.errors import ContractNotDeployed
 from chain.index import BoardIndex
 from chain.providers import ChainConnection
 from chain.secrets import SecretStore
@@ -55,6 +66,8 @@ class Backend:
     # Background jobs of this backend (training, evaluation): per backend, so two data dirs in one
     # process (tests) never see each other's results.
     jobs: JobRunner = field(default_factory=JobRunner)
+    # scrypt work factor of keystore accounts created here (tests use a small one)
+    kdf_iterations: int = DEFAULT_KDF_ITERATIONS
 
     @property
     def lock(self) -> threading.RLock:
@@ -63,18 +76,49 @@ class Backend:
 
     @property
     def client(self) -> BountyBoardClient:
-        """The BountyBoard client; a dev chain without a board gets one, deployed by the Owner account."""
+        """The BountyBoard client: ``settings.board`` joined if set, else the remembered board; a dev chain
+        this program runs gets one, deployed by the Owner account, at its first start."""
         with self._lock:
             if self._client is None:
-                senders = self.dev_senders() if self.chain.is_dev else []
-                self._client = open_board(
-                    self.chain,
-                    sender=senders[0] if senders else None,
-                    deploy_if_never_deployed=bool(senders),
-                    registry=DeploymentRegistry.open(self.settings),
-                    secrets=SecretStore.open(self.settings),
-                )
+                self._client = self._open_client()
             return self._client
+
+    def _open_client(self) -> BountyBoardClient:
+        registry = self.registry()
+        secrets = SecretStore.open(self.settings)
+        if self.settings.board:
+            deployment = join_board(self.chain, self.settings.board, registry)
+            return board_client(self.chain, deployment, secrets=secrets)
+        shared = isinstance(self.chain, AnvilChain) and self.chain.shared
+        if shared and registry.get(self.chain.chain_id, genesis_hash=self.chain.genesis_hash) is None:
+            raise ContractNotDeployed(
+                f"This install shares the anvil at {self.chain.endpoint}, which another program started, "
+                "and knows no BountyBoard on it yet: join the board that program uses (set "
+                "HYPERBOUNTY_BOARD, use the sidebar, or `python -m cli board join ADDRESS`), or deploy "
+                "one of your own."
+            )
+        senders = self.dev_senders() if self.chain.is_dev else []
+        return open_board(
+            self.chain,
+            sender=senders[0] if senders else None,
+            deploy_if_never_deployed=bool(senders) and not shared,
+            registry=registry,
+            secrets=secrets,
+        )
+
+    def registry(self) -> DeploymentRegistry:
+        """Where this data dir remembers each chain's BountyBoard (``chain.deployments``)."""
+        return DeploymentRegistry.open(self.settings)
+
+    def keystore(self) -> Keystore:
+        """This data dir's encrypted keystore (``chain.accounts.Keystore``)."""
+        return Keystore.open(self.settings, self.kdf_iterations)
+
+    def forget_board(self) -> None:
+        """Drop the cached board client and index: the next read uses the board deployed or joined since."""
+        with self._lock:
+            self._client = None
+            self._index = None
 
     @property
     def index(self) -> BoardIndex:
@@ -103,7 +147,10 @@ class Backend:
 
     def accounts(self) -> list[Account]:
         """Accounts the wallet offers: Owner first, then Participant 1..N, then Arbiter (the last funded
-        dev account, who rules on disputes through the dev arbitrator) on dev chains; else none."""
+        dev account, who rules on disputes through the dev arbitrator) on dev chains; else none: there only
+        keystore accounts sign (``actions.wallet.keystore_accounts``), even on a dev node reached by URL."""
+        if not self.chain.is_dev:
+            return []
         return [Account(a.label, a.address) for a in self.dev_senders()]
 
     def dev_senders(self) -> list[NodeAccount]:

@@ -33,7 +33,7 @@ def preview_lines(preview: TxPreview, sender_label: str = "") -> list[tuple[str,
     who = f"{sender_label} ({short_address(preview.sender)})" if sender_label else preview.sender
     return [
         ("From", who),
-        ("To", f"BountyBoard {preview.to}"),
+        ("To", f"{preview.to_name} {preview.to}".strip()),
         ("Function", preview.function),
         ("Value", eth(preview.value)),
         ("Estimated gas", f"{preview.gas:,}"),

@@ -6,6 +6,8 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
 
     conn = chain.connect()                 # settings.chain: "embedded" (default) | "anvil" | http(s) URL
     conn.w3, conn.kind, conn.chain_id, conn.accounts(), conn.close()
+    conn.genesis_hash                      # block 0's hash: a reset dev chain keeps its id, not its genesis
+    conn.funds_new_accounts                # dev chains, and an anvil/hardhat node reached by URL
     conn.head() -> Head(number, timestamp)  # the chain's clock, the one implementation:
     conn.latest_timestamp(), conn.latest_block(), conn.next_block_time()   # board.now() etc. ask here
     conn.lock                              # hold it around any multi-step write (shared by sessions)
@@ -13,14 +15,21 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
         conn.advance_time(600)             # mines one block exactly 600 s after the latest one
         conn.set_next_timestamp(ts); conn.mine(3); sid = conn.snapshot(); conn.revert(sid)
 
+    # with HYPERBOUNTY_CHAIN=anvil a second install (another data dir) shares the anvil already on the
+    # port (chain 31337, the genesis its registry remembers); only the program that started it stops it
+
     owner, *people = chain.dev_accounts(conn)          # NodeAccount: .address, .label ("Owner", ...)
+    chain.fund_from_dev(conn, owner, address, wei)     # dev nodes only (funds_new_accounts); else refused
     keystore = chain.Keystore.open()                   # other networks: encrypted keys in the data dir
     address = keystore.create(password, label="Me")    # or .import_key / .import_keyfile
     signer = keystore.unlock(address, password)        # LocalSigner; wrong password -> AccountError
 
-    board = chain.open_board(conn)                      # remembered per chain id; never redeployed silently
+    board = chain.open_board(conn)                      # remembered per chain id + genesis; never redeployed
     board = chain.open_board(conn, owner, deploy_if_never_deployed=True)  # dev chains' first start
-    chain.deploy_board(conn, owner)                     # explicit (re)deploy, e.g. after a chain reset
+    chain.deployment_preview(conn, signer) -> DeployPreview   # gas, EIP-1559 fees, total, balance
+    chain.deploy_board(conn, signer, confirmations=2)   # any chain; explicit (re)deploy, e.g. after a reset
+    chain.check_board(conn, address) -> BoardCheck(address, is_board, sentence)   # vs the committed code
+    chain.join_board(conn, address) -> Deployment       # checked, remembered, from its creation block
 
     s, r, e = board.deadlines_from_now(600, 600, 600)   # chain time, never the wall clock; each >= 300 s
     bounty_id, receipt = board.create_bounty(owner, manifest_digest=..., test_data_digest=...,
@@ -62,13 +71,21 @@ It knows nothing of Streamlit. The dashboard and the actions layer import from h
     board.dispute(arbitrator.address, dispute_id) -> Dispute
 
 Every failure is a ``chain.ChainError`` (subclasses: NodeUnavailable, WrongChain, ContractNotDeployed,
-ContractRevert, InsufficientFunds, NonceClash, AccountError, SecretsError) whose ``str()`` is a
-sentence to show as it is. Amounts are wei (int) everywhere.
+NotABountyBoard, ContractRevert, InsufficientFunds, NonceClash, AccountError, SecretsError) whose
+``str()`` is a sentence to show as it is. Amounts are wei (int) everywhere.
 """
 
 from __future__ import annotations
 
-from chain.accounts import Keystore, LocalSigner, NodeAccount, Sender, dev_accounts
+from chain.accounts import (
+    Keystore,
+    LocalSigner,
+    NodeAccount,
+    Sender,
+    dev_accounts,
+    dev_funders,
+    fund_from_dev,
+)
 from chain.anvil import AnvilChain
 from chain.arbitrator import ArbitratorClient, deploy_arbitrator, open_arbitrator
 from chain.client import (
@@ -83,7 +100,18 @@ from chain.client import (
     TxPreview,
     TxReceipt,
 )
-from chain.deployments import Deployment, DeploymentRegistry, deploy_board, find_deployment, open_board
+from chain.deployments import (
+    BoardCheck,
+    Deployment,
+    DeploymentRegistry,
+    DeployPreview,
+    check_board,
+    deploy_board,
+    deployment_preview,
+    find_deployment,
+    join_board,
+    open_board,
+)
 from chain.errors import (
     AccountError,
     ChainError,
@@ -92,6 +120,7 @@ from chain.errors import (
     InsufficientFunds,
     NodeUnavailable,
     NonceClash,
+    NotABountyBoard,
     SecretsError,
     WrongChain,
 )
@@ -137,6 +166,7 @@ __all__ = [
     "AccountError",
     "Arbitration",
     "ArbitratorClient",
+    "BoardCheck",
     "BoardIndex",
     "Bounty",
     "BountyBoardClient",
@@ -144,6 +174,7 @@ __all__ = [
     "ChainError",
     "ContractNotDeployed",
     "ContractRevert",
+    "DeployPreview",
     "Deployment",
     "DeploymentRegistry",
     "DevChain",
@@ -156,6 +187,7 @@ __all__ = [
     "NodeAccount",
     "NodeUnavailable",
     "NonceClash",
+    "NotABountyBoard",
     "Outcome",
     "Phase",
     "SecretStore",
@@ -167,11 +199,16 @@ __all__ = [
     "TxPreview",
     "TxReceipt",
     "WrongChain",
+    "check_board",
     "connect",
     "deploy_arbitrator",
     "deploy_board",
+    "deployment_preview",
     "dev_accounts",
+    "dev_funders",
     "find_deployment",
+    "fund_from_dev",
+    "join_board",
     "new_salt",
     "open_arbitrator",
     "open_board",

@@ -4,9 +4,16 @@ On the embedded chain and on anvil the node holds funded keys; the dashboard lab
 "Owner", "Participant 1..N" and (the last one) "Arbiter" (:func:`dev_accounts`), and the node
 signs. On any other network the user keeps an encrypted keystore (eth-account's v3 JSON, scrypt) under
 ``<data>/keystore/``; :meth:`Keystore.unlock` with the password gives a :class:`LocalSigner`
-that signs here and sends the raw transaction. A keystore file that is not valid v3 JSON (damaged,
-truncated, edited) is named in a sentence when it is unlocked or imported (:meth:`Keystore.damaged`
-lists such files); the other accounts keep working, and importing the account again replaces it.
+that signs here and sends the raw transaction, with EIP-1559 fees read from the node
+(:func:`eip1559_fees`, the figures a deployment's preview shows). A keystore file that is not valid
+v3 JSON (damaged, truncated, edited) is named in a sentence when it is unlocked or imported
+(:meth:`Keystore.damaged` lists such files); the other accounts keep working, and importing the
+account again replaces it.
+
+A new keystore account starts empty. Where the node holds funded dev keys (the embedded chain, the
+managed anvil, an anvil or hardhat node reached by URL: ``ChainConnection.funds_new_accounts``)
+:func:`fund_from_dev` pays it from one of them (:func:`dev_funders`); any other network refuses in
+words, since there ETH comes from a wallet, an exchange or a faucet.
 
 A private key is never shown, logged or written in clear: it is encrypted before it touches
 the disk, held only inside the unlocked signer (whose ``repr`` shows the address), and no
@@ -19,7 +26,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -28,10 +35,13 @@ from eth_utils import is_address, to_checksum_address
 from hexbytes import HexBytes
 from web3.types import TxParams, Wei
 
-from chain.errors import AccountError
+from chain.errors import AccountError, ChainError
 from chain.providers import ChainConnection
 from chain.secrets import atomic_write_json
 from settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chain.client import TxReceipt
 
 # eth-account's default scrypt work factor (2**18) takes about a second; tests pass a smaller one.
 DEFAULT_KDF_ITERATIONS = 2**18
@@ -82,13 +92,12 @@ class LocalSigner:
             if "gas" not in full:
                 full["gas"] = w3.eth.estimate_gas(full)
             if "gasPrice" not in full and "maxFeePerGas" not in full:
-                base = w3.eth.get_block("latest").get("baseFeePerGas")
-                if base is None:
-                    full["gasPrice"] = w3.eth.gas_price
+                fees = eip1559_fees(connection)
+                if fees.legacy:
+                    full["gasPrice"] = Wei(fees.max_fee_per_gas)
                 else:
-                    tip = _max_priority_fee(connection)
-                    full["maxPriorityFeePerGas"] = Wei(tip)
-                    full["maxFeePerGas"] = Wei(2 * int(base) + tip)
+                    full["maxPriorityFeePerGas"] = Wei(fees.max_priority_fee_per_gas)
+                    full["maxFeePerGas"] = Wei(fees.max_fee_per_gas)
             full.pop("from")
             # eth-account annotates a plain dict, which no TypedDict (web3's TxParams) matches statically
             signed = self._account.sign_transaction(full)  # type: ignore[arg-type]
@@ -98,11 +107,74 @@ class LocalSigner:
         return HexBytes(self._account.sign_message(encode_defunct(message)).signature)
 
 
+@dataclass(frozen=True)
+class Fees:
+    """The fees per gas a transaction sent now offers (wei): the latest block's base fee, the tip, and the
+    most it may pay (twice the base fee plus the tip, so it still lands if the base fee rises)."""
+
+    base_fee_per_gas: int
+    max_priority_fee_per_gas: int
+    max_fee_per_gas: int
+    # a node without EIP-1559 (no base fee): one gas price, ``max_fee_per_gas``
+    legacy: bool = False
+
+
+def eip1559_fees(connection: ChainConnection) -> Fees:
+    """EIP-1559 fees read from the node now (a legacy node: its gas price as the maximum)."""
+    w3 = connection.w3
+    base = w3.eth.get_block("latest").get("baseFeePerGas")
+    if base is None:
+        return Fees(0, 0, int(w3.eth.gas_price), legacy=True)
+    tip = _max_priority_fee(connection)
+    return Fees(int(base), tip, 2 * int(base) + tip)
+
+
 def _max_priority_fee(connection: ChainConnection) -> int:
     try:
         return int(connection.w3.eth.max_priority_fee)
     except Exception:  # nodes without eth_maxPriorityFeePerGas
         return 10**9
+
+
+def dev_funders(connection: ChainConnection) -> list[NodeAccount]:
+    """The node's funded dev accounts that may pay a new account: Owner, Participant 1..N on the dev chains,
+    "Dev account 0..N" (anvil's numbering) on an anvil or hardhat node reached by URL; [] elsewhere."""
+    if not connection.funds_new_accounts:
+        return []
+    if connection.accounts():
+        return dev_accounts(connection, arbiter=True)
+    unlocked = connection.w3.eth.accounts
+    return [NodeAccount(to_checksum_address(a), f"Dev account {n}") for n, a in enumerate(unlocked)]
+
+
+def fund_from_dev(connection: ChainConnection, dev_sender: Sender, address: str, wei: int) -> TxReceipt:
+    """Send ``wei`` from a dev account of the node to ``address`` (a new keystore account) and wait for it.
+
+    Only where the node funds new accounts (``connection.funds_new_accounts``); refused in words elsewhere.
+    """
+    from chain.client import TxReceipt  # chain.client imports this module
+
+    if not connection.funds_new_accounts:
+        raise ChainError(
+            f"Chain {connection.chain_id} at {connection.endpoint} is not a dev chain, so no dev account "
+            "pays new accounts here; send ETH to the account from a wallet, an exchange or a faucet."
+        )
+    if not is_address(address):
+        raise AccountError(f"{address!r} is not an Ethereum address.")
+    if int(wei) <= 0:
+        raise ChainError("Fund the account with more than 0 wei.")
+    tx: TxParams = {"to": to_checksum_address(address), "value": Wei(int(wei)), "gas": 21_000}
+    tx_hash = dev_sender.send(connection, tx)
+    receipt = connection.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+    if int(receipt["status"]) != 1:
+        raise ChainError(f"Funding {to_checksum_address(address)} failed in block {receipt['blockNumber']}.")
+    return TxReceipt(
+        hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
+        block=int(receipt["blockNumber"]),
+        gas_used=int(receipt["gasUsed"]),
+        effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
+        status=int(receipt["status"]),
+    )
 
 
 def dev_accounts(

@@ -15,6 +15,13 @@ that started it is gone, stopped with SIGTERM (so it saves its state) and a log 
 starts; one whose starter still runs is explained, never reported as a bare "port in use". A stale
 node is stopped rather than reused because this process must own its node: stop it on close, and log
 and restart it.
+
+One node for several installs: a program whose port already holds an anvil for chain 31337 (started
+by another install, another data dir) uses that node instead of starting its own, provided its genesis
+block is the one this data dir's deployment registry remembers for the chain (if it remembers any: a
+node restarted from scratch, or another install's fresh node, is refused in words). Only the program
+that started the node stops it; a sharing program's ``close`` leaves it running, and its clock is the
+starter's to keep (``clock.json`` in the starter's data dir).
 """
 
 from __future__ import annotations
@@ -163,6 +170,48 @@ class AnvilProcess:
         self._stop_stale_node()
         if port_in_use(self.port):
             raise ChainError(self._busy_port_sentence())
+        self._launch()
+
+    def start_or_share(self, remembered_genesis: str = "") -> bool:
+        """Start anvil, or find one already serving on the port that this data dir may share (chain
+        31337, and ``remembered_genesis`` if not empty); True when shared. Anything else there is refused
+        with a sentence."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._stop_stale_node()
+        if not port_in_use(self.port):
+            self._launch()
+            return False
+        refusal = self._refusal_to_share(remembered_genesis)
+        if refusal:
+            raise ChainError(refusal)
+        return True
+
+    def _refusal_to_share(self, remembered_genesis: str) -> str:
+        """Why the node on the port cannot be shared ("" if it can)."""
+        w3 = Web3(Web3.HTTPProvider(self.url, request_kwargs={"timeout": 2}))
+        try:
+            chain_id = int(w3.eth.chain_id)
+            version = str(w3.provider.make_request(RPCEndpoint("web3_clientVersion"), []).get("result") or "")
+            genesis = w3.eth.get_block(0)["hash"].to_0x_hex()
+        except Exception:
+            return self._busy_port_sentence()
+        if chain_id != ANVIL_CHAIN_ID or not version.lower().startswith("anvil"):
+            node = f"{version.split('/')[0] or 'a node'} for chain {chain_id}"
+            return (
+                f"Port {self.port} on 127.0.0.1 is already in use by {node}, not an anvil for chain "
+                f"{ANVIL_CHAIN_ID}, so this install can neither share it nor start anvil there; stop that "
+                "node, or set HYPERBOUNTY_ANVIL_PORT to a free port."
+            )
+        if remembered_genesis and genesis != remembered_genesis:
+            return (
+                f"The anvil on port {self.port} is not the chain this data dir remembers: its genesis block "
+                f"is {genesis[:10]}…, not {remembered_genesis[:10]}… (it started from scratch, or it is "
+                "another install's node). Set HYPERBOUNTY_ANVIL_PORT to a free port to start this data dir's "
+                f"own node, or set HYPERBOUNTY_CHAIN={self.url} and deploy or join a board there."
+            )
+        return ""
+
+    def _launch(self) -> None:
         log_handle = open(self.log_file, "ab")  # noqa: SIM115 (handed to the child)
         log_handle.write(f"\n--- starting anvil at {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
         log_handle.flush()
@@ -308,16 +357,19 @@ class AnvilProcess:
 
 
 class AnvilChain(DevChain):
-    """A connection to an anvil node this process started (and stops on close)."""
+    """A connection to a managed anvil node: one this process started (and stops on close), or, with
+    ``shared``, one another program started on the same port (left running on close)."""
 
     kind = "anvil"
 
-    def __init__(self, node: AnvilProcess) -> None:
+    def __init__(self, node: AnvilProcess, shared: bool = False) -> None:
         self.node = node
+        self.shared = shared
         self.clock_file = node.folder / "clock.json"
         w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
         super().__init__(w3)
-        self._restore_clock()
+        if not shared:  # a shared node's clock is live, and its starter keeps it across restarts
+            self._restore_clock()
 
     def _restore_clock(self) -> None:
         """anvil forgets its time offset on restart; put the clock back where the user left it.
@@ -334,10 +386,13 @@ class AnvilChain(DevChain):
             self._rpc("evm_setTime", [target])
 
     def _save_clock(self, ts: int) -> None:
+        if self.shared:
+            return
         durable.atomic_write_json(self.clock_file, {"offset": int(ts) - int(time.time())}, indent=None)
 
     @classmethod
     def start(cls, settings: Settings, port: int | None = None) -> AnvilChain:
+        """Start this data dir's anvil, or share the one already serving on the port (see the module)."""
         binary = anvil_binary(settings)
         if binary is None:
             raise NodeUnavailable(
@@ -350,9 +405,11 @@ class AnvilChain(DevChain):
             port or settings.anvil_port,
             accounts=max(10, settings.participants + 1),
         )
-        node.start()
+        from chain.deployments import DeploymentRegistry  # chain.deployments builds on the chain client
+
+        shared = node.start_or_share(DeploymentRegistry.open(settings).genesis_of(ANVIL_CHAIN_ID))
         try:
-            return cls(node)
+            return cls(node, shared=shared)
         except Exception:
             node.stop()
             raise
@@ -363,13 +420,14 @@ class AnvilChain(DevChain):
 
     @property
     def description(self) -> str:
-        return f"anvil at {self.node.url}, chain id {self.chain_id}"
+        shared = " (shared: another program started it)" if self.shared else ""
+        return f"anvil at {self.node.url}{shared}, chain id {self.chain_id}"
 
     def accounts(self) -> list[str]:
         return [str(address) for address in self._call(lambda: self.w3.eth.accounts)[: self.node.accounts]]
 
     def close(self) -> None:
-        if not self.closed:
+        if not self.closed and not self.shared:  # only the program that started the node stops it
             self.node.stop()
         super().close()
 

@@ -203,6 +203,8 @@ class TxPreview:
     max_fee_per_gas: int
     max_fee: int  # gas * max_fee_per_gas, the most the sender can be charged in fees
     balance: int
+    # what ``to`` is, for the confirmation's "To" line: a contract's name, "new account", "new contract"
+    to_name: str = "BountyBoard"
 
     @property
     def total(self) -> int:

@@ -38,6 +38,10 @@ class ContractNotDeployed(ChainError):
     """No BountyBoard at the remembered address (or none deployed yet) on this chain."""
 
 
+class NotABountyBoard(ChainError):
+    """The address holds a contract, but not this release's BountyBoard (its code differs)."""
+
+
 class InsufficientFunds(ChainError):
     """The sender cannot pay the value plus the gas."""
 

@@ -10,7 +10,10 @@ code that holds a plain connection cannot use them by accident on a real network
   (``chain/embedded.py``); the default, needs nothing but pip.
 - ``"anvil"``: a managed anvil subprocess on 127.0.0.1 with ``--state`` in the data dir
   (``chain/anvil.py``).
-- an ``http(s)://`` URL: any node; no dev powers, no node-managed accounts.
+- an ``http(s)://`` URL: any node; no dev powers, no node-managed accounts (an anvil or hardhat
+  dev node reached by URL still pays new accounts from its dev keys: ``funds_new_accounts``).
+
+``genesis_hash`` (block 0) tells two chains with the same id apart: a reset dev chain keeps 31337.
 
 Every connection carries ``lock`` (a re-entrant lock): Streamlit sessions share one connection
 from ``st.cache_resource``, so whoever sends a transaction holds the lock from reading the nonce
@@ -23,9 +26,12 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from functools import cached_property
 from typing import NamedTuple, TypeVar
 
+from hexbytes import HexBytes
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from chain.errors import ChainError, NodeUnavailable, node_down_message
 
@@ -65,6 +71,19 @@ class ChainConnection:
     def accounts(self) -> list[str]:
         """Funded accounts the node signs for; [] where the node manages none (use a keystore)."""
         return []
+
+    @cached_property
+    def genesis_hash(self) -> str:
+        """Block 0's hash (0x hex), read once. With the chain id it names one chain: a dev chain that was
+        reset keeps its id but gets a new genesis block, so what was remembered for it is stale."""
+        block = self._call(lambda: self.w3.eth.get_block(0))
+        return HexBytes(block["hash"]).to_0x_hex()
+
+    @cached_property
+    def funds_new_accounts(self) -> bool:
+        """Whether the node holds funded dev keys that may pay a new account (dev chains); a real network
+        never does: there ETH comes from a wallet, an exchange or a faucet."""
+        return self.is_dev
 
     def close(self) -> None:
         self._closed = True
@@ -191,6 +210,18 @@ class RpcConnection(ChainConnection):
     @property
     def endpoint(self) -> str:
         return self.url
+
+    @cached_property
+    def funds_new_accounts(self) -> bool:
+        """True for an anvil or hardhat dev node reached by URL (its client version names it and it lists
+        unlocked accounts), so installs sharing one local node can fund their keystore accounts."""
+        try:
+            version = self.w3.provider.make_request(RPCEndpoint("web3_clientVersion"), []).get("result")
+            unlocked = self.w3.eth.accounts
+        except Exception:  # a node that hides these: not a dev node
+            return False
+        name = str(version or "").lower()
+        return name.startswith(("anvil", "hardhat")) and len(unlocked) > 0
 
     @property
     def description(self) -> str:
