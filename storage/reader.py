@@ -44,35 +44,35 @@ class ContentReader:
     def cat(self, cid: str) -> bytes:
         """The file's bytes, checked against the CID, from the first source that has them.
 
-        Raises the first CorruptContent or DaemonUnavailable met when no source served the bytes
-        (a refused gateway's sentence is what the user needs to read), else one NotFound naming every
-        place looked in.
+        When no source served them, raises the first CorruptContent met (a refused gateway's sentence
+        is what the user needs to read), else the first other failure (e.g. DaemonUnavailable), else
+        one NotFound naming every place looked in.
         """
         cid = normalize_cid(cid)
         failures: list[StorageError] = []
-        try:
-            return self.local.cat(cid)
-        except (NotFound, CorruptContent) as error:  # a damaged local copy is repaired from elsewhere
-            failures.append(error)
-        for source in self.remotes:
+        for source in (self.local, *self.remotes):
+            # Any failure moves on: a damaged local copy is repaired from elsewhere, a node that is
+            # down does not stop a gateway from serving.
             try:
                 data = source.cat(cid)
             except StorageError as error:
                 failures.append(error)
                 continue
-            self._keep(cid, data)
+            if source is not self.local:
+                self._keep(data)
             return data
         raise self._failure(cid, failures)
 
-    def _keep(self, cid: str, data: bytes) -> None:
+    def _keep(self, data: bytes) -> None:
         """Add fetched bytes to the local store; a full disk costs only a second download later."""
         with contextlib.suppress(StorageError):
             self.local.add(data)
 
     def _failure(self, cid: str, failures: list[StorageError]) -> StorageError:
-        for error in failures:
-            if not isinstance(error, NotFound):
-                return error
+        for kind in (CorruptContent, StorageError):  # wrong bytes first: the sentence a user must read
+            for error in failures:
+                if isinstance(error, kind) and not isinstance(error, NotFound):
+                    return error
         if not self.remotes:
             return NotFound(
                 f"{cid} is not in the {self.local.describe()}, and this install fetches from nowhere else. "

@@ -274,3 +274,11 @@ def test_a_node_without_a_configured_gateway_links_through_its_own(jsipfs_daemon
     cid = store.add(b"linked through the node's gateway")
     assert store.gateway_url(cid) == f"{jsipfs_daemon.gateway_url}/ipfs/{cid}"
     assert requests.get(store.gateway_url(cid), timeout=10).content == b"linked through the node's gateway"
+
+
+def test_a_node_that_is_down_does_not_stop_the_gateway(tmp_path):
+    down = KuboStore(f"http://127.0.0.1:{free_port()}", timeout=3)
+    with http_gateway(lambda _: b"served anyway") as (url, _):
+        assert ContentReader(down, [GatewayReader(url)]).cat(ipfs_cid(b"served anyway")) == b"served anyway"
+    with pytest.raises(DaemonUnavailable, match="Could not connect to the IPFS node"):
+        ContentReader(down, []).cat(ABSENT)
