@@ -58,6 +58,10 @@ class Settings:
     node_tools_dir: Path = field(default_factory=lambda: REPO_ROOT / "tools" / "node")
     # A native solc 0.8.37 to compile with; empty: `solc` on PATH if it is 0.8.37, else the solcjs shim.
     solc: str = ""
+    # Ray cluster for trainings (auto, ray://host:port or host:port); empty: a local process pool.
+    ray_address: str = ""
+    # Seconds one training task may run before it is stopped and reported failed; 0: no limit.
+    task_timeout_s: float = 3600.0
 
     def path(self, *parts: str) -> Path:
         """A folder or file below the data directory; folders are created on demand."""
@@ -88,6 +92,8 @@ def settings_from_env() -> Settings:
         password_file=_env("HYPERBOUNTY_PASSWORD_FILE", defaults.password_file),
         node_tools_dir=Path(_env("HYPERBOUNTY_NODE_TOOLS", str(defaults.node_tools_dir))),
         solc=_env("HYPERBOUNTY_SOLC", defaults.solc),
+        ray_address=_env("HYPERBOUNTY_RAY_ADDRESS", defaults.ray_address),
+        task_timeout_s=float(_env("HYPERBOUNTY_TASK_TIMEOUT_S", str(defaults.task_timeout_s))),
     )
 
 

@@ -13,12 +13,14 @@ Two kinds of work:
 
 * ``process=False``: a thread in this process (chain reads, IPFS adds: they
   wait on I/O, so they do not hold other sessions back);
-* ``process=True``: a worker process started with the *spawn* method (Keras/jax
-  training: CPU-bound, and forking after jax has started threads can hang).
-  The function must be importable at module level; its progress, curves and
-  result travel back over a queue. The worker dies with this process, even
-  when this one is killed (``lifeline``: its starting job thread lives until
-  the worker ends).
+* ``process=True``: one task of an executor (``ml.executor``: a spawned worker
+  process of the local pool, or a Ray task when ``HYPERBOUNTY_RAY_ADDRESS`` is
+  set), for Keras/jax training: CPU-bound, and forking after jax has started
+  threads can hang. The function must be importable at module level; its
+  progress, curves and result stream back through the executor. A pool worker
+  dies with this process, even when this one is killed (``lifeline``: its
+  starting job thread lives until the worker ends). This module keeps only what
+  the dashboard needs on top of the executor: job keys, progress, cancel.
 
 A work function takes a :class:`Progress` as its first argument::
 
@@ -31,25 +33,23 @@ A work function takes a :class:`Progress` as its first argument::
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-import queue as queue_module
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing.process import BaseProcess
-from multiprocessing.queues import Queue
 from typing import Any
 
-import lifeline
 from actions.errors import plain_error
+from ml.executor import CANCELLED as TASK_CANCELLED
+from ml.executor import DONE as TASK_DONE
+from ml.executor import FAILED as TASK_FAILED
+from ml.executor import PROGRESS, Executor, Task, TaskCancelled, TaskEvent, default_executor
 
 RUNNING, DONE, FAILED, CANCELLED, QUEUED = "running", "done", "failed", "cancelled", "queued"
 _ids = itertools.count(1)
 
-# What a work function reports: ("update", fraction, message, detail), ("curve", series, point),
-# and from a worker process ("result", value) or ("error", sentence, traceback).
+# What a work function reports: ("update", fraction, message, detail), ("curve", series, point);
+# a process job's task returns ("result", value) or ("error", sentence).
 Message = tuple[Any, ...]
 # A job's details, curve points and result are whatever its work function reports (shown as JSON
 # by the pages), hence ``Any`` in them.
@@ -101,7 +101,6 @@ class Job:
     finished: float | None = None
     cancel_requested: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _process: BaseProcess | None = None
 
     def apply(self, fraction: float | None = None, message: str | None = None, **detail: Any) -> None:
         with self._lock:
@@ -155,6 +154,10 @@ class Progress:
     def curve(self, series: str, point: dict[str, Any]) -> None:
         self._sink(("curve", series, point))
 
+    def cancelled(self) -> bool:
+        """Whether the job was cancelled (for work that stops on its own terms, e.g. a search)."""
+        return self._cancelled()
+
 
 def _apply_message(job: Job, message: Message) -> None:
     if message[0] == "update":
@@ -164,29 +167,33 @@ def _apply_message(job: Job, message: Message) -> None:
         job.add_point(message[1], message[2])
 
 
-def _process_main(
-    out: Queue[Message], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> None:
-    """Entry point of a spawned worker: run ``fn`` and send every report back over ``out``.
+def _job_task(
+    payload: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]], shared: Any, report: Any
+) -> Message:
+    """A process job as an executor task: run the work function, its reports streamed back.
 
-    First it takes the parent-death signal, so a killed app leaves no worker training on.
+    A cancelled job stops at its next report (``report`` raises ``TaskCancelled``).
     """
-    lifeline.die_with_parent()
-    progress = Progress(out.put, lambda: False)
+    fn, args, kwargs = payload
+    progress = Progress(report, lambda: False)
     try:
-        out.put(("result", fn(progress, *args, **kwargs)))
-    except BaseException as exc:  # the parent needs a sentence, not a dead process
-        out.put(("error", plain_error(exc), traceback.format_exc()))
+        return ("result", fn(progress, *args, **kwargs))
+    except (TaskCancelled, JobCancelled):
+        raise TaskCancelled from None
+    except (Exception, SystemExit) as exc:  # the parent needs a sentence, not a dead task
+        return ("error", plain_error(exc))
 
 
 class JobRunner:
     """Registry of jobs by key. Thread-safe; each backend holds one, shared by every session."""
 
-    def __init__(self, max_processes: int = 1) -> None:
+    def __init__(self, max_processes: int = 1, executor: Callable[[], Executor] | None = None) -> None:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         # Training is CPU-bound: more parallel workers than cores only slows each of them down.
         self._process_slots = threading.BoundedSemaphore(max(1, max_processes))
+        # where a process job runs: one task of a fresh executor (a 1-worker pool, or Ray)
+        self._executor = executor or (lambda: default_executor(workers=1, timeout_s=0))
 
     def start(
         self,
@@ -221,10 +228,7 @@ class JobRunner:
             job = self._jobs.get(key)
         if job is None:
             return
-        job.cancel_requested.set()
-        process = job._process
-        if process is not None and process.is_alive():
-            process.terminate()
+        job.cancel_requested.set()  # a process job's executor cancels its task
 
     def forget(self, key: str) -> None:
         """Drop a finished job (its result is no longer needed); an active one is cancelled first."""
@@ -276,41 +280,27 @@ class JobRunner:
                 return
             job.state = RUNNING
             job.apply(message="starting a worker process")
-            context = multiprocessing.get_context("spawn")
-            out: Queue[Message] = context.Queue()
-            process = context.Process(target=_process_main, args=(out, fn, args, kwargs), daemon=True)
-            job._process = process
-            process.start()
-            self._drain(job, process, out)
-
-    def _drain(self, job: Job, process: BaseProcess, out: Queue[Message]) -> None:
-        """Apply the worker's reports until it sends its result or error, or dies."""
-        while True:
-            if job.cancel_requested.is_set():
-                process.terminate()
-                process.join(5)
-                job.finish(CANCELLED, error="Cancelled.")
-                return
+            task = Task(key=job.key, fn=_job_task, payload=(fn, args, kwargs), label=job.title)
             try:
-                message = out.get(timeout=0.2)
-            except queue_module.Empty:
-                if not process.is_alive():
-                    try:  # the last message may still be in flight
-                        message = out.get(timeout=1.0)
-                    except queue_module.Empty:
-                        job.finish(
-                            FAILED,
-                            error=f"The worker process stopped unexpectedly (exit code {process.exitcode}).",
-                        )
-                        return
-                else:
-                    continue
-            if message[0] == "result":
-                process.join(10)
-                job.finish(DONE, result=message[1])
-                return
-            if message[0] == "error":
-                process.join(10)
-                job.finish(FAILED, error=message[1])
-                return
-            _apply_message(job, message)
+                with self._executor() as executor:
+                    executor.run(
+                        [task], lambda event: _on_task_event(job, event), job.cancel_requested.is_set
+                    )
+            except Exception as exc:  # no executor (a Ray address that does not answer): say so
+                job.finish(FAILED, error=plain_error(exc))
+
+
+def _on_task_event(job: Job, event: TaskEvent) -> None:
+    """Apply one executor event of a process job to the job."""
+    if event.kind == PROGRESS:
+        _apply_message(job, event.value)
+    elif event.kind == TASK_DONE:
+        kind, value = event.value
+        if kind == "result":
+            job.finish(DONE, result=value)
+        else:
+            job.finish(FAILED, error=value)
+    elif event.kind == TASK_FAILED:
+        job.finish(FAILED, error=event.error)
+    elif event.kind == TASK_CANCELLED:
+        job.finish(CANCELLED, error="Cancelled.")

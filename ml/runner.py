@@ -2,39 +2,48 @@
 
 Each submission is trained once per cell, one (seed, era) pair of the manifest's protocol
 (ml/scoring.py turns the cells into a score with an error bar; ml/preprocess.py defines the
-eras). Preprocessing runs once, in the caller, and lands in the on-disk cache, one file per era;
-each worker process (spawn start method: forking a process in which jax already runs threads
-can hang) loads those arrays once and trains cells one after another, preferring the cells of
-the submission it trained last so a model is compiled once, not once per worker. Every cell
-trains from its own seed in a fresh model, so a result does not depend on which worker ran it
-or what ran before: the parallel run gives the same scores as a sequential one. A cell that
-raises, or whose worker dies, fails its submission, which the protocol scores 0 with the
-reason in the report; the others still finish. Workers take the parent-death signal
-(``lifeline``) first, so a killed app leaves none of them training on.
+eras). Preprocessing runs once, in the caller, and lands in the on-disk cache, one file per era.
+Each cell is one task of an executor (``ml.executor``: the local process pool by default, a Ray
+cluster when ``HYPERBOUNTY_RAY_ADDRESS`` is set, inline for ``workers=0``); an era's arrays travel
+once per worker process or node, and a pool worker prefers the cells of the submission it trained
+last so a model is compiled once, not once per worker. Every cell trains from its own seed in a
+fresh model, so a result does not depend on which worker or node ran it or what ran before: the
+parallel run, and the run on Ray, give the same scores as a sequential one. A cell that raises,
+whose worker dies or that runs past the task timeout fails its submission, which the protocol
+scores 0 with the reason (and the cell) in the report; the others still finish. A cell whose Ray
+node left the cluster is trained again elsewhere, and the report's ``runner`` says so.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import os
-import pickle
 import platform
-import queue as queue_module
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-from multiprocessing.process import BaseProcess
-from multiprocessing.queues import Queue, SimpleQueue
 from pathlib import Path
 from typing import Any
 
-import lifeline
 import storage
 from ml import scoring
+from ml.executor import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    PROGRESS,
+    RETRIED,
+    STARTED,
+    Executor,
+    Task,
+    TaskCancelled,
+    TaskEvent,
+    default_executor,
+    default_workers,
+)
 from ml.manifest import TaskManifest, canonical_json
 from ml.model import HyperparameterLike
 from ml.preprocess import Prepared, cache_path, prepare_eras
@@ -192,10 +201,6 @@ def environment() -> dict[str, str]:
     return found
 
 
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
-
-
 def evaluate_submissions(
     manifest: TaskManifest,
     files: Mapping[str, bytes],
@@ -209,6 +214,8 @@ def evaluate_submissions(
     seed_source: Mapping[str, Any] | None = None,
     cache_dir: Path | None = None,
     xla_cache_dir: Path | None = None,
+    executor: Executor | None = None,
+    task_timeout_s: float | None = None,
 ) -> EvaluationReport:
     """Train and score every submission on every cell; ``workers=0`` trains in this process.
 
@@ -219,7 +226,11 @@ def evaluate_submissions(
     it is called as ``train_submission`` is. ``cache_dir``: the preprocess cache the eras land in
     (``ml.preprocess.cache_dir_for(settings)``); ``xla_cache_dir``: where every trainer keeps
     compiled programs (``ml.train.xla_cache_dir_for(settings)``); None for either: under the
-    process settings' data dir.
+    process settings' data dir. ``executor``: where the cells run (``ml.executor``; None: Ray when
+    ``HYPERBOUNTY_RAY_ADDRESS`` is set, else a local pool of ``workers``, started and stopped here);
+    ``task_timeout_s``: how long one cell may train (None: ``HYPERBOUNTY_TASK_TIMEOUT_S``). The
+    report's ``runner`` records the executor, the nodes that trained (with their versions), the
+    cells run again after a lost node, and the timeout.
     """
     if "test" not in files:
         raise ValueError("Scoring needs the test split: pass files['test'].")
@@ -235,21 +246,22 @@ def evaluate_submissions(
         for k, seed in enumerate(seeds)
     ]
     era_paths = [cache_path(manifest, files["test"], era, cache_dir) for era in range(protocol.eras)]
-
-    def preprocess_once() -> None:  # into the disk cache (era_paths), where every worker reads it
-        prepare_eras(manifest, files, expected_test_cid=expected_test_cid, cache_dir=cache_dir)
-
     tracker = _Tracker(submissions, len(seeds) * protocol.eras, progress)
     workers = default_workers() if workers is None else workers
     workers = min(workers, len(tasks)) if workers > 0 else 0
-    run = _Run(manifest, era_paths, submissions, trainer, xla_cache_dir)
-    if workers == 0:
-        preprocess_once()
-        _run_inline(run, tasks, tracker)
-    else:
-        threads = threads_per_worker if threads_per_worker is not None else _threads_for(workers)
-        _run_pool(run, tasks, workers, threads, tracker, preprocess_once)
-    eras = [Prepared.load(path) for path in era_paths]
+    threads = threads_per_worker if threads_per_worker is not None else _threads_for(max(1, workers))
+    own = executor is None
+    if executor is None:  # started before preprocessing: pool workers import Keras meanwhile
+        executor = default_executor(workers, threads, timeout_s=task_timeout_s, preload=("ml.runner",))
+    try:
+        prepare_eras(manifest, files, expected_test_cid=expected_test_cid, cache_dir=cache_dir)
+        eras = [Prepared.load(path) for path in era_paths]
+        run = _Run(manifest.to_bytes(), trainer, xla_cache_dir)
+        _run_cells(executor, run, submissions, tasks, eras, tracker)
+        placement = executor.describe()
+    finally:
+        if own:
+            executor.close()
     bandwidth = scoring.bandwidth_for(manifest)
     results = [tracker.result(i, bandwidth) for i in range(len(submissions))]
     leader = _mark_ties(results, bandwidth)
@@ -263,6 +275,7 @@ def evaluate_submissions(
             "workers": workers,
             "cells": len(tasks),
             "wall_seconds": round(time.perf_counter() - started, 3),
+            **placement,
         },
         seeds={"rule": protocol.seed_rule, "values": seeds, **dict(seed_source or {})},
         eras=[{"era": e, "test_sequences": _test_rows(p)} for e, p in enumerate(eras)],
@@ -389,12 +402,7 @@ def _threads_for(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
-def _emit(progress: RunnerProgressFn | None, event: RunnerProgress) -> None:
-    if progress is not None:
-        progress(event)
-
-
-# --- in process -------------------------------------------------------------------------
+# --- one cell, wherever it runs -----------------------------------------------------------
 
 
 @dataclass
@@ -409,37 +417,33 @@ class _CellOutcome:
 
 @dataclass(frozen=True)
 class _Run:
-    """What every cell of one evaluation needs besides its task."""
+    """What every cell of one evaluation needs besides its task (shared once per node)."""
 
-    manifest: TaskManifest
-    era_paths: Sequence[Path]
-    submissions: Sequence[Submission]
+    manifest_bytes: bytes
     trainer: str
     xla_cache_dir: Path | None
 
 
-def _run_inline(run: _Run, tasks: Sequence[CellTask], tracker: _Tracker) -> None:
-    for task in tasks:
-        tracker.training(task, None)
+def _cell_task(payload: tuple[CellTask, Submission], shared: Mapping[str, Any], report: Any) -> _CellOutcome:
+    """An executor task: one cell, with its era's arrays and the run from the shared values."""
+    task, sub = payload
+    run: _Run = shared["run"]
+    return _train_cell(run, shared[_era_name(task.era)], sub, task, report)
 
-        def relay(event: TrainingProgress, task: CellTask = task) -> None:
-            tracker.training(task, event)
 
-        tracker.finished(task, _train_cell(run, run.submissions[task.index], task, relay))
+def _era_name(era: int) -> str:
+    return f"era:{era}"
 
 
 def _train_cell(
-    run: _Run, sub: Submission, task: CellTask, relay: Callable[[TrainingProgress], None]
+    run: _Run, prepared: Prepared, sub: Submission, task: CellTask, relay: Callable[[TrainingProgress], None]
 ) -> _CellOutcome:
     started = time.perf_counter()
     raw_hp = _raw(sub.hyperparameters)
     try:
         train = _load_trainer(run.trainer)
-        path = str(run.era_paths[task.era])
-        prepared = _PREPARED.get(path) or Prepared.load(Path(path))
-        _PREPARED[path] = prepared
         outcome: TrainingResult = train(
-            run.manifest,
+            _manifest(run.manifest_bytes),
             prepared,
             sub.hyperparameters,
             relay,
@@ -449,6 +453,8 @@ def _train_cell(
         if prepared.y_test is None or outcome.test_prob_up is None:
             raise ValueError("the era's arrays have no test split to score on")
         cell = scoring.make_cell(task.seed, task.era, prepared.y_test, outcome.test_prob_up)
+    except TaskCancelled:
+        raise
     except Exception as exc:  # any failure of one cell is reported, not raised
         return _CellOutcome(
             None,
@@ -466,6 +472,16 @@ def _train_cell(
         os.getpid(),
         round(time.perf_counter() - started, 3),
     )
+
+
+_MANIFESTS: dict[bytes, TaskManifest] = {}
+
+
+def _manifest(raw: bytes) -> TaskManifest:
+    """The run's manifest, parsed once per process."""
+    if raw not in _MANIFESTS:
+        _MANIFESTS[raw] = TaskManifest.from_bytes(raw)
+    return _MANIFESTS[raw]
 
 
 def _null_for_non_finite(training: dict[str, Any]) -> dict[str, Any]:
@@ -488,212 +504,49 @@ def _load_trainer(spec: str) -> Callable[..., TrainingResult]:
     return getattr(import_module(module), name)
 
 
-_PREPARED: dict[str, Prepared] = {}
-
-
-# --- worker processes --------------------------------------------------------------------
-#
-# A small pool of our own rather than ProcessPoolExecutor: when a worker dies, the executor
-# breaks every pending future and cannot say which task killed it; here the parent knows what
-# each worker holds, marks exactly that cell failed and starts a fresh worker.
-
-# parent -> worker: (cell, its submission), or None to stop; worker -> parent: (kind, cell, payload)
-_TaskMessage = tuple[CellTask, Submission] | None
-_Message = tuple[str, CellTask, Any]
-
-
-def _limit_threads(threads: int) -> None:
-    """Runs first in every worker, before keras or jax is imported there."""
-    if threads > 0:
-        flags = f"--xla_cpu_multi_thread_eigen={'true' if threads > 1 else 'false'}"
-        os.environ["XLA_FLAGS"] = (
-            f"{os.environ.get('XLA_FLAGS', '')} {flags} intra_op_parallelism_threads={threads}"
-        )
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(threads)
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-
-
-def _worker_main(
-    threads: int,
-    manifest_bytes: bytes,
-    era_paths: list[str],
-    trainer: str,
-    xla_cache_dir: str | None,
-    tasks: SimpleQueue[_TaskMessage],
-    outbox: Queue[_Message],
-) -> None:
-    lifeline.die_with_parent()  # a killed app leaves no worker training on (~530 MB each)
-    _limit_threads(threads)
-    run = _Run(
-        TaskManifest.from_bytes(manifest_bytes),
-        [Path(p) for p in era_paths],
-        [],
-        trainer,
-        Path(xla_cache_dir) if xla_cache_dir is not None else None,
-    )
-    while True:
-        message = tasks.get()
-        if message is None:
-            return
-        task, sub = message
-        outbox.put(("progress", task, None))
-
-        def relay(event: TrainingProgress, task: CellTask = task) -> None:
-            outbox.put(("progress", task, event))
-
-        outbox.put(("result", task, _sendable(_train_cell(run, sub, task, relay), sub)))
-
-
-@dataclass
-class _Worker:
-    process: BaseProcess
-    tasks: SimpleQueue[_TaskMessage]
-    holding: CellTask | None = None
-    last_index: int | None = None
-
-
-def _pick(todo: list[CellTask], worker: _Worker, pool: list[_Worker]) -> CellTask:
-    """The next cell for an idle worker: one of the submission it trained last (its model's
-    program is compiled there already), else one of a submission no other worker is on, else
-    the next in line."""
-    busy = {w.holding.index for w in pool if w.holding is not None} | {
-        w.last_index for w in pool if w is not worker and w.last_index is not None
-    }
-    rules: tuple[Callable[[CellTask], bool], ...] = (
-        lambda t: t.index == worker.last_index,
-        lambda t: t.index not in busy,
-        lambda t: True,
-    )
-    for rule in rules:
-        for n, task in enumerate(todo):
-            if rule(task):
-                return todo.pop(n)
-    raise IndexError("no cell left")
-
-
-def _run_pool(
+def _run_cells(
+    executor: Executor,
     run: _Run,
+    submissions: Sequence[Submission],
     tasks: Sequence[CellTask],
-    workers: int,
-    threads: int,
+    eras: Sequence[Prepared],
     tracker: _Tracker,
-    preprocess_once: Callable[[], None],
 ) -> None:
-    """Workers start first: they import Keras and jax while this process preprocesses."""
-    context = multiprocessing.get_context("spawn")
-    outbox: Queue[_Message] = context.Queue()
-    todo = list(tasks)
-    finished: set[CellTask] = set()
-    manifest_bytes = run.manifest.to_bytes()
-    paths = [str(p) for p in run.era_paths]
-    xla_cache_dir = str(run.xla_cache_dir) if run.xla_cache_dir is not None else None
+    """Every cell as one executor task; the run and each era's arrays travel once per node."""
+    executor.share("run", run)
+    for era, prepared in enumerate(eras):
+        executor.share(_era_name(era), prepared)
+    by_key = {(t.index, t.era, t.seed_index): t for t in tasks}
 
-    def start() -> _Worker:
-        queue: SimpleQueue[_TaskMessage] = context.SimpleQueue()
-        process = context.Process(
-            target=_worker_main,
-            args=(threads, manifest_bytes, paths, run.trainer, xla_cache_dir, queue, outbox),
-            daemon=True,
-        )
-        process.start()
-        return _Worker(process, queue)
+    def on_event(event: TaskEvent) -> None:
+        task = by_key[event.key]  # type: ignore[index]
+        if event.kind in (STARTED, RETRIED):
+            tracker.training(task, None)
+        elif event.kind == PROGRESS:
+            tracker.training(task, event.value)
+        elif event.kind == DONE:
+            tracker.finished(task, event.value)
+        elif event.kind in (FAILED, CANCELLED):
+            tracker.finished(task, _failed(submissions[task.index], event.error or "cancelled"))
 
-    pool = [start() for _ in range(workers)]
-    try:
-        preprocess_once()
-        while len(finished) < len(tasks):
-            for n, worker in enumerate(pool):
-                if worker.holding is None and todo:
-                    if not worker.process.is_alive():  # died while idle: a fresh one takes the task
-                        pool[n] = worker = start()
-                    worker.holding = _pick(todo, worker, pool)
-                    worker.last_index = worker.holding.index
-                    worker.tasks.put((worker.holding, run.submissions[worker.holding.index]))
-            _drain(outbox, finished, pool, tracker, timeout=0.5)
-            _requeue_lost(tasks, todo, finished, pool)
-            for n, worker in enumerate(pool):
-                if worker.holding is not None and not worker.process.is_alive():
-                    _drain(outbox, finished, pool, tracker, timeout=0.2)  # its last words, if any
-                    if worker.holding is not None:
-                        task = worker.holding
-                        finished.add(task)
-                        tracker.finished(task, _died(run.submissions[task.index], worker.process.exitcode))
-                    pool[n] = start() if todo else _Worker(worker.process, worker.tasks)
-    finally:
-        for worker in pool:
-            if worker.process.is_alive():
-                worker.tasks.put(None)
-        for worker in pool:
-            worker.process.join(timeout=30)
-            if worker.process.is_alive():
-                worker.process.terminate()
-
-
-def _requeue_lost(
-    tasks: Sequence[CellTask], todo: list[CellTask], finished: set[CellTask], pool: list[_Worker]
-) -> None:
-    """Cells neither waiting, held nor finished had their result lost: train them again.
-
-    Seen once under load (every worker idle, the run waiting for ever). Training is deterministic,
-    so a cell trained twice scores the same; a run must end rather than hang.
-    """
-    if todo or any(worker.holding is not None for worker in pool):
-        return
-    lost = [task for task in tasks if task not in finished]
-    if lost:
-        log.warning("%d cell(s) had no result and no worker; training them again", len(lost))
-        todo.extend(lost)
-
-
-def _drain(
-    outbox: Queue[_Message], finished: set[CellTask], pool: list[_Worker], tracker: _Tracker, timeout: float
-) -> None:
-    """Handle every message waiting (the first may take ``timeout``)."""
-    wait = timeout
-    while True:
-        try:
-            kind, task, payload = outbox.get(timeout=wait)
-        except queue_module.Empty:
-            return
-        wait = 0.01
-        if kind == "progress":
-            if task not in finished:
-                tracker.training(task, payload)
-            continue
-        finished.add(task)
-        for worker in pool:
-            if worker.holding == task:
-                worker.holding = None
-        tracker.finished(task, payload)
-
-
-def _sendable(outcome: _CellOutcome, sub: Submission) -> _CellOutcome:
-    """The outcome, or a failure that says why it could not be sent.
-
-    A Queue pickles in a background thread and drops what it cannot pickle without a word, so
-    the run would wait for ever for that cell; check here, where the error can still be reported.
-    """
-    try:
-        pickle.dumps(outcome)
-    except Exception as exc:  # anything unpicklable a trainer put in its result
-        reason = f"The training finished but its result could not be sent back ({type(exc).__name__}: {exc})"
-        return _CellOutcome(None, _raw(sub.hyperparameters), None, reason, 0, 0.0)
-    return outcome
-
-
-def _died(sub: Submission, exitcode: int | None) -> _CellOutcome:
-    how = (
-        f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+    executor.run(
+        [
+            Task(
+                key=(t.index, t.era, t.seed_index),
+                fn=_cell_task,
+                payload=(t, submissions[t.index]),
+                shared=("run", _era_name(t.era)),
+                group=t.index,
+                label=f"{submissions[t.index].participant} era {t.era} seed {t.seed}",
+            )
+            for t in tasks
+        ],
+        on_event,
     )
-    return _CellOutcome(
-        None,
-        _raw(sub.hyperparameters),
-        None,
-        f"The training process died ({how}; out of memory or killed); nothing was scored",
-        0,
-        0.0,
-    )
+
+
+def _failed(sub: Submission, error: str) -> _CellOutcome:
+    return _CellOutcome(None, _raw(sub.hyperparameters), None, error, 0, 0.0)
 
 
 def _raw(hp: Any) -> Any:

@@ -202,32 +202,3 @@ def test_a_diverging_curve_is_stored_as_null_and_the_report_serialises(tiny_task
     assert curves["val_loss"] and all(point is None for point in curves["val_loss"])
     assert all(cell["curves"]["loss"][0] is None for cell in result["cells"])
     assert EvaluationReport.from_dict(doc).cid() == diverging.cid()
-
-
-def test_a_cell_whose_result_was_lost_is_trained_again_instead_of_waiting_for_ever():
-    from ml.runner import CellTask, _requeue_lost, _Worker
-
-    tasks = [CellTask(index=i, era=0, seed_index=0, seed=7) for i in range(3)]
-    idle = _Worker(process=None, tasks=None)  # type: ignore[arg-type]
-    todo: list[CellTask] = []
-    _requeue_lost(tasks, todo, {tasks[0]}, [idle])
-    assert todo == tasks[1:]  # no worker holds them and none is waiting: lost, so queued again
-    busy = _Worker(process=None, tasks=None, holding=tasks[2])  # type: ignore[arg-type]
-    todo = []
-    _requeue_lost(tasks, todo, {tasks[0]}, [busy])
-    assert todo == []  # a worker is still training: nothing is lost yet
-    _requeue_lost(tasks, todo, set(tasks), [idle])
-    assert todo == []
-
-
-def test_a_result_that_cannot_be_sent_back_is_reported_as_a_failure_not_dropped():
-    from ml.runner import Submission, _CellOutcome, _sendable
-    from protocol import Hyperparameters
-
-    sub = Submission("0xabc", Hyperparameters())
-    fine = _CellOutcome(None, {}, {"curves": [0.5]}, None, 1, 0.1)
-    assert _sendable(fine, sub) is fine
-    unpicklable = _CellOutcome(None, {}, {"callback": lambda: None}, None, 1, 0.1)
-    sent = _sendable(unpicklable, sub)
-    assert sent.cell is None and sent.error is not None
-    assert sent.error.startswith("The training finished but its result could not be sent back")
