@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address, is_checksum_address, to_checksum_address
 
 REPO_ROOT = Path(__file__).resolve().parent
 
@@ -116,6 +116,12 @@ def _board(text: str) -> str:
             f"HYPERBOUNTY_BOARD={text!r} is not an Ethereum address: give the BountyBoard's address (0x "
             "followed by 40 hex digits, as its deployer shared it), or leave it empty to use the remembered "
             "board."
+        )
+    digits = text[2:] if text.lower().startswith("0x") else text
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(text):
+        raise ValueError(
+            f"HYPERBOUNTY_BOARD={text!r} has a wrong checksum (its mix of capital letters): it was mistyped; "
+            "copy the address again."
         )
     return to_checksum_address(text)
 

@@ -28,12 +28,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from eth_typing import HexStr
-from eth_utils import is_address, to_checksum_address
+from eth_utils import is_address, is_checksum_address, to_checksum_address
 from hexbytes import HexBytes
 from web3.types import TxParams, Wei
 
@@ -191,9 +192,9 @@ def find_deployment(
     if reset:
         found = "has no code" if not has_code else "holds a contract deployed after the reset"
         raise ContractNotDeployed(
-            f"The {name} remembered at {deployment.address} on chain {connection.chain_id} {found}: the chain "
-            f"was reset (its genesis block is now {_short(genesis)}, not {_short(deployment.genesis_hash)} "
-            f"as when it was remembered). {lost}{start_over}"
+            f"The {name} remembered at {deployment.address} on chain {connection.chain_id} {found}: the "
+            f"chain was reset (its genesis block is now {_short(genesis)}, not "
+            f"{_short(deployment.genesis_hash)} as when it was remembered). {lost}{start_over}"
         )
     if not has_code:
         raise ContractNotDeployed(
@@ -220,6 +221,15 @@ def check_board(
             str(address),
             False,
             f"{address!r} is not an Ethereum address: a board's address is 0x followed by 40 hex digits.",
+            has_code=False,
+        )
+    digits = str(address)[2:]
+    if digits != digits.lower() and digits != digits.upper() and not is_checksum_address(address):
+        return BoardCheck(
+            str(address),
+            False,
+            f"{address} has a wrong checksum (its mix of capital letters): it was mistyped; copy the address "
+            "again.",
             has_code=False,
         )
     address = to_checksum_address(address)
@@ -321,7 +331,8 @@ def _creation_tx(connection: ChainConnection, address: str, block: int) -> tuple
     w3 = connection.w3
     try:
         transactions = w3.eth.get_block(block, full_transactions=True)["transactions"]
-        creations = [tx for tx in transactions if isinstance(tx, dict) and tx.get("to") is None]
+        # a creation has no recipient: None on most nodes, "" on eth-tester
+        creations = [tx for tx in transactions if isinstance(tx, Mapping) and not tx.get("to")]
         for tx in creations[:MAX_CREATIONS_SCANNED]:
             receipt = w3.eth.get_transaction_receipt(tx["hash"])
             created = receipt.get("contractAddress")
@@ -401,7 +412,8 @@ def deploy_contract(
         raise ChainError(f"Deploying {name} failed in block {receipt['blockNumber']}; see the node's log.")
     address = to_checksum_address(address)
     if not connection.is_dev and confirmations > 1:
-        wait_for_confirmations(connection, HexBytes(tx_hash), int(receipt["blockNumber"]), confirmations, name)
+        mined_in = int(receipt["blockNumber"])
+        wait_for_confirmations(connection, HexBytes(tx_hash), mined_in, confirmations, name)
     deployment = Deployment(
         chain_id=connection.chain_id,
         address=address,
@@ -425,9 +437,9 @@ def wait_for_confirmations(
         if time.monotonic() > deadline:
             seen = connection.latest_block() - block + 1
             raise ChainError(
-                f"The {name} deployment {tx_hash.to_0x_hex()} was mined in block {block}, but only {seen} of "
-                f"{confirmations} confirmations came within {CONFIRMATION_TIMEOUT_S:.0f} s; once it has them, "
-                "join it by address."
+                f"The {name} deployment {tx_hash.to_0x_hex()} was mined in block {block}, but only {seen} "
+                f"of {confirmations} confirmations came within {CONFIRMATION_TIMEOUT_S:.0f} s; once it has "
+                "them, join it by address."
             )
         time.sleep(CONFIRMATION_POLL_S)
     try:

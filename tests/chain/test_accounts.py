@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
+import threading
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 
 from chain import connect
-from chain.accounts import Keystore, LocalSigner, dev_accounts
+from chain.accounts import Keystore, LocalSigner, NodeAccount, dev_accounts, dev_funders, fund_from_dev
+from chain.anvil import anvil_binary, free_port
 from chain.client import BountyBoardClient
-from chain.errors import AccountError, NonceClash
+from chain.errors import AccountError, ChainError, NonceClash
+from chain.providers import RpcConnection
+from settings import Settings
+from tests.tooling import require
 
 KEY = "0x" + "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
 ADDRESS = Account.from_key(KEY).address
@@ -130,3 +136,64 @@ def test_local_signer_sends_and_a_reused_nonce_is_a_clear_clash(
         error = client._translate(info.value, "withdraw", (), address, 0)
         assert isinstance(error, NonceClash)
         assert str(error).startswith(f"Withdrawing clashed with another transaction from {address}")
+
+
+def test_a_dev_chain_funds_a_new_keystore_account(isolated_data_dir: Path, tmp_path: Path) -> None:
+    with connect() as conn:
+        assert conn.funds_new_accounts
+        funders = dev_funders(conn)
+        assert [f.label for f in funders[:2]] == ["Owner", "Participant 1"]
+        address = _keystore(tmp_path).create(PASSWORD, label="Mine")
+        receipt = fund_from_dev(conn, funders[0], address, 10**17)
+        assert receipt.status == 1 and receipt.block == conn.latest_block()
+        assert conn.w3.eth.get_balance(address) == 10**17
+        with pytest.raises(ChainError, match="more than 0 wei"):
+            fund_from_dev(conn, funders[0], address, 0)
+
+
+@pytest.mark.anvil
+def test_an_anvil_reached_by_url_funds_new_accounts_too(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "node", chain="anvil", anvil_port=free_port())
+    require(anvil_binary(settings) is not None, "anvil (npm @foundry-rs/anvil-linux-amd64)")
+    with connect(settings) as node, RpcConnection(node.endpoint) as rpc:
+        assert not rpc.is_dev and rpc.accounts() == [] and rpc.funds_new_accounts
+        funders = dev_funders(rpc)  # anvil's numbering: the node's unlocked accounts
+        assert funders[0] == NodeAccount(node.accounts()[0], "Dev account 0")
+        address = _keystore(tmp_path).create(PASSWORD)
+        fund_from_dev(rpc, funders[3], address, 5 * 10**17)
+        assert rpc.w3.eth.get_balance(address) == 5 * 10**17
+
+
+def test_a_node_that_is_no_dev_node_funds_nothing(tmp_path: Path) -> None:
+    """A real network's node (here a stand-in answering as geth for chain 1) never pays a new account."""
+    answers = {"eth_chainId": "0x1", "web3_clientVersion": "Geth/v1.14.0-stable", "eth_accounts": []}
+
+    class Geth(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            reply = {"jsonrpc": "2.0", "id": request["id"]}
+            if request["method"] in answers:
+                reply["result"] = answers[request["method"]]
+            else:
+                reply["error"] = {"code": -32601, "message": "not here"}
+            body = json.dumps(reply).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Geth)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        conn = RpcConnection(f"http://127.0.0.1:{server.server_address[1]}")
+        assert conn.chain_id == 1 and not conn.funds_new_accounts and dev_funders(conn) == []
+        someone = NodeAccount("0x" + "11" * 20, "Someone")
+        refusal = r"^Chain 1 at http://127\.0\.0\.1:\d+ is not a dev chain, so no dev account pays"
+        with pytest.raises(ChainError, match=refusal):
+            fund_from_dev(conn, someone, ADDRESS, 10**17)
+    finally:
+        server.shutdown()

@@ -226,3 +226,62 @@ def test_anvil_started_from_a_short_lived_thread_outlives_it(isolated_data_dir: 
         assert conn.node.running and conn.latest_block() == 5
     finally:
         conn.close()
+
+
+def test_two_installs_share_one_anvil_and_only_the_starter_stops_it(tmp_path: Path) -> None:
+    port = free_port()
+    first_settings = _settings(tmp_path / "owner", port)
+    second_settings = Settings(data_dir=tmp_path / "participant", chain="anvil", anvil_port=port)
+    first = AnvilChain.start(first_settings)
+    assert first.node.process is not None
+    pid = first.node.process.pid
+    try:
+        second = AnvilChain.start(second_settings)  # another data dir, the same port: the same node
+        assert not first.shared and second.shared and "shared" in second.description
+        assert second.genesis_hash == first.genesis_hash and second.accounts() == first.accounts()
+        assert not (tmp_path / "participant" / "chain" / "anvil" / "anvil.pid").exists()  # it started nothing
+        a = second.accounts()
+        second.w3.eth.send_transaction({"from": a[0], "to": a[1], "value": 7})
+        assert first.latest_block() == 1  # one chain
+        second.close()
+        assert port_in_use(port) and first.latest_block() == 1  # a sharer's close leaves the node running
+        again = connect(second_settings)  # and it shares again
+        assert isinstance(again, AnvilChain) and again.shared
+        again.close()
+    finally:
+        first.close()
+    assert wait_until(lambda: process_gone(pid) and not port_in_use(port))  # the starter's close stops it
+
+
+def test_a_shared_node_must_be_the_chain_the_data_dir_remembers(tmp_path: Path) -> None:
+    from chain.deployments import Deployment, DeploymentRegistry
+
+    port = free_port()
+    with AnvilChain.start(_settings(tmp_path / "owner", port)):
+        sharer = Settings(data_dir=tmp_path / "participant", chain="anvil", anvil_port=port)
+        remembered = Deployment(31337, "0x" + "ab" * 20, 1, "", "", "", "0x" + "00" * 32)  # an earlier chain
+        DeploymentRegistry.open(sharer).remember(remembered)
+        with pytest.raises(
+            ChainError, match=rf"The anvil on port {port} is not the chain this data dir remembers"
+        ):
+            AnvilChain.start(sharer)
+
+
+def test_a_node_for_another_chain_on_the_port_is_refused(tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "data")
+    binary = anvil_binary(settings)
+    assert binary is not None
+    other = subprocess.Popen(
+        [str(binary), "--host", "127.0.0.1", "--port", str(settings.anvil_port), "--chain-id", "999"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: port_in_use(settings.anvil_port), timeout=20)
+        with pytest.raises(
+            ChainError, match=r"already in use by anvil for chain 999, not an anvil for chain 31337"
+        ):
+            connect(settings)
+    finally:
+        other.terminate()
+        other.wait(timeout=10)
