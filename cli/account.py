@@ -49,36 +49,36 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     fund.add_argument(
         "--from",
         dest="sender",
-        default="",
+        default=None,
         metavar="DEV",
         help="the dev account that pays (default: the first)",
     )
     fund.set_defaults(handler=fund_account)
 
 
-def _keystore(ctx: Context) -> Any:
-    from chain.accounts import Keystore
-    from settings import get_settings
-
-    return Keystore.open(get_settings())
-
-
 def new_account(ctx: Context) -> dict[str, Any]:
+    from actions import wallet
+
     password = common.read_password("the new account", new=True)
-    address = _keystore(ctx).create(password, label=ctx.args.label)
+    address = wallet.create_account(ctx.backend, password, label=ctx.args.label)
     ctx.say(f"✓ New account {address}" + (f" ({ctx.args.label})" if ctx.args.label else ""))
     ctx.say("  Its key is encrypted in the keystore; keep the password: without it the key is lost.")
     return {"address": address, "label": ctx.args.label}
 
 
 def import_account(ctx: Context) -> dict[str, Any]:
-    keystore = _keystore(ctx)
+    from actions import wallet
+
     args = ctx.args
     if args.keyfile is not None:
-        address = keystore.import_keyfile(_read(args.keyfile), label=args.label, name=str(args.keyfile))
+        password = common.read_password(f"the keystore file {args.keyfile}")
+        address = wallet.import_account(
+            ctx.backend, keyfile=_read(args.keyfile), password=password, label=args.label
+        )
     else:
         key = _read(args.key_file).strip() if args.key_file is not None else _prompt_key()
-        address = keystore.import_key(key, common.read_password("the imported account", new=True), args.label)
+        password = common.read_password("the imported account", new=True)
+        address = wallet.import_account(ctx.backend, private_key=key, password=password, label=args.label)
     ctx.say(f"✓ Imported {address}" + (f" ({args.label})" if args.label else ""))
     return {"address": address, "label": args.label}
 
@@ -102,26 +102,20 @@ def _prompt_key() -> str:
 
 
 def list_accounts(ctx: Context) -> dict[str, Any]:
-    from chain.errors import ChainError
+    from actions import wallet
     from formatting import eth
 
-    keystore = _keystore(ctx)
-    damaged = keystore.damaged()
+    backend = ctx.backend
     rows = [
-        {"label": "" if a in damaged else keystore.label(a), "address": a, "kind": "keystore"}
-        for a in keystore.addresses()
+        {"label": a.label, "address": a.address, "kind": "keystore"}
+        for a in wallet.keystore_accounts(backend)
     ]
-    try:
-        rows += [{"label": s.label, "address": s.address, "kind": "dev"} for s in ctx.backend.dev_senders()]
-        for row in rows:
-            row["balance_wei"] = ctx.backend.balance(row["address"])
-    except ChainError as exc:
-        ctx.note(f"No balances: {exc}")
+    rows += [{"label": a.label, "address": a.address, "kind": "dev"} for a in backend.accounts()]
     for row in rows:
-        balance = f"  {eth(row['balance_wei'])}" if "balance_wei" in row else ""
+        row["balance_wei"] = backend.balance(row["address"])
         label = row["label"] if row["label"] != row["address"] else ""
-        ctx.say(f"{row['address']}  {row['kind']:<8} {label}{balance}")
-    for address, sentence in damaged.items():
+        ctx.say(f"{row['address']}  {row['kind']:<8}  {eth(row['balance_wei']):>16}  {label}")
+    for address, sentence in backend.keystore().damaged().items():
         ctx.note(f"{address}: {sentence}")
     if not rows:
         ctx.say("No accounts: make one with `python -m cli account new`.")
@@ -130,36 +124,39 @@ def list_accounts(ctx: Context) -> dict[str, Any]:
 
 def fund_account(ctx: Context) -> dict[str, Any]:
     from actions import wallet
-
-    address = target_address(ctx, ctx.args.account)
-    plan = wallet.fund_plan(ctx.backend, ctx.args.sender, address, ctx.args.amount)
-    tx = ctx.send(plan)
-    balance = ctx.backend.balance(address)
-    ctx.say(f"  {ctx.label(address)} now holds {_eth(balance)}")
-    return {"address": address, "amount_wei": ctx.args.amount, "balance_wei": balance, "transaction": tx}
-
-
-def _eth(wei: int) -> str:
     from formatting import eth
 
-    return eth(wei)
+    backend = ctx.backend
+    address = target_address(ctx, ctx.args.account)
+    funders = wallet.funders(backend)
+    if ctx.args.sender is None and not funders:
+        raise Refused(
+            f"Chain {backend.chain.chain_id} is not a dev chain, so no dev account pays new accounts here; "
+            f"send ETH to {address} from a wallet, an exchange or a faucet."
+        )
+    payer = ctx.args.sender if ctx.args.sender is not None else funders[0].label
+    tx = ctx.send(wallet.fund_plan(backend, payer, address, ctx.args.amount))
+    balance = backend.balance(address)
+    ctx.say(f"  {ctx.label(address)} now holds {eth(balance)}")
+    return {"address": address, "amount_wei": ctx.args.amount, "balance_wei": balance, "transaction": tx}
 
 
 def target_address(ctx: Context, name: str | None) -> str:
     """An address typed as such, a keystore label, or (None) the keystore's only account."""
     from eth_utils import is_address, to_checksum_address
 
+    from actions import wallet
+
     if name and is_address(name):
         return to_checksum_address(name)
-    keystore = _keystore(ctx)
-    addresses = keystore.addresses()
+    mine = wallet.keystore_accounts(ctx.backend)
     if name is None:
-        if len(addresses) == 1:
-            return addresses[0]
+        if len(mine) == 1:
+            return mine[0].address
         raise BadArguments(
-            f"Name the account (an address or a keystore label): the keystore has {len(addresses)} accounts."
+            f"Name the account (an address or a keystore label): the keystore has {len(mine)}."
         )
-    for address in addresses:
-        if keystore.label(address).lower() == name.strip().lower():
-            return address
+    for account in mine:
+        if account.label.lower() == name.strip().lower():
+            return account.address
     raise BadArguments(f"No keystore account is called {name!r}; `account list` shows them.")

@@ -16,7 +16,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from typing import Any
 
 from cli import common
@@ -43,8 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def deploy_board(ctx: Context) -> dict[str, Any]:
     from actions import wallet
 
-    tx = ctx.send(wallet.deploy_plan(ctx.backend, ctx.sender()))
-    ctx.backend.forget_board()  # the next read opens the new board
+    tx = ctx.send(wallet.deploy_plan(ctx.backend, ctx.sender()))  # remembered and used at once
     return {"transaction": tx, "board": _info(ctx)}
 
 
@@ -52,7 +51,6 @@ def join_board(ctx: Context) -> dict[str, Any]:
     from actions import wallet
 
     deployment = wallet.join_board(ctx.backend, ctx.args.address)
-    ctx.backend.forget_board()
     ctx.say(f"✓ Joined the BountyBoard at {deployment.address} on chain {deployment.chain_id}")
     return {"board": _info(ctx)}
 
@@ -65,6 +63,13 @@ def _info(ctx: Context) -> dict[str, Any]:
     from actions import wallet
 
     info = wallet.board_info(ctx.backend)
-    data = asdict(info) if is_dataclass(info) and not isinstance(info, type) else dict(vars(info))
-    ctx.facts({key.replace("_", " "): value for key, value in data.items()})
-    return data
+    ctx.say(info.sentence)
+    ctx.facts(
+        [
+            ("chain", f"{info.chain_id} (genesis {info.genesis_hash})"),
+            ("board", info.address or "none"),
+            ("deployed by", ctx.label(info.deployer) if info.deployer else "unknown here"),
+            ("in block", info.block or "unknown here"),
+        ]
+    )
+    return asdict(info)

@@ -158,8 +158,7 @@ def read_password(what: str, *, new: bool = False) -> str:
 def _password_file() -> str:
     from settings import get_settings
 
-    # Settings.password_file (HYPERBOUNTY_PASSWORD_FILE); the variable itself where settings lack it
-    return str(getattr(get_settings(), "password_file", "") or os.environ.get(PASSWORD_FILE_VARIABLE, ""))
+    return get_settings().password_file
 
 
 # --------------------------------------------------------------------------- the context
@@ -266,50 +265,40 @@ class Context:
 def resolve_sender(backend: Backend, name: str | None) -> Sender:
     """The signer called ``name``: a dev account by label or address (dev chains), else a keystore
     account by address or label, unlocked with its password; None: the keystore's only account."""
-    from chain.accounts import Keystore
+    from actions import wallet
 
-    keystore = Keystore.open(backend.settings)
+    mine = wallet.keystore_accounts(backend)
     if name is None:
-        addresses = keystore.addresses()
-        if len(addresses) != 1:
-            have = f"{len(addresses)} accounts" if addresses else "no account (run `account new`)"
+        if len(mine) != 1:
+            have = f"{len(mine)} accounts" if mine else "no account (run `account new`)"
             raise BadArguments(f"Say who signs with --from ACCOUNT: this data folder's keystore has {have}.")
-        return keystore.unlock(addresses[0], read_password(addresses[0]))
+        return wallet.unlock(backend, mine[0].address, read_password(mine[0].address))
     wanted = name.strip().lower()
-    for sender in backend.dev_senders():
+    dev = backend.dev_senders() if backend.accounts() else []  # node accounts sign on dev chains only
+    for sender in dev:
         if wanted in (sender.label.lower(), sender.address.lower()):
             return sender
-    for address in keystore.addresses():
-        if wanted in (address.lower(), _keystore_label(keystore, address).lower()):
-            return keystore.unlock(address, read_password(address))
-    dev = ", ".join(repr(s.label) for s in backend.dev_senders())
+    for account in mine:
+        if wanted in (account.address.lower(), account.label.lower()):
+            return wallet.unlock(backend, account.address, read_password(account.address))
+    names = ", ".join(f"{a.label} ({a.address})" if a.label != a.address else a.address for a in mine)
     raise BadArguments(
-        f"No account is called {name!r}: the keystore in {keystore.folder} has "
-        f"{', '.join(keystore.addresses()) or 'none'}"
-        + (f"; this dev chain's accounts are {dev}." if dev else ".")
+        f"No account is called {name!r}: this data folder's keystore has {names or 'none'}"
+        + (f"; this dev chain's accounts are {', '.join(repr(s.label) for s in dev)}." if dev else ".")
     )
-
-
-def _keystore_label(keystore: Any, address: str) -> str:
-    try:
-        return str(keystore.label(address))
-    except Exception:  # a damaged file: it is named when someone tries to unlock it
-        return address
 
 
 def account_label(backend: Backend, address: str) -> str:
     """ "Owner" for a dev account, "alice (0x12…)" for a labelled keystore account, else the address."""
+    from actions import wallet
+    from formatting import short_address
+
     label = backend.label_of(address)
     if label != address:
         return label
-    from chain.accounts import Keystore
-    from formatting import short_address
-
-    keystore = Keystore.open(backend.settings)
-    if address in keystore.addresses():
-        named = _keystore_label(keystore, address)
-        if named != address:
-            return f"{named} ({short_address(address)})"
+    for account in wallet.keystore_accounts(backend):
+        if account.address.lower() == str(address).lower() and account.label != account.address:
+            return f"{account.label} ({short_address(address)})"
     return address
 
 

@@ -15,7 +15,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from cli import common
@@ -59,25 +59,11 @@ def publish_dataset(ctx: Context) -> dict[str, Any]:
 
     built = find_dataset(ctx.backend.settings, ctx.args.dataset)
     published = datasets.publish(ctx.backend, built)
-    files = [_file_row(name, item) for name, item in _items(published)]
     ctx.say(f"✓ Dataset {built.dataset_id} published to {ctx.backend.store.describe()}")
-    for row in files:
-        where = "".join(f", {k}" for k in ("held", "pinned") if row.get(k))
-        ctx.say(f"  {row['name']}: {row['cid']}{where}")
-    return {"dataset": built.dataset_id, "files": files}
-
-
-def _items(published: Any) -> list[tuple[str, Any]]:
-    """``publish`` answers {name: cid} or a list of per-file records (name, cid, held, pinned ...)."""
-    if isinstance(published, dict):
-        return list(published.items())
-    return [(getattr(item, "name", ""), item) for item in published]
-
-
-def _file_row(name: str, item: Any) -> dict[str, Any]:
-    if isinstance(item, str):
-        return {"name": name, "cid": item}
-    return asdict(item) if is_dataclass(item) and not isinstance(item, type) else {"name": name, **vars(item)}
+    for item in published.values():
+        kept = "pinned" if item.pinned else "held, not pinned" if item.held else "NOT held by the node"
+        ctx.say(f"  {item.name}: {item.cid} ({kept})" + (f"  {item.gateway_url}" if item.gateway_url else ""))
+    return {"dataset": built.dataset_id, "files": [asdict(item) for item in published.values()]}
 
 
 def find_dataset(settings: Settings, dataset_id: str | None) -> BuiltDataset:

@@ -272,3 +272,51 @@ def test_reset_chain_keeps_salts_and_keys_and_refuses_while_the_chain_is_open(tm
     assert not (data_dir / "chain" / "embedded").exists()
     assert json.loads((data_dir / "chain" / "deployments.json").read_text()) == {"1": {"a": "main"}}
     assert "Kept secrets/, secrets-backup/, keystore/" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_per_role_commands_refuse_in_one_sentence_and_leave_nothing_half_written(tmp_path):
+    """The shared preamble (cli/common.py) on the embedded chain: --json alone on stdout, no --yes and
+    no terminal refused, bad names exit 2, refusals leave no file behind."""
+    data_dir = tmp_path / "me"
+    where = ("--data-dir", str(data_dir))
+    short, good = tmp_path / "short", tmp_path / "good"
+    short.write_text("short\n")
+    good.write_text("a long enough password\n")
+
+    def cli(*args: str, password: Path = good) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "COLUMNS": "120", "HYPERBOUNTY_PASSWORD_FILE": str(password)}
+        return subprocess.run(
+            [sys.executable, "-m", "cli", *args, *where],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    def refused(result: subprocess.CompletedProcess[str], code: int = 1) -> str:
+        assert result.returncode == code, result.stdout + result.stderr
+        assert result.stdout == "" and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        return result.stderr
+
+    assert "at least 8 characters" in refused(cli("account", "new", password=short))
+    assert not list((data_dir / "keystore").glob("*.json"))
+    made = cli("account", "new", "--label", "me", "--json")
+    assert made.returncode == 0, made.stderr
+    address = json.loads(made.stdout)["address"]  # nothing but JSON on stdout
+
+    assert "--yes" in refused(cli("account", "fund", "me", "--amount", "1"))
+    funded = cli("account", "fund", "me", "--amount", "1", "--yes", "--json")
+    assert funded.returncode == 0, funded.stderr
+    assert json.loads(funded.stdout)["balance_wei"] == 10**18
+    listed = json.loads(cli("account", "list", "--json").stdout)["accounts"]
+    assert {"label": "me", "address": address, "kind": "keystore", "balance_wei": 10**18} in listed
+
+    assert "no credit" in refused(cli("withdraw", "--from", "me", "--yes"))
+    assert "No account is called 'Nobody'" in refused(cli("withdraw", "--from", "Nobody", "--yes"), code=2)
+    assert "There is no bounty #7" in refused(cli("bounty", "show", "7"))
+    board = json.loads(cli("board", "info", "--json").stdout)["board"]
+    assert board["is_this_release"] and board["address"].startswith("0x")
