@@ -9,6 +9,7 @@ between machines", for the whole sequence::
     python -m cli dataset build|publish             # cli/dataset.py
     python -m cli bounty create|list|show|cancel    # cli/bounty.py
     python -m cli submit fetch|commit|reveal        # cli/submit.py
+    python -m cli submit search                     # cli/search.py
     python -m cli evaluate run|post                 # cli/evaluate.py
     python -m cli finalize|claim|withdraw           # cli/settle.py
     python -m cli verify BOUNTY                     # cli/verify.py
@@ -41,6 +42,7 @@ from cli import (
     evaluate,
     recover,
     reset,
+    search,
     settle,
     submit,
     verify,
@@ -110,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     dataset.add_parser(commands)
     bounty.add_parser(commands)
     submit_actions = submit.add_parser(commands)  # a group: further `submit` sub-commands register here
-    del submit_actions
+    search.add_parser(submit_actions)
     evaluate.add_parser(commands)
     settle.add_parsers(commands)
     verify.add_parser(commands)

@@ -47,6 +47,16 @@ Evaluation (``ml.runner``):
                       cache_dir=None, xla_cache_dir=None) -> Verification
         .reproduced, .recomputed_score_ppm, .summary()
 
+Where trainings run (``ml.executor``): one interface, three implementations
+    InlineExecutor(), LocalPoolExecutor(workers, threads, timeout_s)  (the default),
+    RayExecutor(address)  (HYPERBOUNTY_RAY_ADDRESS: auto, ray://host:port or host:port)
+    default_executor(workers=None, ...) picks one from the settings; Task(key, fn, payload,
+    shared=(names,)), .share(name, value) once per node, .run(tasks, on_event), .describe()
+
+Participant search (``ml.search``): an Optuna TPE study over the contract's ranges, stored in
+a SQLite file so it resumes after a restart, trials in parallel on an executor
+    run_search(manifest, files, study_path, trials=30, ...) -> SearchResult
+
 Every name above is also importable from ``ml`` itself (``from ml import build_dataset``),
 loaded on first use.
 
@@ -83,6 +93,8 @@ _EXPORTS = {
     ),
     "ml.model": ("build_model",),
     "ml.train": ("train_submission", "TrainingProgress", "TrainingResult", "accuracy_ppm"),
+    "ml.executor": ("InlineExecutor", "LocalPoolExecutor", "RayExecutor", "Task", "default_executor"),
+    "ml.search": ("run_search", "SearchResult"),
     "ml.runner": (
         "evaluate_submissions",
         "Submission",

@@ -25,6 +25,7 @@ from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
 from ui import charts, jobs, tx
 from ui.common import backend, show_error
 from ui.page import bounty_and_sender, plain_errors, tx_button
+from ui.search import search_panel
 
 if TYPE_CHECKING:
     from chain.accounts import Sender
@@ -278,6 +279,7 @@ def main() -> None:
     _data_panel(chosen)
     hp = _hyperparameters_panel()
     _trial_panel(chosen, sender, hp)
+    search_panel(chosen.id, sender.address)
     _commit_panel(chosen, sender, hp)
     _salts_panel(sender)
     tx.render_pending()
