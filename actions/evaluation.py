@@ -152,9 +152,11 @@ def evaluation_job(
 ) -> EvaluationReport:
     """Background job: train and score every revealed submission; keeps the report in ``reports_dir``.
 
-    Runs in a thread of the dashboard; ``ml.runner`` trains in spawned worker processes and its
-    progress events arrive here, per submission, with live training metrics. ``settings`` (the
-    backend's) names the data dir whose preprocess and XLA caches the training uses.
+    Runs in a thread of the dashboard; ``ml.runner`` trains each cell as a task of the executor
+    (``ml.executor``: spawned worker processes, or a Ray cluster when ``HYPERBOUNTY_RAY_ADDRESS``
+    is set) and its progress events arrive here, per submission, with live training metrics.
+    ``settings`` (the backend's) names the data dir whose preprocess and XLA caches the training
+    uses.
     """
     manifest = TaskManifest.from_bytes(manifest_bytes)
     count = max(1, len(submissions))
