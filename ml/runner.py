@@ -176,6 +176,22 @@ class EvaluationReport:
     def failed(self) -> list[SubmissionResult]:
         return [r for r in self.submissions if r.status != "scored"]
 
+    @property
+    def executor(self) -> str:
+        """Where the cells trained: "pool", "ray" or "inline" ("pool" for a report from before
+        the executor was recorded: the local pool was then the only way)."""
+        return str(self.runner.get("executor", "pool"))
+
+    @property
+    def nodes(self) -> list[dict[str, Any]]:
+        """The nodes that trained cells, with their library versions ([] in an older report)."""
+        return list(self.runner.get("nodes", []))
+
+    @property
+    def retried(self) -> list[dict[str, Any]]:
+        """Cells trained again after their node or worker was lost, each with the reason."""
+        return list(self.runner.get("retried", []))
+
 
 def _known_fields(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
     names = {f.name for f in fields(cls)}

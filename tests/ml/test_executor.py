@@ -172,3 +172,22 @@ def test_a_hung_cell_times_out_and_its_submission_fails_naming_the_cell(tiny_tas
     assert "did not finish within 3 s" in result.error
     assert f"(era 0, seed {manifest.evaluation.seed})" in result.error
     assert report.runner["executor"] == "pool" and report.runner["timeout_s"] == 3
+
+
+def test_a_report_says_where_it_trained_and_an_older_one_still_loads():
+    from ml.runner import EvaluationReport
+
+    old = {
+        "manifest_cid": "QmManifest",
+        "test_cid": "QmTest",
+        "protocol": {},
+        "environment": {},
+        "submissions": [],
+        "runner": {"workers": 2, "cells": 4, "wall_seconds": 1.0},
+    }
+    report = EvaluationReport.from_dict(old)
+    assert (report.executor, report.nodes, report.retried) == ("pool", [], [])
+    placement = {"executor": "ray", "nodes": [{"node": "n1", "versions": {"ray": "2.60.0"}}], "retried": []}
+    new = EvaluationReport.from_dict({**old, "runner": {**old["runner"], **placement}})
+    assert new.executor == "ray" and new.nodes[0]["versions"]["ray"] == "2.60.0"
+    assert EvaluationReport.from_dict(new.to_dict()).cid() == new.cid()
