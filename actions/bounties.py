@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import storage
 from actions import datasets
 from actions.errors import ActionError
-from actions.tx import TxPlan, plan
+from actions.tx import TxPlan, balance_reader, plan
 from chain.client import Phase
 from formatting import duration, eth, percent_ppm, short_address, utc
 from ml.data import SETTLE_S
@@ -171,6 +171,7 @@ def plan_create_bounty(
         send=send,
         details=details,
         after=lambda receipt: {"bounty_id": created_bounty_id(receipt)},
+        balance_at=balance_reader(client.w3),
     )
 
 

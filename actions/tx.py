@@ -9,6 +9,12 @@ contract first refuses a wrong role or phase, with its decoded error),
 ``execute()`` sends, waits for the receipt (``chain.client.TxReceipt``) and turns
 any failure into a sentence. :func:`plan` builds the common case: one contract
 function with fixed arguments.
+
+A mined outcome also says what it did to the sender's money, exact to the wei: the balance at the
+block before and at the receipt's block, the change, and the fee (gas used x effective price) it
+includes (:meth:`TxOutcome.money_lines`). Dev chains mine one transaction per block, so the change is
+this transaction's alone; on a shared node another transaction of the same sender in the same block
+would be counted too, which is why the fee is shown beside it.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from eth_utils import to_checksum_address
+
 from actions.errors import plain_error
-from formatting import eth, short_address
+from formatting import eth, eth_exact, short_address
 
 if TYPE_CHECKING:
     from chain.accounts import Sender
@@ -26,6 +34,13 @@ if TYPE_CHECKING:
 
 # Facts a mined transaction adds to its outcome, shown as "name: value" (the new bounty id, a warning).
 Extra = dict[str, int | str]
+# (address, block number) -> that address's balance in wei after that block
+BalanceAt = Callable[[str, int], int]
+
+
+def balance_reader(w3: Any) -> BalanceAt:
+    """Balances at a given block from a ``web3.Web3`` (any node that keeps recent states)."""
+    return lambda address, block: int(w3.eth.get_balance(to_checksum_address(address), block))
 
 
 def preview_lines(preview: TxPreview, sender_label: str = "") -> list[tuple[str, str]]:
@@ -54,6 +69,10 @@ class TxOutcome:
     error: str = ""
     extra: Extra = field(default_factory=dict)
     receipt: TxReceipt | None = None
+    fee: int = 0  # wei: gas used x effective gas price, paid by the sender
+    sender: str = ""
+    balance_before: int | None = None  # the sender's wei at the block before the receipt's (None: unknown)
+    balance_after: int | None = None  # ... and at the receipt's block
 
     @classmethod
     def mined(cls, title: str, receipt: TxReceipt) -> TxOutcome:
@@ -64,7 +83,28 @@ class TxOutcome:
             block=receipt.block,
             gas_used=receipt.gas_used,
             receipt=receipt,
+            fee=receipt.fee,
         )
+
+    @property
+    def change(self) -> int | None:
+        """The sender's balance change in wei (fee included), None when the balances are unknown."""
+        if self.balance_before is None or self.balance_after is None:
+            return None
+        return self.balance_after - self.balance_before
+
+    def money_lines(self) -> list[tuple[str, str]]:
+        """Before, after, change and of which gas, every wei written out (empty when unknown)."""
+        change = self.change
+        if change is None or self.balance_before is None or self.balance_after is None:
+            return [("Gas fee", eth_exact(self.fee))] if self.ok else []
+        sign = "+" if change > 0 else "−" if change < 0 else ""
+        return [
+            ("Balance before", eth_exact(self.balance_before)),
+            ("Balance after", eth_exact(self.balance_after)),
+            ("Change", f"{sign}{eth_exact(abs(change))}"),
+            ("of which gas", f"−{eth_exact(self.fee)}" if self.fee else eth_exact(0)),
+        ]
 
 
 @dataclass
@@ -83,6 +123,7 @@ class TxPlan:
     send: Callable[[], TxReceipt]
     details: list[tuple[str, str]] = field(default_factory=list)
     after: Callable[[TxReceipt], Extra] | None = None
+    balance_at: BalanceAt | None = None  # reads the sender's balance around the receipt's block
 
     def preview(self) -> TxPreview:
         return self.preview_fn()
@@ -91,14 +132,26 @@ class TxPlan:
         try:
             receipt = self.send()
         except Exception as exc:
-            return TxOutcome(self.title, ok=False, error=plain_error(exc))
+            return TxOutcome(self.title, ok=False, error=plain_error(exc), sender=self.sender)
         outcome = TxOutcome.mined(self.title, receipt)
+        outcome.sender = self.sender
+        self._read_balances(outcome)
         if self.after is not None:
             try:
                 outcome.extra = self.after(receipt) or {}
             except Exception as exc:  # the transaction is mined; say what went wrong afterwards
                 outcome.extra = {"warning": plain_error(exc)}
         return outcome
+
+    def _read_balances(self, outcome: TxOutcome) -> None:
+        """The sender's balance at the blocks around the receipt; left unknown if the node cannot say."""
+        if self.balance_at is None or outcome.block < 1:
+            return
+        try:
+            outcome.balance_before = self.balance_at(self.sender, outcome.block - 1)
+            outcome.balance_after = self.balance_at(self.sender, outcome.block)
+        except Exception:  # a node that keeps no old states: the fee alone is still exact
+            outcome.balance_before = outcome.balance_after = None
 
 
 def plan(
@@ -125,4 +178,5 @@ def plan(
         send=send,
         details=details or [],
         after=after,
+        balance_at=balance_reader(client.w3),
     )

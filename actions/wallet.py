@@ -27,7 +27,7 @@ from hexbytes import HexBytes
 
 from actions.errors import ActionError, plain_error
 from actions.session import Account
-from actions.tx import TxPlan
+from actions.tx import TxPlan, balance_reader
 from chain.accounts import LocalSigner, NodeAccount, Sender, dev_funders, eip1559_fees, fund_from_dev
 from chain.client import TxPreview, TxReceipt
 from chain.deployments import Deployment, check_board, deploy_board, deployment_preview
@@ -165,6 +165,7 @@ def fund_plan(backend: Backend, dev_label_or_address: str, address: str, wei: in
         preview_fn=preview,
         send=lambda: fund_from_dev(chain, funder, recipient, int(wei)),
         details=[("Paid by", f"{funder.label} (a dev account of this node)")],
+        balance_at=balance_reader(chain.w3),
     )
 
 

@@ -46,6 +46,10 @@ if TYPE_CHECKING:
 # eth-account's default scrypt work factor (2**18) takes about a second; tests pass a smaller one.
 DEFAULT_KDF_ITERATIONS = 2**18
 MIN_PASSWORD_LENGTH = 8
+# What each dev account of the embedded chain and the managed anvil starts with: an amount a person
+# reads at a glance, so that a reward, a bond or a fee visibly moves it (not 1M or 10k ETH)
+DEV_BALANCE_ETH = 100
+DEV_BALANCE_WEI = DEV_BALANCE_ETH * 10**18
 
 
 class Sender(Protocol):

@@ -45,6 +45,7 @@ from web3.types import RPCEndpoint
 
 import durable
 import lifeline
+from chain.accounts import DEV_BALANCE_ETH
 from chain.compile import EVM_VERSION
 from chain.errors import ChainError, NodeUnavailable
 from chain.providers import DevChain, SnapshotId
@@ -158,6 +159,7 @@ class AnvilProcess:
             "--port", str(self.port),
             "--chain-id", str(ANVIL_CHAIN_ID),
             "--accounts", str(self.accounts),
+            "--balance", str(DEV_BALANCE_ETH),
             "--state", str(self.state_file),
             "--state-interval", str(STATE_INTERVAL_S),
             "--preserve-historical-states",

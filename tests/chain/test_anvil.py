@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chain import connect
+from chain.accounts import DEV_BALANCE_WEI
 from chain.anvil import AnvilChain, anvil_binary, free_port, port_in_use
 from chain.compile import EVM_VERSION
 from chain.deployments import open_board
@@ -137,7 +138,7 @@ def test_exit_without_close_stops_anvil_and_keeps_state(isolated_data_dir: Path)
     assert not port_in_use(settings.anvil_port)
     with connect(settings) as conn:
         assert conn.latest_block() == 1
-        assert conn.w3.eth.get_balance(conn.accounts()[1]) == 10_000 * 10**18 + 42
+        assert conn.w3.eth.get_balance(conn.accounts()[1]) == DEV_BALANCE_WEI + 42
 
 
 KILLED_APP = """
@@ -191,7 +192,7 @@ def test_a_stale_anvil_from_a_killed_app_is_recognised_and_stopped(
         with caplog.at_level("WARNING", logger="chain.anvil"), connect(settings) as conn:
             assert conn.node.process.pid != pid and process_gone(pid)
             # stopped with SIGTERM, so it saved its state: the killed app's transaction is still there
-            assert conn.w3.eth.get_balance(conn.accounts()[1]) == 10_000 * 10**18 + 42
+            assert conn.w3.eth.get_balance(conn.accounts()[1]) == DEV_BALANCE_WEI + 42
         assert f"anvil process {pid} on port {settings.anvil_port}" in caplog.text
         assert "answers as chain 31337" in caplog.text and "stopping it" in caplog.text
         assert "stopping it" in (isolated_data_dir / "chain" / "anvil" / "anvil.log").read_text()

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from chain import connect
-from chain.accounts import dev_accounts
+from chain.accounts import DEV_BALANCE_WEI, dev_accounts
 from chain.deployments import open_board
 from chain.embedded import EmbeddedChain
 from chain.index import BoardIndex
@@ -167,7 +167,7 @@ def test_a_killed_process_loses_nothing_it_was_told_succeeded(isolated_data_dir:
     clock = int(out.stdout.split()[0])
     with connect() as conn:
         a = conn.accounts()
-        assert conn.w3.eth.get_balance(a[3]) == 10**24 + 12345
+        assert conn.w3.eth.get_balance(a[3]) == DEV_BALANCE_WEI + 12345
         assert conn.latest_timestamp() == clock
 
 
