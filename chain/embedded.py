@@ -51,6 +51,7 @@ from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 import durable
+from chain.accounts import DEV_BALANCE_WEI
 from chain.errors import ChainError
 from chain.providers import DevChain, SnapshotId
 from settings import Settings
@@ -551,7 +552,12 @@ class EmbeddedChain(DevChain):
         fresh = len(self.db) == 0
         if not fresh:
             accounts = int(self.db[_ACCOUNTS_KEY].decode())
-        backend = PyEVMBackend.from_mnemonic(DEV_MNEMONIC, num_accounts=accounts, hd_path=DEV_HD_PATH)
+        backend = PyEVMBackend.from_mnemonic(
+            DEV_MNEMONIC,
+            genesis_state_overrides={"balance": DEV_BALANCE_WEI},
+            num_accounts=accounts,
+            hd_path=DEV_HD_PATH,
+        )
         if fresh:
             genesis_db = backend.chain.chaindb.db
             for key, value in _memory_items(genesis_db):

@@ -28,7 +28,11 @@ from ui import charts
 from ui.common import backend
 from ui.page import plain_errors
 
-PRESETS = {"demo": "Demo (about a minute per submission)", "tiny": "Tiny (seconds; for tests)"}
+# protocol name (what the code, the CLI and the tests use) -> what a person reads
+PRESETS = {
+    "demo": "Demo (a few minutes per submission; a real comparison)",
+    "tiny": "Quick check (seconds once warm; a small task to try the flow)",
+}
 BUNDLED_COINS = list(datasets.BUNDLED_COINS)
 INTERVALS = list(datasets.INTERVALS)
 TEST_KINDS = {
@@ -184,7 +188,12 @@ def _source_panel() -> None:
             format_func=PRESETS.__getitem__,
             key="pp_protocol",
             on_change=_apply_preset,
-            help="Sets every field below to a preset; the evaluation budget is chosen on Initialize.",
+            help=(
+                "Sets every field below to a preset. Quick check: 2 coins, 15-minute candles, 1 epoch over "
+                "256 sequences; the first training on a machine compiles the model (about 15-25 s), later "
+                "ones take about a second. Demo: 4 coins, 6 epochs, 3 seeds x 3 eras. The evaluation "
+                "budget is chosen on Initialize."
+            ),
         )
         source = st.radio(
             "Data source",

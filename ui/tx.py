@@ -56,11 +56,26 @@ def show_result(key: str) -> TxOutcome | None:
             f"Transaction `{outcome.tx_hash}`",
             icon=":material/check_circle:",
         )
+        money = money_sentence(outcome)
+        if money:
+            st.caption(money)
         if outcome.extra.get("warning"):
             st.warning(outcome.extra["warning"], icon=":material/warning:")
     else:
         st.error(f"**{outcome.title}** failed: {outcome.error}", icon=":material/error:")
     return outcome
+
+
+def money_sentence(outcome: TxOutcome) -> str:
+    """The sender's money in one line, to the wei: before -> after, the change and the gas in it."""
+    lines = dict(outcome.money_lines())
+    if "Change" not in lines:
+        return f"Gas fee {lines['Gas fee']}." if "Gas fee" in lines else ""
+    return (
+        f"{backend().label_of(outcome.sender) if outcome.sender else 'Sender'}'s balance "
+        f"{lines['Balance before']} → {lines['Balance after']}: change {lines['Change']}, "
+        f"of which gas {lines['of which gas']}."
+    )
 
 
 def _table(rows: list[tuple[str, str]]) -> None:
@@ -135,6 +150,7 @@ def _done_stage(outcome: TxOutcome) -> None:
             ("Block", str(outcome.block)),
             ("Gas used", f"{outcome.gas_used:,}"),
         ]
+        rows += outcome.money_lines()
         rows += [
             (k.replace("_", " ").capitalize(), str(v)) for k, v in outcome.extra.items() if k != "warning"
         ]
