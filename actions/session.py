@@ -186,8 +186,9 @@ class Backend:
         return self.chain.head()
 
     def now(self) -> int:
-        """Chain time (``ChainConnection.latest_timestamp``): deadlines count from it, not the wall clock."""
-        return self.chain.latest_timestamp()
+        """Chain time now: what the next transaction will see (``ChainConnection.next_block_time``);
+        deadlines, phases and countdowns count from it, never from the wall clock or the latest block."""
+        return self.chain.next_block_time()
 
     def balance(self, address: str) -> int:
         with self.lock:

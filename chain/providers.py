@@ -24,6 +24,7 @@ because eth-tester's state is not thread-safe.
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import cached_property
@@ -58,6 +59,11 @@ class ChainConnection:
         self.lock = lock or threading.RLock()
         self._closed = False
         self.chain_id: int = int(self._call(lambda: w3.eth.chain_id))
+        if self.is_dev:
+            # contract views answer at the time the next transaction will see (:meth:`next_block_time`):
+            # a phase read on an idle dev chain is the phase a transaction sent now meets, not the latest
+            # block's (which can be minutes old). No transaction waits in a dev chain's pending block.
+            w3.eth.default_block = "pending"
 
     @property
     def is_dev(self) -> bool:
@@ -93,6 +99,11 @@ class ChainConnection:
         return self._closed
 
     # -- the chain's clock: the one implementation; the client and the actions layer ask here --
+    #
+    # "Now" is the time the next transaction will see (:meth:`next_block_time`): the embedded chain's
+    # next block and anvil's pending block take the wall clock plus the offset a dev chain was advanced
+    # by, so an idle chain's latest block lags behind it. Deadlines, phases and countdowns use "now";
+    # :meth:`head` is only where the latest block is itself the subject (its number, cache keys).
 
     def head(self) -> Head:
         """Number and timestamp of the latest block, read together (one request)."""
@@ -100,22 +111,22 @@ class ChainConnection:
         return Head(int(block["number"]), int(block["timestamp"]))
 
     def latest_timestamp(self) -> int:
-        """The chain's clock: the latest block's timestamp (never the wall clock)."""
+        """The latest block's timestamp (never the wall clock); "now" is :meth:`next_block_time`."""
         return self.head().timestamp
 
     def latest_block(self) -> int:
         return int(self._call(lambda: self.w3.eth.block_number))
 
     def next_block_time(self) -> int:
-        """When the next block will likely be mined, in chain time: the pending block's timestamp where
-        the node gives one (an idle dev chain's next block can come long after its latest), never
-        before :meth:`latest_timestamp`."""
-        now = self.latest_timestamp()
+        """The chain's "now": the timestamp the next transaction will see, i.e. the pending block's (one
+        request; the embedded chain and anvil both date it as their next block). A node that gives no
+        pending block: its next block comes at the wall clock, never before the latest block."""
         try:
-            pending = int(self.w3.eth.get_block("pending")["timestamp"])
-        except Exception:  # a node without a pending block: the latest one is the best guess
-            return now
-        return max(now, pending)
+            return int(self._call(lambda: self.w3.eth.get_block("pending"))["timestamp"])
+        except NodeUnavailable:
+            raise
+        except Exception:  # a node without a pending block
+            return max(self.latest_timestamp(), int(time.time()))
 
     def _call(self, fn: Callable[[], _T]) -> _T:
         """Run one node request, turning a dead connection into a sentence."""
@@ -166,8 +177,8 @@ class DevChain(ChainConnection, ABC):
     def advance_time(self, seconds: int) -> int:
         """Mine one block exactly ``seconds`` after the latest one; later blocks keep counting from it.
 
-        Returns the new latest timestamp. Used by the dashboard's time control so a demo walks
-        through the submission, reveal and evaluation windows in minutes.
+        Returns the new latest timestamp. The dashboard's time control uses :meth:`advance_clock`
+        (counted from now), so a demo walks through the submission, reveal and evaluation windows in minutes.
         """
         seconds = int(seconds)
         if seconds < 1:
@@ -177,6 +188,13 @@ class DevChain(ChainConnection, ABC):
             self.set_next_timestamp(target)
             self.mine(1)
         return target
+
+    def advance_clock(self, seconds: int) -> int:
+        """Move "now" (:meth:`next_block_time`) forward by ``seconds``: mine one empty block that much
+        after now, however long the chain sat idle. Returns the new block's timestamp. The dashboard's
+        "Advance time" (:meth:`advance_time` counts from the latest block, which lags behind now)."""
+        with self.lock:
+            return self.advance_time(self.next_block_time() - self.latest_timestamp() + int(seconds))
 
     def _check_future(self, ts: int) -> int:
         ts = int(ts)
