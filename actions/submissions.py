@@ -25,7 +25,13 @@ from ml.manifest import TaskManifest
 from ml.model import trainable_parameters
 from ml.preprocess import cache_dir_for, prepare
 from ml.train import TrainingProgress, train_submission, xla_cache_dir_for
-from protocol import Hyperparameters
+from protocol import (
+    Hyperparameters,
+    dropout_percent_of,
+    dropout_permille_from,
+    learning_rate_micro_from,
+    learning_rate_of,
+)
 
 if TYPE_CHECKING:
     from actions.jobs import JobRunner, JobView, Progress
@@ -206,13 +212,38 @@ def compute_budget_warning(manifest: TaskManifest, hp: Hyperparameters) -> str |
     )
 
 
+# form field in people's units -> (the contract's field, the exact conversion)
+PEOPLE_UNITS = {
+    "dropout_percent": ("dropout_permille", dropout_permille_from),
+    "learning_rate": ("learning_rate_micro", learning_rate_micro_from),
+}
+
+
 def hyperparameters_from_form(values: Mapping[str, int | float | None]) -> Hyperparameters:
     """Form values -> Hyperparameters, with the protocol's range checks as plain sentences.
 
+    The form shows a learning rate as ``0.001`` (``learning_rate``) and a dropout in percent
+    (``dropout_percent``); they become the contract's integers exactly (``PEOPLE_UNITS``), or are
+    refused in words. The contract's own fields (``learning_rate_micro``...) are taken as they are.
     A whole float (3.0, from a number input) becomes an int; anything else (2.7, None) is left
     as it is so the protocol refuses it in words, instead of being truncated silently.
     """
-    return Hyperparameters.from_dict({k: _whole(v) for k, v in values.items()})
+    fields: dict[str, object] = {}
+    for name, value in values.items():
+        if name in PEOPLE_UNITS:
+            field_name, convert = PEOPLE_UNITS[name]
+            fields[field_name] = convert(value)
+        else:
+            fields[name] = _whole(value)
+    return Hyperparameters.from_dict(fields)
+
+
+def form_values(hp: Hyperparameters) -> dict[str, int | float]:
+    """The form's fields for ``hp``, in people's units (the inverse of :func:`hyperparameters_from_form`)."""
+    values: dict[str, int | float] = hp.to_dict()
+    values["dropout_percent"] = dropout_percent_of(values.pop("dropout_permille"))
+    values["learning_rate"] = learning_rate_of(values.pop("learning_rate_micro"))
+    return values
 
 
 def _whole(value: int | float | None) -> int | float | None:

@@ -1,4 +1,9 @@
-"""Plotly figures the pages share. Pure functions of data frames: easy to test, no Streamlit."""
+"""Plotly figures the pages share. Pure functions of data frames: easy to test, no Streamlit.
+
+Price lines break where candles are missing (a gap longer than a few candles is drawn as a gap, not
+as a straight line across it); curves with a single point still show it (markers, an axis around it);
+live curves of several participants share one x axis, each from the start of its own training.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,28 @@ def _times(index: pd.Index) -> pd.DatetimeIndex:
     return pd.to_datetime(index.to_numpy(), unit="s", utc=True)
 
 
+GAP_STEPS = 3  # a jump of more than this many usual candle steps is a gap in the data
+
+
+def with_gaps(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (indexed by Unix seconds) with an empty row inside each gap, so a line breaks there.
+
+    The usual step is the median time between rows; a jump of more than ``GAP_STEPS`` of them (the
+    bundled candles' Aug 7 - Aug 11 hole) gets a row of NaN at its midpoint, which plotly leaves
+    undrawn instead of joining the two sides with a straight line.
+    """
+    if len(frame) < 3:
+        return frame
+    times = frame.index.to_numpy().astype("int64")
+    steps = times[1:] - times[:-1]
+    usual = int(pd.Series(steps).median())
+    gaps = [int(times[i] + steps[i] // 2) for i in range(len(steps)) if steps[i] > GAP_STEPS * max(usual, 1)]
+    if not gaps:
+        return frame
+    empty = pd.DataFrame(float("nan"), index=pd.Index(gaps, name=frame.index.name), columns=frame.columns)
+    return pd.concat([frame, empty]).sort_index()
+
+
 def _ts(seconds: int) -> pd.Timestamp:
     return pd.to_datetime(seconds, unit="s", utc=True)
 
@@ -47,12 +74,15 @@ def _shade(fig: go.Figure, spans: list[tuple[str, int, int]], **where: Any) -> N
 
 
 def normalised_prices(merged: pd.DataFrame, coins: list[str], spans: list[tuple[str, int, int]]) -> go.Figure:
-    """Every coin's close divided by its first close, with the split spans shaded."""
-    frame = _thin(merged)
+    """Every coin's close divided by its first close, with the split spans shaded (gaps left open)."""
+    frame = with_gaps(_thin(merged))
     fig = go.Figure()
     for coin in coins:
         close = frame[f"{coin}_close"]
-        fig.add_trace(go.Scatter(x=_times(frame.index), y=close / close.iloc[0], name=coin, mode="lines"))
+        first = close.dropna().iloc[0]
+        fig.add_trace(
+            go.Scatter(x=_times(frame.index), y=close / first, name=coin, mode="lines", connectgaps=False)
+        )
     _shade(fig, spans)
     fig.update_layout(
         title="Close price, normalised to the first candle",
@@ -65,15 +95,20 @@ def normalised_prices(merged: pd.DataFrame, coins: list[str], spans: list[tuple[
 
 
 def per_coin_prices(merged: pd.DataFrame, coins: list[str], spans: list[tuple[str, int, int]]) -> go.Figure:
-    """One panel per coin in US dollars, split spans shaded in each."""
-    frame = _thin(merged)
+    """One panel per coin in US dollars, split spans shaded in each (gaps left open)."""
+    frame = with_gaps(_thin(merged))
     fig = make_subplots(
         rows=len(coins), cols=1, shared_xaxes=True, subplot_titles=coins, vertical_spacing=0.06
     )
     for row, coin in enumerate(coins, start=1):
         fig.add_trace(
             go.Scatter(
-                x=_times(frame.index), y=frame[f"{coin}_close"], name=coin, mode="lines", showlegend=False
+                x=_times(frame.index),
+                y=frame[f"{coin}_close"],
+                name=coin,
+                mode="lines",
+                showlegend=False,
+                connectgaps=False,
             ),
             row=row,
             col=1,
@@ -100,16 +135,67 @@ def class_balance(balance: pd.DataFrame, target_coin: str) -> go.Figure:
 
 
 def training_curves(curves: dict[str, list[Any]], title: str = "Training curves") -> go.Figure:
-    """Loss and accuracy per epoch; ``curves`` maps a metric to its per-epoch values."""
+    """Loss and accuracy per epoch; ``curves`` maps a metric to its per-epoch values.
+
+    Whole epochs on the x axis, from half an epoch before the first to half after the last, and
+    markers on every point: a one-epoch training shows its two dots (train, validation) clearly.
+    """
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
+    longest = 1
     for name, values in curves.items():
         if not values:
             continue
         col = 1 if "loss" in name else 2
         epochs = list(range(1, len(values) + 1))
-        fig.add_trace(go.Scatter(x=epochs, y=values, name=name, mode="lines+markers"), row=1, col=col)
-    fig.update_xaxes(title_text="epoch")
+        longest = max(longest, len(values))
+        fig.add_trace(
+            go.Scatter(x=epochs, y=values, name=name, mode="lines+markers", marker={"size": 9}),
+            row=1,
+            col=col,
+        )
+    fig.update_xaxes(title_text="epoch", tickmode="linear", tick0=1, dtick=1, range=[0.5, longest + 0.5])
     fig.update_layout(height=300, margin={"t": 50, "b": 30}, title=title)
+    return fig
+
+
+def live_curves(
+    series: Mapping[str, Sequence[Mapping[str, Any]]],
+    metrics: Sequence[str] = ("loss",),
+    label_of: Any = short_address,
+    x_title: str = "epochs done",
+    align: bool = False,
+    x_max: float | None = None,
+) -> go.Figure:
+    """Curves as they arrive (points ``{"step": x, "<metric>": y}``), one line per series and metric.
+
+    Markers on every point, so the first point shows as soon as it comes. ``align``: each series
+    starts at 0 (an evaluation numbers submission *i*'s steps from *i*), so every participant is on
+    the same x range, the share of its own training done; ``x_max`` fixes the axis end (the epochs).
+    """
+    fig = go.Figure()
+    end = x_max or 0.0
+    for who, points in series.items():
+        frame = pd.DataFrame(list(points))
+        if frame.empty or "step" not in frame:
+            continue
+        x = frame["step"].astype(float)
+        if align:
+            x = x - float(int(x.min()))
+        end = max(end, float(x.max()))
+        for metric in metrics:
+            if metric not in frame:
+                continue
+            name = label_of(who) if len(metrics) == 1 else f"{label_of(who)} {metric}"
+            fig.add_trace(
+                go.Scatter(x=x, y=frame[metric], name=name, mode="lines+markers", marker={"size": 7})
+            )
+    fig.update_xaxes(title_text=x_title, range=[0, max(end, 1.0) * 1.02])
+    fig.update_layout(
+        height=260,
+        margin={"t": 30, "b": 30},
+        yaxis_title=metrics[0] if len(metrics) == 1 else "",
+        legend={"orientation": "h", "y": -0.3},
+    )
     return fig
 
 

@@ -19,6 +19,7 @@ from actions.evaluation import baselines_from_report, leaderboard_from_report
 from actions.jobs import DONE, JobView
 from formatting import short_address
 from ui import charts
+from ui.common import backend
 
 if TYPE_CHECKING:
     from ml.runner import EvaluationReport
@@ -255,9 +256,19 @@ def verify_result(view: JobView, differing_as_warning: bool = False) -> None:
     if view.state == DONE and view.result:
         result = view.result
         if result["reproduced"]:
-            st.success(f"Reproduced: {result['summary']}", icon=":material/verified:")
+            st.success(f"Reproduced: {verify_sentence(result)}", icon=":material/verified:")
         elif result["error"]:
             st.error(result["summary"], icon=":material/error:")
         else:
             show = st.warning if differing_as_warning else st.error
-            show(f"Not reproduced: {result['summary']}", icon=":material/gpp_bad:")
+            show(f"Not reproduced: {verify_sentence(result)}", icon=":material/gpp_bad:")
+
+
+def verify_sentence(result: Mapping[str, Any], label_of: Callable[[str], str] | None = None) -> str:
+    """A re-run against the posted score in percent, as every other score reads (exact to the ppm:
+    four decimals), naming the participant by label."""
+    name = (label_of or backend().label_of)(result["participant"])
+    posted, again = int(result["posted"]), result["recomputed"]
+    recomputed = "no score" if again is None else f"{int(again) / 10_000:.4f} %"
+    verdict = "the same score" if result["reproduced"] else "a different score"
+    return f"{name}: posted {posted / 10_000:.4f} %, the re-run gives {recomputed}: {verdict}."

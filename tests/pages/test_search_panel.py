@@ -5,15 +5,17 @@ from __future__ import annotations
 import pytest
 
 from actions import search as search_actions
-from actions import tasks
+from actions import submissions, tasks
 from actions.session import get_backend
 from ml import search
 from ml.executor import InlineExecutor
+from protocol import Hyperparameters
 from tests.actions import scenario
 from tests.ml.test_search import SMALL_MODELS
 from tests.pages.harness import click, errors, open_page, texts
 
-FORM = ("lstm_layers", "lstm_units", "dense_layers", "dropout_permille", "learning_rate_micro")
+# the Submit form's number fields, in people's units (the contract's integers: actions.submissions)
+FORM = ("lstm_layers", "lstm_units", "dense_layers", "dropout_percent", "learning_rate")
 
 
 @pytest.mark.slow
@@ -41,7 +43,8 @@ def test_use_best_puts_the_best_trial_into_the_submit_form():
     assert any(frame.value.shape[0] == 2 and "value_ppm" in frame.value for frame in at.dataframe)
     click(at, "search_use_best")
     assert not errors(at), errors(at)
+    shown = submissions.form_values(Hyperparameters.from_dict(best))
     for name in FORM:
-        assert at.number_input(key=f"hp_{name}").value == best[name], name
+        assert at.number_input(key=f"hp_{name}").value == pytest.approx(shown[name]), name
     assert at.selectbox(key="hp_activation").value == best["activation"]
     assert at.selectbox(key="hp_loss").value == best["loss"]
