@@ -22,8 +22,8 @@ import streamlit as st
 import storage
 from actions.evaluation import evaluation_key, plan_post_scores, plan_reveal_test_data, start_evaluation
 from actions.jobs import DONE, JobView
-from formatting import percent_ppm, short_address, utc
-from ui import evaluation, jobs, tx
+from formatting import percent_ppm, utc
+from ui import charts, evaluation, jobs, tx
 from ui.common import backend, submissions
 from ui.page import bounty_and_sender, plain_errors, tx_button
 
@@ -98,14 +98,17 @@ def _progress(view: JobView) -> None:
             },
         )
     if view.curves:
-        frames = []
-        for who, points in view.curves.items():
-            frame = pd.DataFrame(points)
-            if "loss" in frame:
-                frames.append(frame.assign(participant=short_address(who)))
-        if frames:
-            live = pd.concat(frames)
-            st.line_chart(live, x="step", y="loss", color="participant", height=220)
+        st.plotly_chart(
+            charts.live_curves(
+                view.curves,
+                ("loss",),
+                backend().label_of,
+                "share of its training done",
+                align=True,
+                x_max=1.0,
+            ),
+            key=f"eval_live_{view.id}",
+        )
 
 
 def _revealed_table(revealed: list[Submission]) -> None:

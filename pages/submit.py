@@ -3,7 +3,8 @@
 Widget keys: ``submit_table`` (every bounty) above ``submit_bounty`` (bounty picker);
 ``submit_fetch`` ("Fetch training data", then table ``submit_cids``); hyperparameters
 ``hp_lstm_layers``, ``hp_lstm_units``, ``hp_dense_layers``, ``hp_activation``, ``hp_loss``,
-``hp_dropout_permille``, ``hp_learning_rate_micro``; ``submit_trial`` ("Trial run");
+``hp_dropout_percent`` (in %), ``hp_learning_rate`` (0.001; the contract's integers are converted in
+``actions.submissions``); ``submit_trial`` ("Trial run");
 ``submit_commit`` ("Commit"; a warning above it when the model is over the bounty's compute
 budget); ``submit_reveal`` ("Reveal"); after a mined commit ``submit_commit_export`` (download this
 account's salts, prompted); salts: ``submit_export`` (download), ``submit_import_file`` +
@@ -21,7 +22,7 @@ from actions import submissions, tasks
 from actions.errors import ActionError, plain_error
 from actions.jobs import DONE, JobView
 from formatting import eth, short_address, utc
-from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters
+from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters, dropout_percent_of, learning_rate_of
 from ui import charts, jobs, tx
 from ui.common import backend, show_error
 from ui.page import bounty_and_sender, plain_errors, tx_button
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
     from chain.accounts import Sender
     from chain.client import Bounty, SubmissionView
 
-NUMBERS = ("lstm_layers", "lstm_units", "dense_layers", "dropout_permille", "learning_rate_micro")
+# whole-number fields (the contract's own) -> what a person reads
+NUMBERS = {"lstm_layers": "LSTM layers", "lstm_units": "Units per LSTM layer", "dense_layers": "Dense layers"}
 
 
 def _terms(chosen: Bounty) -> None:
@@ -80,17 +82,29 @@ def _data_panel(chosen: Bounty) -> None:
         )
 
 
+def _take_contract_units() -> None:
+    """Fields set in the contract's units (``hp_dropout_permille``, ``hp_learning_rate_micro``, as the
+    search's "Use best" writes them) move into the form's people-unit fields before they are drawn."""
+    for unit_key, (field_name, _) in submissions.PEOPLE_UNITS.items():
+        kept = st.session_state.pop(f"hp_{field_name}", None)
+        if kept is not None:
+            of = dropout_percent_of if field_name == "dropout_permille" else learning_rate_of
+            st.session_state[f"hp_{unit_key}"] = of(int(kept))
+
+
 def _hyperparameters_panel() -> Hyperparameters | None:
     """The form; the hyperparameters it describes, or None (with the reason shown) if invalid."""
     defaults = Hyperparameters()
     with st.container(border=True):
         st.subheader(":material/tune: Hyperparameters")
+        _take_contract_units()
+        people = submissions.form_values(defaults)
         cols = st.columns(4)
-        values = {}
-        for n, name in enumerate(NUMBERS):
+        values: dict[str, int | float | None] = {}
+        for n, (name, label) in enumerate(NUMBERS.items()):
             low, high, meaning = RANGES[name]
             values[name] = cols[n % 4].number_input(
-                f"{name} ({low}..{high})",
+                f"{label} ({low}-{high})",
                 min_value=low,
                 max_value=high,
                 value=getattr(defaults, name),
@@ -98,6 +112,29 @@ def _hyperparameters_panel() -> Hyperparameters | None:
                 key=f"hp_{name}",
                 help=meaning,
             )
+        low, high, _ = RANGES["dropout_permille"]
+        values["dropout_percent"] = cols[3].number_input(
+            "Dropout (%)",
+            min_value=dropout_percent_of(low),
+            max_value=dropout_percent_of(high),
+            value=people["dropout_percent"],
+            step=5.0,
+            format="%.1f",
+            key="hp_dropout_percent",
+            help="Share of units dropped after each LSTM layer while training, 0-80 % (the contract keeps "
+            "thousandths: 20 % is 200).",
+        )
+        low, high, _ = RANGES["learning_rate_micro"]
+        values["learning_rate"] = cols[0].number_input(
+            "Learning rate",
+            min_value=learning_rate_of(low),
+            max_value=learning_rate_of(high),
+            value=people["learning_rate"],
+            step=0.0001,
+            format="%.6f",
+            key="hp_learning_rate",
+            help="Adam's learning rate, 0.000001-0.1 (the contract keeps millionths: 0.001 is 1000).",
+        )
         values["activation"] = cols[1].selectbox(
             "activation",
             range(len(ACTIVATIONS)),
@@ -119,8 +156,11 @@ def _hyperparameters_panel() -> Hyperparameters | None:
 def _trial_result(view: JobView) -> None:
     points = view.curves.get("trial", [])
     if points:
-        frame = pd.DataFrame(points).set_index("step")
-        st.line_chart(frame[[c for c in frame.columns if c in ("loss", "accuracy")]], height=220)
+        epochs = int(view.detail.get("epochs") or 0) or None
+        st.plotly_chart(
+            charts.live_curves({"trial": points}, ("loss", "accuracy"), lambda _: "trial", x_max=epochs),
+            key=f"trial_live_{view.id}",
+        )
     if view.state == DONE and view.result:
         result = view.result
         st.metric("Validation accuracy", f"{result['val_accuracy_ppm'] / 10_000:.2f} %")
