@@ -23,7 +23,7 @@ from actions.evaluation import start_verify
 from formatting import eth, percent_ppm, short_address
 from ui import evaluation, jobs, tx
 from ui.common import backend, submissions
-from ui.page import bounty_and_sender, plain_errors, stop_page, tx_button
+from ui.page import bounty_and_sender, plain_errors, require_router, stop_page, tx_button
 
 if TYPE_CHECKING:
     from chain.accounts import Sender
@@ -207,6 +207,7 @@ def _timeout_panel(chosen: Bounty, sender: Sender, found: list[Dispute], now: in
 
 
 def main() -> None:
+    require_router()
     st.title(":material/gavel: Disputes")
     st.caption(
         "Anyone: a posted score is a claim. A participant who revealed may challenge it before the "

@@ -25,7 +25,7 @@ from actions.jobs import DONE, JobView
 from formatting import percent_ppm, utc
 from ui import charts, evaluation, jobs, tx
 from ui.common import backend, submissions
-from ui.page import bounty_and_sender, plain_errors, tx_button
+from ui.page import bounty_and_sender, plain_errors, require_router, tx_button
 
 if TYPE_CHECKING:
     from chain.accounts import Sender
@@ -176,6 +176,7 @@ def _leaderboard_panel(chosen: Bounty, sender: Sender, report: EvaluationReport)
 
 
 def main() -> None:
+    require_router()
     st.title(":material/leaderboard: Evaluate")
     st.caption(
         "Owner: once reveals close, reveal the test data (a forward test's file is built by its rule), "

@@ -22,7 +22,7 @@ from actions.views import event_rows
 from formatting import eth, percent_ppm, short_address, utc
 from ui import charts, evaluation, jobs, testdata, tx
 from ui.common import backend, block_key, created_at, settings_key, submissions
-from ui.page import picked_bounty, plain_errors
+from ui.page import picked_bounty, plain_errors, require_router
 
 if TYPE_CHECKING:
     from chain.client import Bounty, Submission
@@ -139,6 +139,7 @@ def _verify_panel(chosen: Bounty, scored: list[Submission]) -> None:
 
 
 def main() -> None:
+    require_router()
     st.title(":material/travel_explore: Explorer / Verify")
     st.caption("Anyone: everything here is read from the chain and from IPFS, and every score can be re-run.")
     chosen = picked_bounty("exp_bounty", table_key="exp_table")

@@ -3,7 +3,8 @@
 Widget keys: ``fin_bounty`` (bounty picker); buttons ``fin_finalize`` ("Finalize"),
 ``fin_claim`` ("Claim share"), ``fin_withdraw`` ("Withdraw"); tables ``fin_credits`` and
 ``fin_balances``. Balances of everyone involved are shown before, and after the last transaction
-of this page (the "before" is kept in ``st.session_state["fin_before"]`` when a button is clicked).
+of this page (the "before" is kept in ``st.session_state["fin_before"]`` when a button is clicked, for
+that account and bounty: another account or bounty starts without it, as its outcomes do, ``ui.tx``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from actions import settlement
+from chain.client import Phase
 from formatting import eth
 from ui import tx
 from ui.common import account_state, backend
-from ui.page import bounty_and_sender, plain_errors, tx_button
+from ui.page import ButtonState, bounty_and_sender, plain_errors, require_router, tx_button
 
 if TYPE_CHECKING:
     from actions.settlement import OutcomePreview
@@ -63,9 +65,15 @@ def _table(before: Balances, after: Balances | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _remember(balances: Balances) -> None:
+def _remember(balances: Balances, sender: Sender, chosen: Bounty) -> None:
     """Keep the balances from before this page's transaction, for the before/after table."""
-    st.session_state[BEFORE_KEY] = balances
+    st.session_state[BEFORE_KEY] = {"for": (sender.address, chosen.id), "balances": balances}
+
+
+def _remembered(sender: Sender, chosen: Bounty) -> Balances:
+    """The balances kept by :func:`_remember` for this account and bounty ({} for any other pair)."""
+    kept = st.session_state.get(BEFORE_KEY) or {}
+    return kept["balances"] if kept.get("for") == (sender.address, chosen.id) else {}
 
 
 def _outcome_panel(chosen: Bounty, sender: Sender, preview: OutcomePreview, balances: Balances) -> None:
@@ -84,16 +92,19 @@ def _outcome_panel(chosen: Bounty, sender: Sender, preview: OutcomePreview, bala
                 key="fin_credits",
             )
         left, right = st.columns(2)
+        state = _finalize_state(chosen, preview)
         if tx_button(
-            "Finalize",
+            state.label,
             "fin_finalize",
             "finalize",
             lambda: settlement.plan_finalize(backend(), sender, chosen.id),
             where=left,
-            type="primary",
+            type="primary" if state.primary else "secondary",
             icon=":material/gavel:",
+            disabled=not state.enabled,
+            help=state.reason,
         ):
-            _remember(balances)
+            _remember(balances, sender, chosen)
         if settlement.may_claim_share(preview, chosen) and tx_button(
             "Claim share",
             "fin_claim",
@@ -102,12 +113,23 @@ def _outcome_panel(chosen: Bounty, sender: Sender, preview: OutcomePreview, bala
             where=right,
             icon=":material/call_split:",
         ):
-            _remember(balances)
+            _remember(balances, sender, chosen)
         tx.show_result("finalize")
         tx.show_result("claim")
 
 
-def _withdraw_panel(sender: Sender, balances: Balances) -> None:
+def _finalize_state(chosen: Bounty, preview: OutcomePreview) -> ButtonState:
+    """Finalize is primary only while the contract would accept it; once done it is disabled and says so."""
+    if chosen.phase == Phase.FINALIZED:
+        return ButtonState("Finalized", False, False, f"Finalized: {settlement.settled_text(chosen)}.")
+    if chosen.phase == Phase.CANCELLED:
+        return ButtonState("Finalize", False, False, "The owner cancelled this bounty: nothing to finalize.")
+    if not preview.possible:  # left clickable: the dialog then shows the contract's own refusal
+        return ButtonState("Finalize", True, False, preview.reason)
+    return ButtonState("Finalize", True, True, "Anyone may finalize now; the outcome is above.")
+
+
+def _withdraw_panel(chosen: Bounty, sender: Sender, balances: Balances) -> None:
     with st.container(border=True):
         st.subheader(":material/account_balance_wallet: Withdraw")
         mine = balances.get(sender.address, {}).get("credit", 0)
@@ -118,8 +140,10 @@ def _withdraw_panel(sender: Sender, balances: Balances) -> None:
             "withdraw",
             lambda: settlement.plan_withdraw(backend(), sender),
             icon=":material/savings:",
+            type="primary" if mine else "secondary",
+            help=None if mine else "Nothing waiting for this account.",
         ):
-            _remember(balances)
+            _remember(balances, sender, chosen)
         tx.show_result("withdraw")
 
 
@@ -136,6 +160,7 @@ def _balances_panel(before: Balances, now: Balances) -> None:
 
 
 def main() -> None:
+    require_router()
     st.title(":material/payments: Finalize")
     st.caption(
         "Anyone: settle a bounty once its windows allow it, then each credited account withdraws its ETH."
@@ -143,10 +168,10 @@ def main() -> None:
     chosen, sender = bounty_and_sender("fin_bounty")
     with plain_errors(stop=True):
         preview = settlement.outcome_preview(backend(), chosen.id)
-        before: Balances = st.session_state.get(BEFORE_KEY) or {}
+        before = _remembered(sender, chosen)
         balances = _balances(chosen, sender, [*preview.credits, *before])
     _outcome_panel(chosen, sender, preview, balances)
-    _withdraw_panel(sender, balances)
+    _withdraw_panel(chosen, sender, balances)
     _balances_panel(before, balances)
     tx.render_pending()
 

@@ -29,7 +29,7 @@ from actions.evaluation import suggest_min_accuracy
 from formatting import duration, eth_to_wei, utc, wei_to_eth
 from ui import tx
 from ui.common import backend, current_sender, select_bounty
-from ui.page import plain_errors, stop_page, tx_button
+from ui.page import plain_errors, require_router, stop_page, tx_button
 
 if TYPE_CHECKING:
     from actions.tx import TxPlan
@@ -407,10 +407,11 @@ def _create_panel(
         "create_bounty",
         plan,
         problems=problems,
+        for_bounty=False,
         type="primary",
         icon=":material/rocket_launch:",
     )
-    outcome = tx.show_result("create_bounty")
+    outcome = tx.show_result("create_bounty", for_bounty=False)
     if outcome is not None and outcome.ok and "bounty_id" in outcome.extra:
         new_id = int(outcome.extra["bounty_id"])
         select_bounty(new_id)
@@ -422,6 +423,7 @@ def _create_panel(
 
 
 def main() -> None:
+    require_router()
     st.title(":material/add_circle: Initialize")
     st.caption(
         "Owner: set the reward and the rules, then post the bounty. A forward test commits to no file "

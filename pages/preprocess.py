@@ -26,7 +26,7 @@ from actions import datasets
 from formatting import utc
 from ui import charts
 from ui.common import backend
-from ui.page import plain_errors
+from ui.page import plain_errors, require_router
 
 # protocol name (what the code, the CLI and the tests use) -> what a person reads
 PRESETS = {
@@ -439,6 +439,7 @@ def _built_dataset() -> datasets.BuiltDataset | None:
 
 
 def main() -> None:
+    require_router()
     st.title(":material/dataset: Preprocess")
     st.caption("Owner: choose the price data, see how it splits, then build and publish the task files.")
     if "pp_coins" not in st.session_state:

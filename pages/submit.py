@@ -19,13 +19,14 @@ import pandas as pd
 import streamlit as st
 
 from actions import submissions, tasks
+from actions.bounties import OPEN_WINDOWS
 from actions.errors import ActionError, plain_error
 from actions.jobs import DONE, JobView
 from formatting import eth, short_address, utc
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters, dropout_percent_of, learning_rate_of
-from ui import charts, jobs, tx
+from ui import charts, clock, jobs, tx
 from ui.common import backend, show_error
-from ui.page import bounty_and_sender, plain_errors, tx_button
+from ui.page import ButtonState, bounty_and_sender, plain_errors, require_router, tx_button
 from ui.search import search_panel
 
 if TYPE_CHECKING:
@@ -203,29 +204,72 @@ def _commit_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) ->
             state = "revealed" if mine["revealed"] else "committed, not yet revealed"
             st.caption(f"{short_address(sender.address)}: {state} (commit #{mine['commit_order']}).")
         _budget_warning(chosen, hp)
+        commit, reveal = _button_states(chosen, mine, clock.now())
         left, right = st.columns(2)
         tx_button(
-            "Commit",
+            commit.label,
             "submit_commit",
             "commit",
             lambda: submissions.plan_commit(backend(), sender, chosen.id, _valid(hp)),
             where=left,
-            type="primary",
+            type="primary" if commit.primary else "secondary",
             icon=":material/lock:",
-            disabled=hp is None,
+            disabled=hp is None or not commit.enabled,
+            help=commit.reason,
         )
         tx_button(
-            "Reveal",
+            reveal.label,
             "submit_reveal",
             "reveal",
             lambda: submissions.plan_reveal(backend(), sender, chosen.id),
             where=right,
+            type="primary" if reveal.primary else "secondary",
             icon=":material/lock_open:",
+            disabled=not reveal.enabled,
+            help=reveal.reason,
         )
+        left.caption(commit.reason)
+        right.caption(reveal.reason)
         committed = tx.show_result("commit")
         if committed is not None and committed.ok:
             _keep_salts_prompt(sender)
         tx.show_result("reveal")
+
+
+def _button_states(chosen: Bounty, mine: SubmissionView | None, now: int) -> tuple[ButtonState, ButtonState]:
+    """Commit and Reveal as this account's submission and chain time now allow: the button for the
+    next step is primary, a step done or not open yet is secondary or disabled, with the reason."""
+    order = int(mine["commit_order"]) if mine else 0
+    revealed = bool(mine and mine["revealed"])
+    open_bounty = chosen.phase in OPEN_WINDOWS
+    submitting = open_bounty and now < chosen.submission_deadline
+    revealing = open_bounty and chosen.submission_deadline <= now < chosen.reveal_deadline
+    reveal = _reveal_state(chosen, order, revealed, submitting, revealing)
+    return _commit_state(chosen, order, submitting), reveal
+
+
+def _commit_state(chosen: Bounty, order: int, submitting: bool) -> ButtonState:
+    closes = utc(chosen.submission_deadline)
+    if not submitting:  # left clickable: the dialog then shows the contract's own refusal
+        return ButtonState("Commit", True, False, f"Submissions closed at {closes}.")
+    if order:
+        reason = f"Committed (commit #{order}); a new commit replaces it, keeps your place, no second bond."
+        return ButtonState("Replace commit", True, False, reason)
+    return ButtonState("Commit", True, True, f"Submissions close at {closes}.")
+
+
+def _reveal_state(
+    chosen: Bounty, order: int, revealed: bool, submitting: bool, revealing: bool
+) -> ButtonState:
+    if revealed:
+        return ButtonState("Revealed", False, False, "Revealed: your bond is credited back.")
+    if submitting:
+        return ButtonState("Reveal", False, False, f"Reveals open at {utc(chosen.submission_deadline)}.")
+    if not revealing:
+        return ButtonState("Reveal", False, False, f"Reveals closed at {utc(chosen.reveal_deadline)}.")
+    if not order:
+        return ButtonState("Reveal", False, False, "Nothing to reveal: this account did not commit.")
+    return ButtonState("Reveal", True, True, f"Reveals close at {utc(chosen.reveal_deadline)}.")
 
 
 def _budget_warning(chosen: Bounty, hp: Hyperparameters | None) -> None:
@@ -308,6 +352,7 @@ def _salts_panel(sender: Sender) -> None:
 
 
 def main() -> None:
+    require_router()
     st.title(":material/upload: Submit")
     st.caption(
         "Participant: train on the published data, commit a hash of your hyperparameters, reveal them "

@@ -99,11 +99,14 @@ def settings_key() -> str:
     return repr(get_settings())
 
 
-# --- cached reads: keyed by the latest block, so any transaction (from any tab) refreshes them ---
+# --- cached reads: keyed by the latest block, so any transaction (from any tab) refreshes them; the
+# bounties also by the deadlines passed, so a phase moves on when its window ends ---
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _bounties(settings: str, block: int) -> list[Bounty]:
+def _bounties(settings: str, block: int, deadlines_passed: int) -> list[Bounty]:
+    """Read at the pending block (the contract's phase as of now); ``deadlines_passed`` is in the key
+    because a phase changes when a deadline passes, with or without a new block."""
     return backend().client.bounties()
 
 
@@ -120,9 +123,16 @@ def _created_at(settings: str, bounty_id: int) -> int:
     return read_created_at(backend(), bounty_id)
 
 
+def _passed(known: list[Bounty], now: int) -> int:
+    ends = [d for b in known for d in (b.submission_deadline, b.reveal_deadline, b.evaluation_deadline)]
+    return sum(now >= d for d in ends)
+
+
 def bounties() -> list[Bounty]:
-    """Every bounty, newest first (cached per block)."""
-    return _bounties(settings_key(), block_key())
+    """Every bounty, newest first, with its phase as of now (cached per block and per deadline passed)."""
+    settings, block = settings_key(), block_key()
+    first = _bounties(settings, block, -1)  # this block's deadlines (they change only with a transaction)
+    return _bounties(settings, block, _passed(first, backend().now()))
 
 
 def bounty(bounty_id: int) -> Bounty | None:

@@ -5,8 +5,12 @@
   ``stop=True``, stops there (a page that cannot read what it is about has nothing else to show).
 * :func:`tx_button`: a button that builds a transaction plan and opens the confirmation dialog
   (``ui.tx``); a plan that cannot be built (wrong phase, bad input) is a plain error instead.
+  :class:`ButtonState` is how a page says a step is done, not open yet, or next (label, enabled,
+  primary, reason).
 * :func:`bounty_picker`, :func:`picked_bounty`, :func:`bounty_and_sender`: the bounty a page is
-  about (and who signs), or the page stops with nothing but its pending dialog.
+  about (and who signs), or the page stops with nothing but its pending dialog; the picked bounty's
+  window ticks below the picker (``ui.clock.countdown``).
+* :func:`require_router`: a page's first call, so a deep link after a server restart gets the full app.
 
 A stopped page still calls ``ui.tx.render_pending`` (:func:`stop_page`): a dialog opened by an earlier
 run stays open whatever the page can show.
@@ -16,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from actions.bounties import bounty_label, bounty_rows
-from ui import tx
+from ui import clock, tx
 from ui.common import backend, bounties, bounty, current_sender, select_bounty, selected_bounty, show_error
 
 if TYPE_CHECKING:
@@ -31,6 +36,24 @@ if TYPE_CHECKING:
     from actions.tx import TxPlan
     from chain.accounts import Sender
     from chain.client import Bounty
+
+
+ROUTED = "routed"  # session key the router (dashboard.py) sets on each of its runs
+
+
+def require_router() -> None:
+    """Every page's first call: make sure this run went through the router (dashboard.py).
+
+    Streamlit treats a ``pages/`` folder as old-style pages until ``st.navigation`` has run once in the
+    server process: after a restart, a deep link (``/evaluate``) would run the page file alone, with
+    no Network or Wallet panel and the narrow layout. Here that mode is switched off and the run starts
+    again, now through the router, on the same page (its URL path names it). Only a session the router
+    never ran for is sent back (a fresh one holds no click to lose): AppTest, which starts every run in
+    that old mode, runs a page after the router's first run as it always did.
+    """
+    if PagesManager.uses_pages_directory and not st.session_state.get(ROUTED):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def stop_page() -> NoReturn:
@@ -55,6 +78,16 @@ def plain_errors(*, stop: bool = False) -> Iterator[None]:
             stop_page()
 
 
+class ButtonState(NamedTuple):
+    """How a page draws an action's button: a done or not-yet-open step is disabled or secondary,
+    with the reason next to it; the next step is primary."""
+
+    label: str
+    enabled: bool
+    primary: bool
+    reason: str
+
+
 def tx_button(
     label: str,
     key: str,
@@ -63,6 +96,7 @@ def tx_button(
     *,
     problems: Sequence[str] = (),
     where: DeltaGenerator | None = None,
+    for_bounty: bool = True,
     **button: Any,
 ) -> bool:
     """A button that asks for confirmation of a transaction; returns whether it was clicked.
@@ -71,7 +105,8 @@ def tx_button(
     dialog (the page calls ``ui.tx.show_result(request_key)`` where the outcome belongs). If
     building fails, its plain error is shown; ``problems`` (input already known to be wrong) are
     shown instead of building at all. ``where`` is a column or container (default: the page);
-    ``button`` goes to ``st.button`` (``type``, ``icon``, ``disabled``...).
+    ``for_bounty=False``: the outcome belongs to the account alone (creating a bounty), not to the
+    selected bounty; ``button`` goes to ``st.button`` (``type``, ``icon``, ``disabled``...).
     """
     clicked = (where or st).button(label, key=key, **button)
     if clicked:
@@ -79,7 +114,7 @@ def tx_button(
             show_error(problem)
         if not problems:
             with plain_errors():
-                tx.request(request_key, build_plan())
+                tx.request(request_key, build_plan(), for_bounty=for_bounty)
     return clicked
 
 
@@ -105,7 +140,10 @@ def bounty_picker(key: str, label: str = "Bounty", table_key: str | None = None)
     labels = {b.id: bounty_label(b, now) for b in known}
     picked = st.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)))
     select_bounty(picked)
-    return bounty(picked)
+    chosen_bounty = bounty(picked)
+    if chosen_bounty is not None:
+        clock.countdown(chosen_bounty)
+    return chosen_bounty
 
 
 def picked_bounty(key: str, table_key: str | None = None) -> Bounty:

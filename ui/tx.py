@@ -12,7 +12,10 @@ after the first run, see dashboard.py). In the dialog:
   the decoded error, and **Close** (key ``tx_close``).
 
 The outcome stays in the session under the request key, so the page shows it
-with :func:`show_result` after the dialog is closed.
+with :func:`show_result` after the dialog is closed. It belongs to the account that
+sent it and the bounty selected when it was asked for (``for_bounty=False``: to no
+bounty, e.g. creating one): switch either in the sidebar or a picker and the page
+shows only the new pair's outcomes, never another account's "Withdraw mined".
 """
 
 from __future__ import annotations
@@ -25,29 +28,44 @@ import streamlit as st
 from actions.errors import plain_error
 from actions.tx import TxOutcome, TxPlan, preview_lines
 from formatting import short_hash
-from ui.common import backend
+from ui.common import ACCOUNT_KEY, backend, current_account, selected_bounty
 
 PENDING = "tx_pending"
 RESULTS = "tx_results"
+# (account address, bounty id or None, request key): whose outcome, about what
+ResultKey = tuple[str, int | None, str]
 
 
-def request(key: str, plan: TxPlan) -> None:
-    """Ask for confirmation of ``plan``; the dialog opens in this same script run."""
-    st.session_state[PENDING] = {"key": key, "plan": plan, "stage": "confirm", "preview": None}
-    st.session_state.setdefault(RESULTS, {}).pop(key, None)
+def _scoped(key: str, for_bounty: bool = True, account: str | None = None) -> ResultKey:
+    """The key an outcome is kept under: the account (default: the wallet's), the selected bounty."""
+    if account is None:
+        current = current_account()
+        account = current.address if current is not None else str(st.session_state.get(ACCOUNT_KEY, ""))
+    who = account
+    return (who.lower(), selected_bounty() if for_bounty else None, key)
 
 
-def result(key: str) -> TxOutcome | None:
-    return st.session_state.get(RESULTS, {}).get(key)
+def request(key: str, plan: TxPlan, *, for_bounty: bool = True) -> None:
+    """Ask for confirmation of ``plan``; the dialog opens in this same script run. Its outcome will be
+    kept for the plan's sender and (``for_bounty``) the bounty selected now."""
+    scoped = _scoped(key, for_bounty, plan.sender)
+    st.session_state[PENDING] = {"key": scoped, "plan": plan, "stage": "confirm", "preview": None}
+    st.session_state.setdefault(RESULTS, {}).pop(scoped, None)
 
 
-def clear_result(key: str) -> None:
-    st.session_state.get(RESULTS, {}).pop(key, None)
+def result(key: str, *, for_bounty: bool = True) -> TxOutcome | None:
+    """The outcome of ``key`` for the wallet's account and the selected bounty, if any."""
+    return st.session_state.get(RESULTS, {}).get(_scoped(key, for_bounty))
 
 
-def show_result(key: str) -> TxOutcome | None:
-    """Show the outcome of the last transaction sent under ``key`` (if any) and return it."""
-    outcome = result(key)
+def clear_result(key: str, *, for_bounty: bool = True) -> None:
+    st.session_state.get(RESULTS, {}).pop(_scoped(key, for_bounty), None)
+
+
+def show_result(key: str, *, for_bounty: bool = True) -> TxOutcome | None:
+    """Show the outcome of the last transaction sent under ``key`` by the wallet's account about the
+    selected bounty (``for_bounty=False``: about none), if any, and return it."""
+    outcome = result(key, for_bounty=for_bounty)
     if outcome is None:
         return None
     if outcome.ok:
