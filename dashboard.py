@@ -2,7 +2,7 @@
 
 Only navigation and the sidebar live here; each stage is a page module under
 pages/, and every action a page offers is a function in actions/.
-Page URLs: /preprocess, /initialize, /submit, /evaluate, /finalize, /disputes, /explorer; a deep link
+Page URLs: /home, /preprocess, /initialize, /submit, /evaluate, /finalize, /disputes, /explorer; a deep link
 opened straight after a server restart also gets the full app (``ui.page.require_router``).
 Each page ends with ``ui.tx.render_pending()`` (the transaction dialog) rather than this router:
 AppTest drops the router's own elements after the first run, and the dialog must be testable.
@@ -45,6 +45,7 @@ def main() -> None:
 def pages() -> dict[str, list]:
     """The navigation: page files by role."""
     return {
+        "You": [st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home")],
         "Owner": [
             st.Page(
                 "pages/preprocess.py",
