@@ -2,8 +2,8 @@
 
 Widget keys: ``fin_bounty`` (bounty picker); buttons ``fin_finalize`` ("Finalize"),
 ``fin_claim`` ("Claim share"), ``fin_withdraw`` ("Withdraw"); tables ``fin_credits`` and
-``fin_balances``. Balances of everyone involved are shown before, and after the last transaction
-of this page (the "before" is kept in ``st.session_state["fin_before"]`` when a button is clicked, for
+``fin_balances``. Balances of everyone involved (revealers with a bond waiting among them) are shown
+before, and after the last transaction of this page, with the change to the wei and the gas in it (the "before" is kept in ``st.session_state["fin_before"]`` when a button is clicked, for
 that account and bounty: another account or bounty starts without it, as its outcomes do, ``ui.tx``).
 """
 
@@ -16,9 +16,9 @@ import streamlit as st
 
 from actions import settlement
 from chain.client import Phase
-from formatting import eth
+from formatting import eth, eth_exact
 from ui import tx
-from ui.common import account_state, backend
+from ui.common import account_state, backend, submissions
 from ui.page import ButtonState, bounty_and_sender, plain_errors, require_router, tx_button
 
 if TYPE_CHECKING:
@@ -29,13 +29,24 @@ if TYPE_CHECKING:
 Balances = dict[str, dict[str, int]]
 BEFORE_KEY = "fin_before"
 REQUESTS = ("finalize", "claim", "withdraw")
+MAX_REVEALERS = 20
+BALANCE_COLUMNS = {
+    "address": st.column_config.TextColumn("address", width="medium"),
+    "change": st.column_config.TextColumn(
+        "change", width="medium", help="Balance + amount waiting in withdraw, after minus before, to the wei"
+    ),
+    "of which gas": st.column_config.TextColumn(
+        "of which gas", width="medium", help="Fees this account paid for this page's transactions"
+    ),
+}
 
 
 def _balances(chosen: Bounty, sender: Sender, credited: list[str]) -> Balances:
     """Wallet balance and withdrawable credit of the accounts this settlement touches.
 
-    The owner, the leader, whoever finalize credits and the selected account: a handful of
-    reads whatever the number of submissions.
+    The owner, the leader, whoever finalize credits, the selected account and the revealers with
+    something waiting in withdraw (their bond is credited at the reveal; the first ``MAX_REVEALERS``
+    revealers are read): a bounded number of reads whatever the number of submissions.
     """
     people = [chosen.owner, chosen.leader, *credited, sender.address]
     seen: Balances = {}
@@ -43,10 +54,26 @@ def _balances(chosen: Bounty, sender: Sender, credited: list[str]) -> Balances:
         if who not in seen and int(who, 16) != 0:
             balance, credit = account_state(who)
             seen[who] = {"balance": balance, "credit": credit}
+    for who in [s.participant for s in submissions(chosen.id) if s.revealed][:MAX_REVEALERS]:
+        balance, credit = account_state(who)
+        if who not in seen and credit:  # a bond (or a share) waiting to be withdrawn
+            seen[who] = {"balance": balance, "credit": credit}
     return seen
 
 
-def _table(before: Balances, after: Balances | None) -> pd.DataFrame:
+def _signed(wei: int) -> str:
+    return ("+" if wei > 0 else "−" if wei < 0 else "") + eth_exact(abs(wei))
+
+
+def _gas_paid(sender: Sender) -> int:
+    """The fees of this page's mined transactions kept for this account and bounty (``ui.tx``)."""
+    return sum(
+        o.fee for k in REQUESTS if (o := tx.result(k)) is not None and o.ok and o.sender == sender.address
+    )
+
+
+def _table(before: Balances, after: Balances | None, gas: dict[str, int] | None = None) -> pd.DataFrame:
+    """Balances now, or before and after with the change to the wei and the gas it includes."""
     rows = []
     for who, values in before.items():
         row = {
@@ -58,9 +85,10 @@ def _table(before: Balances, after: Balances | None) -> pd.DataFrame:
         if after is not None and who in after:
             row["balance after"] = eth(after[who]["balance"], 6)
             row["to withdraw after"] = eth(after[who]["credit"], 6)
-            row["change"] = eth(
-                after[who]["balance"] + after[who]["credit"] - values["balance"] - values["credit"], 6
+            row["change"] = _signed(
+                after[who]["balance"] + after[who]["credit"] - values["balance"] - values["credit"]
             )
+            row["of which gas"] = _signed(-(gas or {}).get(who, 0))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -147,16 +175,17 @@ def _withdraw_panel(chosen: Bounty, sender: Sender, balances: Balances) -> None:
         tx.show_result("withdraw")
 
 
-def _balances_panel(before: Balances, now: Balances) -> None:
+def _balances_panel(before: Balances, now: Balances, sender: Sender) -> None:
     with st.container(border=True):
         st.subheader(":material/balance: Balances")
         if before and any(tx.result(k) for k in REQUESTS):
             st.caption(
                 "Before and after this page's last transaction (balance + amount waiting in withdraw)."
             )
-            st.dataframe(_table(before, now), hide_index=True, key="fin_balances")
+            frame = _table(before, now, {sender.address: _gas_paid(sender)})
         else:
-            st.dataframe(_table(now, None), hide_index=True, key="fin_balances")
+            frame = _table(now, None)
+        st.dataframe(frame, hide_index=True, key="fin_balances", column_config=BALANCE_COLUMNS)
 
 
 def main() -> None:
@@ -172,7 +201,7 @@ def main() -> None:
         balances = _balances(chosen, sender, [*preview.credits, *before])
     _outcome_panel(chosen, sender, preview, balances)
     _withdraw_panel(chosen, sender, balances)
-    _balances_panel(before, balances)
+    _balances_panel(before, balances, sender)
     tx.render_pending()
 
 
