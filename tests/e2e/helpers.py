@@ -10,6 +10,7 @@ so :func:`keyed` is how the browser tests find a widget.
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -43,10 +44,22 @@ def fill_number(page: Any, key: str, value: Any) -> None:
     wait_idle(page)
 
 
-def choose(page: Any, key: str, option: str | re.Pattern[str]) -> None:
-    """Pick an option of a selectbox by its visible text."""
-    keyed(page, key).get_by_role("button", name="Open").click()
-    page.get_by_role("option", name=option).first.click()
+def choose(page: Any, key: str, option: str | re.Pattern[str], timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Pick an option of a selectbox by its visible text.
+
+    A fragment that reruns on a timer (the sidebar clock, a countdown) redraws the page and can close
+    an open dropdown before the click lands: open it again until the option is picked.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        keyed(page, key).get_by_role("button", name="Open").click()
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=10_000)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            page.keyboard.press("Escape")
     wait_idle(page)
 
 

@@ -3,8 +3,9 @@
 * a deep link opened right after a server restart gets the whole app (navigation, Network and
   Wallet panels, wide layout);
 * one clock: at the submission deadline, second by second, the page and the chain agree (a commit
-  one second before it is mined, the page shows Reveal as not open yet; at the deadline the page says
-  Reveal, Commit is closed and the chain refuses a commit), on the embedded chain and on anvil;
+  one second before it is mined while the page shows Reveal as not open yet; at the deadline the page
+  says Reveal, the chain takes the reveal, Commit says submissions closed and the chain refuses a
+  commit), on the embedded chain and on anvil;
   the countdown ticks without a click and "Advance time" shows the new block and time at once;
 * a transaction's outcome belongs to its account and bounty: another account or bounty never shows it.
 
@@ -146,7 +147,7 @@ def _commit_at_the_last_second(tab: Any, server: StreamlitServer, env: dict[str,
     click(tab, "submit_commit")
     confirm_transaction(tab)  # mined: the chain took the commit one second before the deadline
     tab.get_by_text(MINED).first.wait_for()
-    expect(_button(tab, "submit_commit")).to_contain_text("Replace commit")  # done, still allowed
+    tab.get_by_text(re.compile("committed, not yet revealed")).wait_for()
 
 
 def _outcomes_stay_with_their_account_and_bounty(tab: Any) -> None:
@@ -170,7 +171,7 @@ def _reveal_at_the_deadline(tab: Any, server: StreamlitServer, env: dict[str, st
     assert committed_at == deadline - 1, "the commit was mined in the second the page showed"
     _submit_page(tab, server, "Participant 2", 1)
     expect(_countdown(tab)).to_contain_text("Reveal · 10 min left")
-    expect(_button(tab, "submit_commit")).to_be_disabled()
+    expect(_button(tab, "submit_commit")).to_have_attribute("kind", "secondary")  # no longer the next step
     tab.get_by_text(re.compile("^Submissions closed at ")).first.wait_for()
     use_account(tab, "Participant 1")
     expect(_button(tab, "submit_reveal")).to_be_enabled()
@@ -223,6 +224,9 @@ def test_page_and_chain_agree_at_the_deadline_second_by_second(
     server = StreamlitServer(data_dir=tmp_path / "data", log_path=log, env=env)
     server.start()
     try:
+        tab.goto(server.url)  # the dashboard opens its chain (and starts anvil) on a first page
+        wait_idle(tab)
+        tab.get_by_test_id("stSidebar").get_by_text("Network").wait_for()
         _commit_at_the_last_second(tab, server, env, deadline)
         _outcomes_stay_with_their_account_and_bounty(tab)
         _reveal_at_the_deadline(tab, server, env, deadline)
