@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.helpers import RUN_TIMEOUT_MS
 from tests.e2e.server import StreamlitServer, log_tail
 from tests.tooling import require
 
@@ -57,8 +58,9 @@ def browser_executable() -> str:
 
 @pytest.fixture(scope="session")
 def browser(browser_executable: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=RUN_TIMEOUT_MS)  # expect() waits for state as long as any other wait
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=browser_executable, headless=True, args=CHROMIUM_ARGS
@@ -86,7 +88,8 @@ def page(browser: object, dashboard: StreamlitServer, request: pytest.FixtureReq
     context = browser.new_context(  # type: ignore[attr-defined]
         viewport={"width": 1400, "height": 1000}, color_scheme="light"
     )
-    context.set_default_timeout(60_000)  # a 2-core CI machine is slow to load and build data
+    # a loaded 2-core CI machine is slow to load pages and build data: waits are for state, and long
+    context.set_default_timeout(RUN_TIMEOUT_MS)
     tab = context.new_page()
     yield tab
     report = getattr(request.node, "rep_call", None)

@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.helpers import (
+    RUN_TIMEOUT_MS,
     assert_no_exception,
     choose,
     click,
@@ -50,12 +51,12 @@ def confirm_transaction(page: Any, expect: str = "Mined") -> None:
     """Confirm in the wallet dialog, wait until it is mined, close the dialog."""
     dialog = page.get_by_role("dialog")
     try:
-        dialog.wait_for(timeout=20_000)
+        dialog.wait_for(timeout=RUN_TIMEOUT_MS)
     except Exception:
         alerts = [a.inner_text() for a in page.get_by_test_id("stAlert").all()]
         raise AssertionError(f"no confirmation dialog opened; the page says: {alerts}") from None
     keyed(dialog, "tx_confirm").get_by_role("button").click()
-    dialog.get_by_text(expect, exact=True).wait_for(timeout=60_000)
+    dialog.get_by_text(expect, exact=True).wait_for(timeout=RUN_TIMEOUT_MS)  # mined, on a loaded machine too
     keyed(dialog, "tx_close").get_by_role("button").click()
     dialog.wait_for(state="detached")
     wait_idle(page)
@@ -75,7 +76,7 @@ def advance_clock(page: Any, minutes: int) -> None:
 
 
 def build_dataset(page: Any) -> None:
-    choose(page, "pp_protocol", re.compile("^Tiny"))
+    choose(page, "pp_protocol", re.compile("^Quick check"))
     click(page, "pp_load")
     page.get_by_role("tab", name=re.compile("Normalised")).wait_for()
     click(page, "pp_build")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import assert_no_exception, wait_idle
+from tests.e2e.helpers import RUN_TIMEOUT_MS, assert_no_exception, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_dashboard_follows_the_viewers_light_or_dark_preference(browser, tmp_pat
         luminance = {}
         for scheme in ("light", "dark"):
             context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme=scheme)
-            context.set_default_timeout(60_000)
+            context.set_default_timeout(RUN_TIMEOUT_MS)
             tab = context.new_page()
             tab.goto(server.url)
             wait_idle(tab)

@@ -26,7 +26,15 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.helpers import assert_no_exception, choose, click, fill_number, keyed, wait_idle
+from tests.e2e.helpers import (
+    RUN_TIMEOUT_MS,
+    assert_no_exception,
+    choose,
+    click,
+    fill_number,
+    keyed,
+    wait_idle,
+)
 from tests.e2e.server import StreamlitServer, free_port
 from tests.e2e.test_flow import confirm_transaction, use_account
 
@@ -36,7 +44,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture
 def tab(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="light")
-    context.set_default_timeout(120_000)  # a loaded 2-core machine: pages, not the test, set the pace
+    context.set_default_timeout(RUN_TIMEOUT_MS)  # a loaded 2-core machine: pages, not the test, set the pace
     yield context.new_page()
     context.close()
 
