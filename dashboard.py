@@ -17,7 +17,18 @@ from ui.page import ROUTED
 
 # Form fields whose values outlive a visit to another page (Streamlit forgets the value of a widget that
 # a run does not draw). Values only: a button, an upload or a toggle (bool or None) cannot be kept this way.
-KEPT_FIELDS = ("hp_", "init_", "pp_", "advance_minutes", "eval_workers")
+KEPT_FIELDS = (
+    "hp_",
+    "init_",
+    "pp_",
+    "advance_minutes",
+    "eval_workers",
+    "account_new_",
+    "account_import_",
+    "unlock_",
+    "fund_",
+    "board_join_address",
+)
 
 
 def keep_form_values() -> None:

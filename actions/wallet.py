@@ -32,8 +32,8 @@ from chain.accounts import LocalSigner, NodeAccount, Sender, dev_funders, eip155
 from chain.client import TxPreview, TxReceipt
 from chain.deployments import Deployment, check_board, deploy_board, deployment_preview
 from chain.deployments import join_board as join_board_at
-from chain.errors import AccountError
-from formatting import eth, short_address
+from chain.errors import AccountError, InsufficientFunds
+from formatting import eth, eth_exact, short_address
 
 if TYPE_CHECKING:
     from actions.session import Backend
@@ -145,6 +145,7 @@ def fund_plan(backend: Backend, dev_label_or_address: str, address: str, wei: in
 
     def preview() -> TxPreview:
         fees = eip1559_fees(chain)
+        _check_funder_can_pay(backend, funder, int(wei), TRANSFER_GAS * fees.max_fee_per_gas)
         return TxPreview(
             sender=funder.address,
             to=recipient,
@@ -163,10 +164,25 @@ def fund_plan(backend: Backend, dev_label_or_address: str, address: str, wei: in
         function="transfer",
         sender=funder.address,
         preview_fn=preview,
-        send=lambda: fund_from_dev(chain, funder, recipient, int(wei)),
+        send=lambda: _fund(backend, funder, recipient, int(wei)),
         details=[("Paid by", f"{funder.label} (a dev account of this node)")],
         balance_at=balance_reader(chain.w3),
     )
+
+
+def _check_funder_can_pay(backend: Backend, funder: NodeAccount, wei: int, max_fee: int) -> None:
+    """Refuse in words before the node does ("Insufficient funds for gas * price + value")."""
+    balance = backend.balance(funder.address)
+    if balance < wei + max_fee:
+        raise InsufficientFunds(
+            f"{funder.label} holds {eth_exact(balance)}, less than {eth_exact(wei)} plus at most "
+            f"{eth_exact(max_fee)} for gas; fund this account with less, or pay from another dev account."
+        )
+
+
+def _fund(backend: Backend, funder: NodeAccount, recipient: str, wei: int) -> TxReceipt:
+    _check_funder_can_pay(backend, funder, wei, TRANSFER_GAS * eip1559_fees(backend.chain).max_fee_per_gas)
+    return fund_from_dev(backend.chain, funder, recipient, wei)
 
 
 def _funder(backend: Backend, dev_label_or_address: str) -> NodeAccount:

@@ -3,8 +3,9 @@
 Widget keys: ``fin_bounty`` (bounty picker); buttons ``fin_finalize`` ("Finalize"),
 ``fin_claim`` ("Claim share"), ``fin_withdraw`` ("Withdraw"); tables ``fin_credits`` and
 ``fin_balances``. Balances of everyone involved (revealers with a bond waiting among them) are shown
-before, and after the last transaction of this page, with the change to the wei and the gas in it (the "before" is kept in ``st.session_state["fin_before"]`` when a button is clicked, for
-that account and bounty: another account or bounty starts without it, as its outcomes do, ``ui.tx``).
+before, and after the last transaction of this page, with the change to the wei and the gas in it
+(the "before" is kept in ``st.session_state["fin_before"]`` when a button is clicked, for that
+account and bounty: another account or bounty starts without it, as its outcomes do, ``ui.tx``).
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import streamlit as st
 
 from actions import datasets
 from formatting import utc
-from ui import charts
+from ui import charts, tx
 from ui.common import backend
 from ui.page import plain_errors, require_router
 
@@ -457,6 +457,7 @@ def main() -> None:
     built = _built_dataset()
     if built is not None:
         _built_panel(built)
+    tx.render_pending()  # the sidebar's transactions (funding, deploying a board) confirm here too
 
 
 main()

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from actions.session import Backend
     from chain.accounts import LocalSigner
 
-DEFAULT_FUNDING_ETH = 100
+DEFAULT_FUNDING_ETH = 10
 
 
 def unlocked() -> dict[str, LocalSigner]:
@@ -143,7 +143,7 @@ def fund_panel(b: Backend, address: str) -> None:
     with st.expander("Fund from a dev account", icon=":material/savings:"):
         st.caption("Dev chains only: a dev account of this node pays this account, so it can send.")
         amount = st.number_input(
-            "ETH", min_value=0.001, value=float(DEFAULT_FUNDING_ETH), step=10.0, key="fund_eth"
+            "ETH", min_value=0.001, value=float(DEFAULT_FUNDING_ETH), step=1.0, key="fund_eth"
         )
         labels = [f.label for f in funders]
         payer = st.selectbox("Paid by", labels, key="fund_from")

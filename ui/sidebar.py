@@ -5,11 +5,16 @@ Widget keys (stable; the browser tests drive them):
 * ``account``: selectbox of account addresses, shown as "Owner · 0xf39F…2266"
   (its value is the address; ``st.session_state["account"]`` everywhere); on dev chains the last
   funded account is "Arbiter", the dev arbitrator's owner, who rules on the Disputes page;
-* ``advance_minutes`` (number input) + ``advance_time`` (button): move a dev
-  chain's clock forward; ``mine_block`` (button): mine one empty block;
-* on networks without node-managed accounts, ``keystore_file`` / ``keystore_password``
-  and ``keystore_unlock``: the unlocked signer lives only in this browser session
-  (``st.session_state["unlocked"]``), never in the shared backend.
+* ``chain_clock``: the latest block and chain time now (``ui.clock``: the time the next transaction
+  will see), ticking every second;
+* ``advance_minutes`` (number input) + ``advance_time`` (button): move a dev chain's "now" forward
+  (one empty block that much later than now); ``mine_block`` (button): mine one empty block. Both run
+  as the button's callback, before the sidebar is drawn, so the block and the time shown are the new ones;
+* the board line and "Join or deploy a board" (``ui.board``: ``board_join_address``, ``board_join``,
+  ``board_deploy``);
+* a person's own keys (``ui.accounts``): "Unlock an account", "Add an account" (create, import a key
+  or a keystore file) and, on dev chains, "Fund from a dev account"; an unlocked signer lives only in
+  this browser session (``st.session_state["unlocked"]``), never in the shared backend.
 """
 
 from __future__ import annotations
@@ -19,10 +24,19 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from actions import wallet
 from actions.errors import plain_error
 from formatting import eth, short_address, utc, wei_to_eth
-from ui.common import ACCOUNT_KEY, UNLOCKED_KEY, account_state, accounts, backend, current_account
+from ui import accounts as accounts_ui
+from ui import board, clock
+from ui.common import (
+    ACCOUNT_KEY,
+    account_state,
+    accounts,
+    backend,
+    block_key,
+    current_account,
+    settings_key,
+)
 
 if TYPE_CHECKING:
     from actions.session import Backend
@@ -33,51 +47,72 @@ def network_panel() -> None:
     with st.sidebar.container(border=True):
         st.markdown("**:material/lan: Network**")
         try:
-            number, timestamp = b.latest_block()
+            b.latest_block()
         except Exception as exc:
             st.error(plain_error(exc), icon=":material/cloud_off:")
             return
         st.caption(f"{b.chain.kind} chain · chain id {b.chain.chain_id}")
-        st.caption(f"Block {number} · {utc(timestamp)}")
-        board = wallet.board_address(b)
-        st.caption(f"BountyBoard {short_address(board)}" if board else "BountyBoard not deployed yet")
+        clock.sidebar_clock()
+        board.board_panel(b, settings_key(), block_key())
         if b.chain.is_dev:
             _time_controls(b)
 
 
+CLOCK_ERROR = "clock_error"
+
+
 def _time_controls(b: Backend) -> None:
-    minutes = st.number_input(
+    st.number_input(
         "Advance by (minutes)",
         min_value=1,
         max_value=60 * 24 * 365,
         value=10,
         step=1,
         key="advance_minutes",
-        help="Dev chains only: mine one block this far in the future, "
-        "so a demo can cross a deadline in a click.",
+        help="Dev chains only: mine one block this far after now, so a demo can cross a deadline in a click.",
     )
-    if st.button("Advance time", key="advance_time", icon=":material/fast_forward:", width="stretch"):
-        try:
-            b.chain.advance_time(int(minutes) * 60)
-        except Exception as exc:
-            st.error(plain_error(exc))
-        else:
-            st.toast(f"Chain time is now {utc(b.now())}", icon=":material/schedule:")
-    if st.button("Mine block", key="mine_block", icon=":material/add_box:", width="stretch"):
-        try:
-            b.chain.mine(1)
-        except Exception as exc:
-            st.error(plain_error(exc))
+    st.button(
+        "Advance time",
+        key="advance_time",
+        icon=":material/fast_forward:",
+        width="stretch",
+        on_click=_advance,
+        args=(b,),
+    )
+    st.button(
+        "Mine block", key="mine_block", icon=":material/add_box:", width="stretch", on_click=_mine, args=(b,)
+    )
+    problem = st.session_state.pop(CLOCK_ERROR, None)
+    if problem:
+        st.error(problem)
+
+
+def _advance(b: Backend) -> None:
+    """The "Advance time" callback: runs before the script, so this run already shows the new time."""
+    try:
+        b.chain.advance_clock(int(st.session_state["advance_minutes"]) * 60)
+    except Exception as exc:
+        st.session_state[CLOCK_ERROR] = plain_error(exc)
+    else:
+        st.toast(f"Chain time is now {utc(b.now())}", icon=":material/schedule:")
+
+
+def _mine(b: Backend) -> None:
+    try:
+        b.chain.mine(1)
+    except Exception as exc:
+        st.session_state[CLOCK_ERROR] = plain_error(exc)
 
 
 def wallet_panel() -> None:
     b = backend()
     with st.sidebar.container(border=True):
         st.markdown("**:material/account_balance_wallet: Wallet**")
+        accounts_ui.apply_selection()
         account = current_account()
         if account is None:
-            st.caption("No accounts yet.")
-            _keystore_unlock(b)
+            st.caption("No accounts yet: create one, or import your key.")
+            _own_keys(b)
             return
         known = accounts()
         options = [a.address for a in known]
@@ -100,8 +135,8 @@ def wallet_panel() -> None:
             return
         st.metric("Balance", compact_eth(balance), help=f"Exactly {eth(balance, places=18)}.")
         st.metric("To withdraw", compact_eth(waiting), help=f"Exactly {eth(waiting, places=18)}.")
-        if not b.chain.is_dev:
-            _keystore_unlock(b)
+        accounts_ui.fund_panel(b, address)
+        _own_keys(b)
 
 
 def compact_eth(wei: int, digits: int = 6) -> str:
@@ -122,20 +157,7 @@ def compact_eth(wei: int, digits: int = 6) -> str:
     return f"{text}{suffix} ETH"
 
 
-def _keystore_unlock(b: Backend) -> None:
-    """On a real network the node signs for no one: unlock a keystore file for this session."""
-    with st.expander("Unlock a keystore", icon=":material/key:"):
-        upload = st.file_uploader("Keystore JSON", type=["json"], key="keystore_file")
-        password = st.text_input("Password", type="password", key="keystore_password")
-        if st.button("Unlock", key="keystore_unlock", icon=":material/lock_open:"):
-            if upload is None:
-                st.error("Choose a keystore JSON file first.")
-                return
-            try:
-                signer = wallet.unlock_keystore(b, upload.getvalue(), password)
-            except Exception as exc:
-                st.error(plain_error(exc))
-            else:
-                st.session_state.setdefault(UNLOCKED_KEY, {})[signer.address] = signer
-                st.session_state[ACCOUNT_KEY] = signer.address
-                st.rerun()
+def _own_keys(b: Backend) -> None:
+    """A person's own keys (``ui.accounts``): unlock one from the keystore, or create or import one."""
+    accounts_ui.unlock_panel(b)
+    accounts_ui.add_account_panel(b)
