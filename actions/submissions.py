@@ -240,9 +240,12 @@ def hyperparameters_from_form(values: Mapping[str, int | float | None]) -> Hyper
 
 def form_values(hp: Hyperparameters) -> dict[str, int | float]:
     """The form's fields for ``hp``, in people's units (the inverse of :func:`hyperparameters_from_form`)."""
-    values: dict[str, int | float] = hp.to_dict()
-    values["dropout_percent"] = dropout_percent_of(values.pop("dropout_permille"))
-    values["learning_rate"] = learning_rate_of(values.pop("learning_rate_micro"))
+    integers = hp.to_dict()
+    values: dict[str, int | float] = dict(integers)
+    values.pop("dropout_permille")
+    values.pop("learning_rate_micro")
+    values["dropout_percent"] = dropout_percent_of(integers["dropout_permille"])
+    values["learning_rate"] = learning_rate_of(integers["learning_rate_micro"])
     return values
 
 
