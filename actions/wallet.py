@@ -255,14 +255,7 @@ def deploy_plan(backend: Backend, sender: Sender) -> TxPlan:
 
 
 def _receipt(backend: Backend, tx_hash: str) -> TxReceipt:
-    raw = backend.chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash))
-    return TxReceipt(
-        hash=HexBytes(raw["transactionHash"]).to_0x_hex(),
-        block=int(raw["blockNumber"]),
-        gas_used=int(raw["gasUsed"]),
-        effective_gas_price=int(raw.get("effectiveGasPrice") or 0),
-        status=int(raw["status"]),
-    )
+    return TxReceipt.from_node(backend.chain.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
 
 
 def _gwei(wei: int) -> str:

@@ -172,13 +172,7 @@ def fund_from_dev(connection: ChainConnection, dev_sender: Sender, address: str,
     receipt = connection.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
     if int(receipt["status"]) != 1:
         raise ChainError(f"Funding {to_checksum_address(address)} failed in block {receipt['blockNumber']}.")
-    return TxReceipt(
-        hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
-        block=int(receipt["blockNumber"]),
-        gas_used=int(receipt["gasUsed"]),
-        effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
-        status=int(receipt["status"]),
-    )
+    return TxReceipt.from_node(receipt)
 
 
 def dev_accounts(

@@ -179,6 +179,18 @@ class TxReceipt:
     status: int
     events: list[Event] = field(default_factory=list)
 
+    @classmethod
+    def from_node(cls, receipt: Mapping[str, Any], events: list[Event] | None = None) -> TxReceipt:
+        """A receipt as the node returned it (web3's mapping); ``events``: decoded by the caller."""
+        return cls(
+            hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
+            block=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+            effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
+            status=int(receipt["status"]),
+            events=events or [],
+        )
+
     @property
     def fee(self) -> int:
         return self.gas_used * self.effective_gas_price
@@ -428,14 +440,7 @@ class ContractClient:
 
     def _receipt(self, receipt: MinedReceipt) -> TxReceipt:
         events = [self.decode_log(log) for log in receipt["logs"] if log["address"] == self.address]
-        return TxReceipt(
-            hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
-            block=int(receipt["blockNumber"]),
-            gas_used=int(receipt["gasUsed"]),
-            effective_gas_price=int(receipt.get("effectiveGasPrice") or 0),
-            status=int(receipt["status"]),
-            events=[e for e in events if e is not None],
-        )
+        return TxReceipt.from_node(receipt, [e for e in events if e is not None])
 
     def _translate(
         self, exc: Exception, fn: str, args: Sequence[Any], sender: str, value: int, context: bool = True
