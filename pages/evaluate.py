@@ -5,10 +5,11 @@ Widget keys: ``eval_bounty`` (bounty picker); ``eval_reveal_test`` ("Reveal test
 ``eval_run`` ("Run evaluation"); ``eval_curves_of`` (whose curves to plot, chart ``eval_curves``),
 ``eval_post`` ("Publish report and post scores"), ``eval_clear`` ("Clear this evaluation").
 While the evaluation runs, a progress table per submission (state, cells done of seeds × eras,
-epoch); when done, the leaderboard (ui.evaluation): ``eval_chart`` (scores with 95 % intervals,
-the baselines and the bar as lines, the group tied with the leader in its own colour),
-``eval_leaderboard`` (score ± standard error, interval, AUC, tie, a failed one's 0 and reason)
-and ``eval_baselines``.
+epoch); when done, the leaderboard (ui.leaderboard, shared with Explorer): ``eval_chart`` (scores
+with 95 % intervals in rank order, the baselines and the bar as lines, the group tied with the leader
+in its own colour, the winner marked), ``eval_leaderboard`` (rank, participant, score, interval,
+winner, ± standard error, tie, AUC, a failed one's 0 and reason; the viewer's row highlighted) and
+``eval_baselines``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import storage
 from actions.evaluation import evaluation_key, plan_post_scores, plan_reveal_test_data, start_evaluation
 from actions.jobs import DONE, JobView
 from formatting import percent_ppm, utc
-from ui import charts, evaluation, jobs, tx
+from ui import charts, evaluation, jobs, leaderboard, tx
 from ui.common import backend, submissions
 from ui.page import bounty_and_sender, plain_errors, require_router, tx_button
 
@@ -119,16 +120,23 @@ def _revealed_table(revealed: list[Submission]) -> None:
         pd.DataFrame(
             [
                 {
-                    "participant": s.participant,
+                    "participant": backend().label_of(s.participant),
                     "commit #": s.commit_order,
-                    "hyperparameters": s.hyperparameters.describe() if s.hyperparameters else "",
                     "posted score": percent_ppm(s.accuracy_ppm or 0) if s.scored else "",
+                    "hyperparameters": s.hyperparameters.describe() if s.hyperparameters else "",
+                    "address": s.participant,
                 }
                 for s in revealed
             ]
         ),
         hide_index=True,
         key="eval_revealed",
+        column_config={
+            "participant": st.column_config.TextColumn("participant", width="medium"),
+            "commit #": st.column_config.NumberColumn("commit #", width="small"),
+            "posted score": st.column_config.TextColumn("posted score", width="small"),
+            "hyperparameters": st.column_config.TextColumn("hyperparameters", width="large"),
+        },
     )
 
 
@@ -159,7 +167,13 @@ def _evaluation_panel(chosen: Bounty) -> EvaluationReport | None:
 def _leaderboard_panel(chosen: Bounty, sender: Sender, report: EvaluationReport) -> None:
     with st.container(border=True):
         st.subheader(":material/emoji_events: Leaderboard")
-        evaluation.show_leaderboard(report, chosen.min_accuracy_ppm, "eval", backend().label_of)
+        leaderboard.show_report(
+            report,
+            chosen.min_accuracy_ppm,
+            "eval",
+            commit_order={s.participant: s.commit_order for s in submissions(chosen.id)},
+            label_of=backend().label_of,
+        )
         evaluation.curves_picker(report, "eval", backend().label_of)
         st.caption(f"Report CID: `{report.cid()}` (published with the scores).")
         tx_button(

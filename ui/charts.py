@@ -237,8 +237,10 @@ def leaderboard(
 ) -> go.Figure:
     """Each submission's test accuracy with its 95 % interval, against the baselines and the bar.
 
-    ``rows`` are ``actions.evaluation.leaderboard_from_report`` rows (best first; ``label``, if there,
-    names the x tick), ``baselines`` are ``actions.evaluation.baselines_from_report`` rows. Scored
+    ``rows`` are ``actions.evaluation.leaderboard_from_report`` rows in the order to draw (the
+    leaderboard table's: ``ui.leaderboard.ranked``; ``label``, if there, names the x tick; ``winner``
+    puts a winner mark above its point; ``you`` draws its tick in bold), ``baselines`` are
+    ``actions.evaluation.baselines_from_report`` rows. Scored
     submissions tied with the leader (a paired test: the difference is within noise) get their
     own colour and legend entry; failed ones sit at 0, the score the protocol posts for them.
     Rows without an interval (an older report, or scores read from the chain) are drawn as
@@ -313,6 +315,11 @@ def leaderboard(
                 hoverinfo="text",
             )
         )
+    for i, r in enumerate(rows):
+        if r.get("winner"):
+            fig.add_annotation(
+                x=i, y=_percent(r["score_ppm"]) or 0.0, text="🏆 winner", showarrow=True, ay=-34, arrowhead=0
+            )
     width = max(1, len(rows))
     lines = [
         (score, str(b.get("label") or b["name"]), BASELINE_COLOURS[n % len(BASELINE_COLOURS)], "dot")
@@ -325,8 +332,9 @@ def leaderboard(
     heights = sorted(range(len(lines)), key=lambda i: lines[i][0])
     for i, (y, name, colour, dash) in enumerate(lines):
         _reference_line(fig, y, width, name, colour, dash, at_right=heights.index(i) % 2 == 0)
+    shown_ticks = [f"<b>{t}</b>" if r.get("you") else t for t, r in zip(ticks, rows, strict=True)]
     fig.update_xaxes(
-        tickmode="array", tickvals=list(range(len(rows))), ticktext=ticks, range=[-0.6, width - 0.4]
+        tickmode="array", tickvals=list(range(len(rows))), ticktext=shown_ticks, range=[-0.6, width - 0.4]
     )
     fig.update_layout(
         height=380,

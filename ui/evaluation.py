@@ -1,10 +1,9 @@
-"""What the Evaluate and Explorer pages show of an evaluation: its progress table and its leaderboard.
+"""What the Evaluate, Explorer and Disputes pages show of an evaluation besides its leaderboard.
 
-The row builders are plain functions over an ``ml.runner.EvaluationReport`` (tested without
-Streamlit); :func:`show_leaderboard` draws the chart (``ui.charts.leaderboard``), the table,
-the baselines and the caption that explains how to read the intervals; :func:`curves_picker`
-plots one submission's training curves from the report. A report of an older
-format (no intervals, no baselines) is shown with what it has, and says what is missing.
+:func:`progress_rows` (a plain function, tested without Streamlit) builds the running
+evaluation's progress table; :func:`curves_picker` plots one submission's training curves from
+the report; :func:`verify_result` and :func:`verify_sentence` say how a re-run compares with the
+posted score. The leaderboard itself is ``ui.leaderboard``.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
-from actions.evaluation import baselines_from_report, leaderboard_from_report
 from actions.jobs import DONE, JobView
 from formatting import short_address
 from ui import charts
@@ -24,24 +21,7 @@ from ui.common import backend
 if TYPE_CHECKING:
     from ml.runner import EvaluationReport
 
-HOW_TO_READ = (
-    "Each point is a submission's mean test accuracy over every seed × era cell; its bar is the "
-    "95 % interval: 95 % of the time the true accuracy lies in this range. Submissions whose "
-    "difference from the leader is within noise (a paired test on the same test sequences) are "
-    "marked **tied with leader** (orange diamonds). Dotted lines are the baselines scored on the "
-    "same test data, the dashed red line is the bar the winner must reach. A failed training is "
-    "scored 0, with its reason."
-)
 FINISHED = ("scored", "failed")
-
-
-def _pct(ppm: Any) -> float | None:
-    """Parts per million as a percent (exact to the ppm: four decimals)."""
-    return None if ppm is None else int(ppm) / 10_000
-
-
-def _interval(low: Any, high: Any) -> str:
-    return "" if low is None or high is None else f"{int(low) / 10_000:.2f} – {int(high) / 10_000:.2f} %"
 
 
 def _cells_total(rows: Sequence[Mapping[str, Any]], result: EvaluationReport | None) -> int | None:
@@ -94,123 +74,6 @@ def progress_rows(
             }
         )
     return shown
-
-
-def leaderboard_rows(
-    report: EvaluationReport,
-    min_accuracy_ppm: int,
-    label_of: Callable[[str], str] = short_address,
-    posted: Mapping[str, int] | None = None,
-) -> list[dict[str, Any]]:
-    """The leaderboard table: score ± standard error, interval, AUC, tie with the leader, errors.
-
-    ``posted`` (address -> ppm on chain) adds the posted score beside the report's.
-    """
-    posted_lower = {a.lower(): v for a, v in (posted or {}).items()}
-    table = []
-    for n, r in enumerate(leaderboard_from_report(report), start=1):
-        scored = r["status"] == "scored"
-        score = int(r["score_ppm"] or 0) if scored else 0  # a failed training is scored 0
-        row = {
-            "rank": n,
-            "participant": label_of(r["participant"]),
-            "status": r["status"],
-            "accuracy %": _pct(score),
-            "± SE (points)": _pct(r["stderr_ppm"]) if scored else None,
-            "95 % interval": _interval(r["ci_low_ppm"], r["ci_high_ppm"]) if scored else "",
-            "tied with leader": bool(scored and r["tied_with_leader"]),
-            "meets bar": bool(scored and score >= min_accuracy_ppm),
-            "AUC": r["auc"] if scored else None,
-            "log loss": r["log_loss"] if scored else None,
-        }
-        if posted is not None:
-            row["posted %"] = _pct(posted_lower.get(r["participant"].lower()))
-        row["error"] = r["error"]
-        row["address"] = r["participant"]
-        table.append(row)
-    return table
-
-
-def baseline_rows(baselines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "baseline": b["label"],
-            "accuracy %": _pct(b["score_ppm"]),
-            "± SE (points)": _pct(b.get("stderr_ppm")),
-            "95 % interval": _interval(b.get("ci_low_ppm"), b.get("ci_high_ppm")),
-        }
-        for b in baselines
-    ]
-
-
-def _seeds_caption(report: EvaluationReport) -> str:
-    protocol, eras, seeds = report.protocol, report.eras, report.seeds
-    parts = []
-    if protocol.get("seeds") and protocol.get("eras"):
-        parts.append(f"Scored over {protocol['seeds']} seed(s) × {protocol['eras']} era(s)")
-    if eras:
-        parts.append(f"{sum(int(e.get('test_sequences', 0)) for e in eras):,} test sequences in all")
-    if seeds.get("block_number") is not None:
-        block_hash = short_address(str(seeds.get("block_hash", "")))
-        parts.append(f"training seeds from block #{seeds['block_number']} ({block_hash})")
-    return "; ".join(parts) + "." if parts else ""
-
-
-def show_leaderboard(
-    report: EvaluationReport,
-    min_accuracy_ppm: int,
-    key: str,
-    label_of: Callable[[str], str] = short_address,
-    posted: Mapping[str, int] | None = None,
-) -> None:
-    """Chart (intervals, baselines, bar, tied group), table, baselines table and how to read them.
-
-    Widget keys: ``<key>_chart``, ``<key>_leaderboard`` (table), ``<key>_baselines``.
-    """
-    board = leaderboard_from_report(report)
-    baselines = baselines_from_report(report)
-    for row in board:
-        row["label"] = label_of(row["participant"])
-    if board:
-        st.plotly_chart(charts.leaderboard(board, min_accuracy_ppm, baselines), key=f"{key}_chart")
-    st.dataframe(
-        pd.DataFrame(leaderboard_rows(report, min_accuracy_ppm, label_of, posted)),
-        hide_index=True,
-        key=f"{key}_leaderboard",
-        column_config={
-            "accuracy %": st.column_config.NumberColumn(format="%.4f"),
-            "± SE (points)": st.column_config.NumberColumn(format="%.2f"),
-            "AUC": st.column_config.NumberColumn(format="%.3f"),
-            "log loss": st.column_config.NumberColumn(format="%.3f"),
-            "posted %": st.column_config.NumberColumn(format="%.4f", help="The score on chain"),
-        },
-    )
-    st.caption(HOW_TO_READ)
-    has_intervals = any(r["stderr_ppm"] is not None for r in board if r["status"] == "scored")
-    missing = []
-    if not has_intervals:
-        missing.append("no error bars")
-    if not baselines:
-        missing.append("no baselines")
-    if missing:
-        st.caption(
-            f"This report has {' and '.join(missing)} (an older report format): the scores are "
-            "shown as they are, without them."
-        )
-    if baselines:
-        st.markdown("**Baselines** on the same test data")
-        st.dataframe(
-            pd.DataFrame(baseline_rows(baselines)),
-            hide_index=True,
-            key=f"{key}_baselines",
-            column_config={
-                "accuracy %": st.column_config.NumberColumn(format="%.4f"),
-                "± SE (points)": st.column_config.NumberColumn(format="%.2f"),
-            },
-        )
-    seeds = _seeds_caption(report)
-    if seeds:
-        st.caption(seeds)
 
 
 def curves_picker(

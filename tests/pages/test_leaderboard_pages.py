@@ -102,6 +102,8 @@ def test_evaluate_shows_an_older_report_without_intervals_or_baselines():
     b.jobs.wait(evaluation.evaluation_key(bounty_id), timeout=60)
     at = open_page("evaluate", account=b.accounts()[0].address, bounty_id=bounty_id)
     assert not errors(at), errors(at)
+    table = next(d.value for d in at.dataframe if "tied with leader" in d.value.columns)
+    assert list(table["rank"]) == [1, 2, 3, 4] and not table["you"].any(), "the owner has no row"
     assert "no error bars and no baselines (an older report format)" in texts(at)
     names = _names(_figure(at, "Test accuracy with 95 % intervals"))
     assert names == ["scored", "failed (scored 0)", "bar (minimum accuracy) 30.00 %"]
@@ -127,8 +129,28 @@ def test_explorer_shows_the_posted_report_with_intervals_baselines_and_the_poste
     outcome = evaluation.plan_post_scores(b, b.dev_senders()[0], bounty_id, board).execute()
     assert outcome.ok, outcome.error
 
-    at = open_page("explorer", bounty_id=bounty_id)
+    at = open_page("explorer", account=people[1], bounty_id=bounty_id)
     _assert_leaderboard(at)
     table = next(d.value for d in at.dataframe if "tied with leader" in d.value.columns)
     assert list(table["posted %"]) == [58.1, 56.2, 48.0, 0.0], "the failed one was posted as 0"
     assert "Evaluation report" in texts(at)
+    _assert_one_order_winner_and_you(at, table)
+
+
+def _assert_one_order_winner_and_you(at, table) -> None:
+    """Rank, label and score first; the chart's ticks in the table's order; the winner; your row."""
+    assert list(table.columns[:5]) == ["rank", "participant", "accuracy %", "95 % interval", "winner"]
+    assert list(table["participant"]) == [
+        "Participant 1",
+        "Participant 2 (you)",
+        "Participant 3",
+        "Participant 4",
+    ]
+    ticks = _figure(at, "Test accuracy with 95 % intervals")["layout"]["xaxis"]["ticktext"]
+    assert [t.removeprefix("<b>").removesuffix("</b>") for t in ticks] == list(table["participant"])
+    assert list(table["winner"] != "") == [True, False, False, False]
+    assert list(table["you"]) == [False, True, False, False]
+    board = next(
+        d.value for d in at.dataframe if "commit #" in d.value.columns and "revealed" in d.value.columns
+    )
+    assert list(board["participant"]) == ["Participant 1", "Participant 2", "Participant 3", "Participant 4"]

@@ -1,4 +1,5 @@
-"""The leaderboard chart and tables built from an evaluation report (ui.charts, ui.evaluation), no page."""
+"""The leaderboard chart and tables built from an evaluation report (ui.charts, ui.leaderboard,
+ui.evaluation), no page."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from actions.evaluation import baselines_from_report, leaderboard_from_report
 from tests.pages import reports
-from ui import charts, evaluation
+from ui import charts, evaluation, leaderboard
 
 PEOPLE = ["0x" + c * 40 for c in "1234"]
 BAR = 300_000
@@ -71,7 +72,8 @@ def test_an_older_report_without_intervals_or_baselines_draws_plain_points_and_t
 
 
 def test_leaderboard_rows_give_score_stderr_interval_auc_tie_and_failure():
-    rows = evaluation.leaderboard_rows(reports.report(PEOPLE), BAR, posted={PEOPLE[0].upper(): 581_000})
+    ranked = leaderboard.ranked(leaderboard.report_entries(reports.report(PEOPLE)), BAR)
+    rows = leaderboard.table_rows(ranked, BAR, posted={PEOPLE[0].upper(): 581_000})
     first, second, third, failed = rows
     assert [r["rank"] for r in rows] == [1, 2, 3, 4]
     assert first["accuracy %"] == 58.1 and first["± SE (points)"] == 2.0
@@ -85,11 +87,12 @@ def test_leaderboard_rows_give_score_stderr_interval_auc_tie_and_failure():
 
 
 def test_baseline_rows_and_an_older_report_without_them():
-    rows = evaluation.baseline_rows(baselines_from_report(reports.report(PEOPLE)))
+    rows = leaderboard.baseline_rows(baselines_from_report(reports.report(PEOPLE)))
     assert [r["baseline"] for r in rows] == [label for _, label, _, _ in reports.BASELINES]
     assert rows[0]["accuracy %"] == 51.0 and rows[0]["± SE (points)"] == 2.5
-    assert evaluation.baseline_rows(baselines_from_report(reports.older_report(PEOPLE))) == []
-    old = evaluation.leaderboard_rows(reports.older_report(PEOPLE), BAR)
+    assert leaderboard.baseline_rows(baselines_from_report(reports.older_report(PEOPLE))) == []
+    older = leaderboard.ranked(leaderboard.report_entries(reports.older_report(PEOPLE)), BAR)
+    old = leaderboard.table_rows(older, BAR)
     assert old[0]["95 % interval"] == "" and old[0]["± SE (points)"] is None and old[-1]["accuracy %"] == 0.0
 
 
@@ -115,3 +118,21 @@ def test_progress_rows_count_cells_while_running_and_when_finished():
     done = evaluation.progress_rows(finished, str, reports.report(PEOPLE))
     assert [r["cells"] for r in done] == ["4/4", "0/4"]
     assert evaluation.progress_rows(finished, str)[0]["cells"] == "", "no total known: nothing made up"
+
+
+def test_the_chart_draws_the_points_in_the_tables_order_with_the_winner_and_your_row_marked():
+    ranked = leaderboard.ranked(
+        leaderboard.report_entries(reports.report(PEOPLE)),
+        BAR,
+        lambda a: f"P{PEOPLE.index(a) + 1}",
+        viewer=PEOPLE[1],
+    )
+    table = leaderboard.table_rows(ranked, BAR)
+    fig = charts.leaderboard(ranked, BAR, baselines_from_report(reports.report(PEOPLE)))
+    ticks = [t.removeprefix("<b>").removesuffix("</b>") for t in fig.layout.xaxis.ticktext]
+    assert ticks == [r["participant"] for r in table] == ["P1", "P2 (you)", "P3", "P4"]
+    assert fig.layout.xaxis.ticktext[1] == "<b>P2 (you)</b>", "your own tick in bold"
+    assert [r["winner"] for r in table] == [leaderboard.WINNER, "", "", ""]
+    assert [r["you"] for r in table] == [False, True, False, False]
+    (mark,) = [a for a in fig.layout.annotations if "winner" in a.text]
+    assert mark.x == 0 and mark.y == pytest.approx(58.1)
