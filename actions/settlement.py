@@ -3,16 +3,18 @@
 The preview re-derives the contract's finalize rule from the same views the contract reads
 (phase, counts, leader, bar), so the Finalize page can say who will be credited what before
 anyone signs; payments are pulled: finalize only credits, each account withdraws its own credit.
+The winner is named by its wallet label ("Participant 2") where the backend knows one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from actions.tx import TxPlan, plan
 from chain.client import Outcome, Phase
-from formatting import duration, eth, percent_ppm, short_address, utc
+from formatting import duration, eth, eth_exact, percent_ppm, short_address, utc
 
 if TYPE_CHECKING:
     from actions.session import Backend
@@ -42,7 +44,9 @@ def outcome_preview(backend: Backend, bounty_id: int) -> OutcomePreview:
     now = backend.now()
     if bounty.phase in (Phase.FINALIZED, Phase.CANCELLED):
         return OutcomePreview(
-            False, f"Bounty {bounty_id} is already {bounty.phase.label.lower()}.", settled_text(bounty)
+            False,
+            f"Bounty {bounty_id} is already {bounty.phase.label.lower()}.",
+            settled_text(bounty, backend.label_of),
         )
     all_scored = bounty.reveal_count > 0 and bounty.scored_count == bounty.reveal_count
     arbitration = backend.client.arbitration(bounty_id)
@@ -71,7 +75,8 @@ def outcome_preview(backend: Backend, bounty_id: int) -> OutcomePreview:
             return OutcomePreview(
                 True,
                 "Every revealed submission is scored.",
-                f"winner {short_address(bounty.leader)} with {percent_ppm(bounty.best_accuracy_ppm)} is paid",
+                f"winner {named(bounty.leader, backend.label_of)} with "
+                f"{percent_ppm(bounty.best_accuracy_ppm)} is paid",
                 credits,
                 Outcome.WINNER_PAID,
             )
@@ -127,11 +132,17 @@ def may_claim_share(preview: OutcomePreview, bounty: Bounty) -> bool:
     return Outcome.STALL_SPLIT in (preview.expected, bounty.outcome)
 
 
-def settled_text(bounty: Bounty) -> str:
-    """The outcome of a settled bounty in words, naming the winner where there is one."""
+def named(address: str, label_of: Callable[[str], str] | None = None) -> str:
+    """``address`` by its label ("Participant 2") where ``label_of`` knows one, else in short."""
+    label = label_of(address) if label_of is not None else address
+    return short_address(address) if label.lower() == address.lower() else label
+
+
+def settled_text(bounty: Bounty, label_of: Callable[[str], str] | None = None) -> str:
+    """The outcome of a settled bounty in words, naming the winner (by ``label_of``) where there is one."""
     if bounty.outcome == Outcome.WINNER_PAID:
         return (
-            f"winner {short_address(bounty.leader)} with {percent_ppm(bounty.best_accuracy_ppm)} "
+            f"winner {named(bounty.leader, label_of)} with {percent_ppm(bounty.best_accuracy_ppm)} "
             f"was credited {eth(bounty.reward)}"
         )
     return bounty.outcome.label
@@ -181,6 +192,6 @@ def plan_withdraw(backend: Backend, sender: Sender) -> TxPlan:
         "withdraw",
         (),
         lambda: client.withdraw(sender),
-        details=[("Credited to you", eth(amount))],
+        details=[("Credited to you", eth_exact(amount))],
         after=lambda receipt: {"withdrawn": eth(amount)},
     )

@@ -150,7 +150,8 @@ def _outcome_panel(chosen: Bounty, sender: Sender, preview: OutcomePreview, bala
 def _finalize_state(chosen: Bounty, preview: OutcomePreview) -> ButtonState:
     """Finalize is primary only while the contract would accept it; once done it is disabled and says so."""
     if chosen.phase == Phase.FINALIZED:
-        return ButtonState("Finalized", False, False, f"Finalized: {settlement.settled_text(chosen)}.")
+        settled = settlement.settled_text(chosen, backend().label_of)
+        return ButtonState("Finalized", False, False, f"Finalized: {settled}.")
     if chosen.phase == Phase.CANCELLED:
         return ButtonState("Finalize", False, False, "The owner cancelled this bounty: nothing to finalize.")
     if not preview.possible:  # left clickable: the dialog then shows the contract's own refusal

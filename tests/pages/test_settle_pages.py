@@ -83,13 +83,17 @@ def test_finalize_too_early_is_refused_then_anyone_finalizes_and_the_winner_with
     at = open_page("finalize", account=b.accounts()[4].address, bounty_id=bounty_id)
     at.selectbox(key="fin_bounty").set_value(bounty_id).run()
     assert "Every revealed submission is scored" in texts(at)
+    leader = b.client.bounty(bounty_id).leader
+    label = b.label_of(leader)
+    assert label.startswith("Participant "), label
+    assert f"winner {label} with " in texts(at), "the preview names the winner by its label"
     click(at, "fin_finalize")
     assert not errors(at), errors(at)
     click(at, "tx_confirm")
     assert not errors(at), errors(at)
     assert b.client.bounty(bounty_id).phase == Phase.FINALIZED
     click(at, "tx_close")
-    leader = b.client.bounty(bounty_id).leader
+    assert f"winner {label} with " in texts(at) and "was credited" in texts(at), "so does the settled text"
     credited = b.client.pending_withdrawal(leader)
     assert credited > 0
     before = b.balance(leader)
