@@ -17,10 +17,23 @@ Two kinds of work:
   process of the local pool, or a Ray task when ``HYPERBOUNTY_RAY_ADDRESS`` is
   set), for Keras/jax training: CPU-bound, and forking after jax has started
   threads can hang. The function must be importable at module level; its
-  progress, curves and result stream back through the executor. A pool worker
-  dies with this process, even when this one is killed (``lifeline``: its
-  starting job thread lives until the worker ends). This module keeps only what
-  the dashboard needs on top of the executor: job keys, progress, cancel.
+  progress, curves and result stream back through the executor. This module
+  keeps only what the dashboard needs on top of the executor: job keys,
+  progress, cancel.
+
+The executor is *kept* between process jobs (one per process slot, by default a
+1-worker pool): a fresh worker pays seconds of importing keras/jax before its
+first training, on a loaded machine tens of seconds, while a kept worker has
+them imported already (and a model shape it trained before compiled in memory;
+across restarts jax's persistent compilation cache under the data dir spares the
+compiling, ``ml.train.use_compilation_cache``). :meth:`JobRunner.prewarm`
+starts that worker before the first job (a page calls it when it opens, so the
+imports overlap the person's reading). A cancel is cooperative (the work stops at
+its next progress report) and leaves the worker to the next job; a worker that
+does not stop within the executor's grace is killed and a fresh one takes the
+next job. A pool worker dies with this process, even when this one is killed
+(``lifeline``; it is started from a thread that lives as long as the process,
+since the kernel ties the parent-death signal to the starting thread).
 
 A work function takes a :class:`Progress` as its first argument::
 
@@ -35,8 +48,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any
 
 from actions.errors import plain_error
@@ -47,6 +61,8 @@ from ml.executor import PROGRESS, Executor, Task, TaskCancelled, TaskEvent, defa
 
 RUNNING, DONE, FAILED, CANCELLED, QUEUED = "running", "done", "failed", "cancelled", "queued"
 _ids = itertools.count(1)
+# What a pre-warmed worker imports: the trial's and the verification's modules (web3, pandas, ...).
+WARM_MODULES: tuple[str, ...] = ("actions.submissions", "actions.evaluation")
 
 # What a work function reports: ("update", fraction, message, detail), ("curve", series, point);
 # a process job's task returns ("result", value) or ("error", sentence).
@@ -184,16 +200,34 @@ def _job_task(
         return ("error", plain_error(exc))
 
 
+def _warm_task(modules: Sequence[str], shared: Any, report: Any) -> None:
+    """An executor task that readies its worker for trainings: imports, keras and jax started."""
+    for module in modules:
+        import_module(module)
+    import_module("ml.train").warm_up()
+
+
+def _job_executor() -> Executor:
+    """A process job's executor: a 1-worker pool whose worker outlives the job's thread, or Ray."""
+    return default_executor(workers=1, timeout_s=0, lasting=True)
+
+
 class JobRunner:
-    """Registry of jobs by key. Thread-safe; each backend holds one, shared by every session."""
+    """Registry of jobs by key. Thread-safe; each backend holds one, shared by every session.
+
+    Process jobs run on executors kept here between jobs (see the module docstring); ``close``
+    stops them.
+    """
 
     def __init__(self, max_processes: int = 1, executor: Callable[[], Executor] | None = None) -> None:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         # Training is CPU-bound: more parallel workers than cores only slows each of them down.
         self._process_slots = threading.BoundedSemaphore(max(1, max_processes))
-        # where a process job runs: one task of a fresh executor (a 1-worker pool, or Ray)
-        self._executor = executor or (lambda: default_executor(workers=1, timeout_s=0))
+        # where a process job runs: one task of a kept executor (a 1-worker pool, or Ray)
+        self._executor = executor or _job_executor
+        self._idle: list[Executor] = []  # kept executors no job holds now
+        self._closed = False
 
     def start(
         self,
@@ -240,6 +274,22 @@ class JobRunner:
         with self._lock:
             return [key for key in self._jobs if key.startswith(prefix)]
 
+    def prewarm(self, modules: Sequence[str] = WARM_MODULES) -> bool:
+        """Start a process job's worker now, in the background, unless one is kept already or a
+        job holds it: it imports ``modules`` and starts keras/jax. True when it started one."""
+        with self._lock:
+            if self._idle or self._closed or not self._process_slots.acquire(blocking=False):
+                return False
+        threading.Thread(target=self._warm, args=(tuple(modules),), name="job-prewarm", daemon=True).start()
+        return True
+
+    def close(self) -> None:
+        """Stop the kept executors (their workers); an executor a job holds stops when the job ends."""
+        with self._lock:
+            self._closed, idle, self._idle = True, self._idle, []
+        for executor in idle:
+            executor.close()
+
     def wait(self, key: str, timeout: float = 600.0, poll: float = 0.05) -> JobView:
         """Block until the job is no longer active (for scripts and tests; pages poll instead)."""
         deadline = time.monotonic() + timeout
@@ -279,15 +329,41 @@ class JobRunner:
                 job.finish(CANCELLED, error="Cancelled.")
                 return
             job.state = RUNNING
-            job.apply(message="starting a worker process")
-            task = Task(key=job.key, fn=_job_task, payload=(fn, args, kwargs), label=job.title)
-            try:
-                with self._executor() as executor:
-                    executor.run(
-                        [task], lambda event: _on_task_event(job, event), job.cancel_requested.is_set
-                    )
-            except Exception as exc:  # no executor (a Ray address that does not answer): say so
+            # a task key of its own: a late word of a restarted job's earlier run is never this run's
+            task = Task(key=f"{job.key}#{job.id}", fn=_job_task, payload=(fn, args, kwargs), label=job.title)
+            self._run_task(task, lambda event: _on_task_event(job, event), job.cancel_requested.is_set, job)
+
+    def _warm(self, modules: tuple[str, ...]) -> None:
+        """Prewarm's thread: holds the process slot it was given while the worker readies."""
+        try:
+            task = Task(key=f"prewarm#{next(_ids)}", fn=_warm_task, payload=modules, label="prewarm")
+            self._run_task(task, lambda event: None, lambda: False, None)
+        finally:
+            self._process_slots.release()
+
+    def _run_task(
+        self, task: Task, on_event: Callable[[TaskEvent], None], stop: Callable[[], bool], job: Job | None
+    ) -> None:
+        """Run one task on a kept executor (a new one when none is idle) and keep it again after."""
+        with self._lock:
+            executor = self._idle.pop() if self._idle else None
+        if job is not None:
+            job.apply(message="handing over to the worker" if executor else "starting a worker process")
+        try:
+            executor = executor or self._executor()
+            executor.run([task], on_event, stop)
+        except Exception as exc:  # no executor (a Ray address that does not answer): say so
+            if executor is not None:
+                executor.close()
+            if job is not None:
                 job.finish(FAILED, error=plain_error(exc))
+            return
+        with self._lock:
+            keep = not self._closed
+            if keep:
+                self._idle.append(executor)
+        if not keep:
+            executor.close()
 
 
 def _on_task_event(job: Job, event: TaskEvent) -> None:

@@ -10,7 +10,10 @@ of its own; where one machine is not enough, the same tasks run on an existing d
   verification inside a worker that is already one);
 * :class:`LocalPoolExecutor` (the default, no cluster needed): worker processes started with the
   *spawn* method (forking after jax has started threads can hang) that take the parent-death
-  signal first (``lifeline``), so a killed app leaves none of them training on;
+  signal first (``lifeline``), so a killed app leaves none of them training on; with
+  ``lasting=True`` they are started from a thread that lives as long as the app, so one executor
+  can be kept and its warm workers (keras/jax imported, programs compiled) serve task after task
+  of short-lived callers (the dashboard's jobs);
 * :class:`RayExecutor`: tasks on the cluster named by ``HYPERBOUNTY_RAY_ADDRESS`` (``auto``,
   ``ray://host:port`` or ``host:port``); Ray is imported only here, when such an address is set.
 
@@ -406,7 +409,13 @@ def _died(exitcode: int | None) -> str:
 
 class LocalPoolExecutor(Executor):
     """Spawned worker processes on this machine; they start at once (importing ``preload`` while
-    the caller prepares data), each with ``threads`` CPU threads (default: the cores shared out)."""
+    the caller prepares data), each with ``threads`` CPU threads (default: the cores shared out).
+
+    A worker dies with the thread that started it (the parent-death signal is a thread's): with
+    ``lasting=True`` every worker, and every fresh one that replaces a killed worker, is started
+    from ``lifeline``'s lasting thread instead, so the executor may be used from one short-lived
+    thread after another (not from two at once).
+    """
 
     name = "pool"
 
@@ -416,11 +425,13 @@ class LocalPoolExecutor(Executor):
         threads: int | None = None,
         timeout_s: float | None = None,
         preload: Sequence[str] = (),
+        lasting: bool = False,
     ) -> None:
         super().__init__(timeout_s)
         self.workers = max(1, workers or default_workers())
         self.threads = threads if threads is not None else max(1, (os.cpu_count() or 1) // self.workers)
         self._preload = tuple(preload)
+        self._lasting = lasting
         self._context = multiprocessing.get_context("spawn")
         self._outbox = self._context.Queue()
         self._shared: dict[str, Any] = {}
@@ -439,8 +450,15 @@ class LocalPoolExecutor(Executor):
             args=(self.threads, self._preload, inbox, self._outbox, cancel),
             daemon=True,
         )
-        process.start()
+        if self._lasting:
+            lifeline.in_lasting_thread(process.start)
+        else:
+            process.start()
         return _Worker(process, inbox, cancel=cancel)
+
+    def worker_pids(self) -> list[int | None]:
+        """The process id of each worker (a replaced worker's successor has a new one)."""
+        return [worker.process.pid for worker in self._pool]
 
     def share(self, name: str, value: Any) -> None:
         self._shared[name] = value
@@ -837,9 +855,11 @@ def default_executor(
     timeout_s: float | None = None,
     preload: Sequence[str] = (),
     ray_address: str | None = None,
+    lasting: bool = False,
 ) -> Executor:
     """Ray when ``ray_address`` (default: ``HYPERBOUNTY_RAY_ADDRESS``) is set, else inline for
-    ``workers=0``, else the local pool. ``timeout_s`` None: ``HYPERBOUNTY_TASK_TIMEOUT_S``."""
+    ``workers=0``, else the local pool. ``timeout_s`` None: ``HYPERBOUNTY_TASK_TIMEOUT_S``;
+    ``lasting``: the pool's workers outlive the calling thread (see :class:`LocalPoolExecutor`)."""
     from settings import get_settings
 
     settings = get_settings()
@@ -849,4 +869,4 @@ def default_executor(
         return RayExecutor(address, timeout_s=timeout)
     if workers == 0:
         return InlineExecutor(timeout_s=timeout)
-    return LocalPoolExecutor(workers, threads, timeout_s=timeout, preload=preload)
+    return LocalPoolExecutor(workers, threads, timeout_s=timeout, preload=preload, lasting=lasting)

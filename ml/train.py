@@ -106,7 +106,8 @@ def use_compilation_cache(folder: Path | None = None) -> None:
     machine) then skips it: 14.2 s -> 6.2 s measured, with bit-identical results, as the cache
     holds the very program that would be compiled again. jax fixes the folder at its first
     use, so it is set once per process (the folder of that first call); the programs it holds
-    are keyed by their content, so a later data dir reusing them reads the same results.
+    are keyed by their content, so a later data dir reusing them reads the same results. Every
+    program is kept, however quick to compile or small (jax's defaults skip those under 1 s).
     """
     import keras  # lazy, here and below: keras and jax take seconds to import, pages must not pay that
 
@@ -117,7 +118,22 @@ def use_compilation_cache(folder: Path | None = None) -> None:
     chosen = str(folder or xla_cache_dir_for(get_settings()))
     jax.config.update("jax_compilation_cache_dir", chosen)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # LSTM steps all pay
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)  # -1: no size floor, none set later
     _CACHE_SET.append(chosen)
+
+
+def warm_up() -> None:
+    """Import keras and jax and start jax's CPU backend, the seconds a process pays before its first
+    training (a dashboard's job worker does it while the person still reads the page).
+
+    Compiles nothing, so the compilation cache folder is still chosen by the first training.
+    """
+    import keras  # lazy: see use_compilation_cache
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        jax.devices()
 
 
 def seed_everything(seed: int) -> None:

@@ -39,3 +39,28 @@ def main_script_probe(progress) -> dict:
         "mp_main_file": getattr(mp_main, "__file__", None),
         "backends": len(session._backends) if session is not None else 0,
     }
+
+
+def block(progress) -> None:
+    """Busy without ever reporting: a cancel cannot stop it at a report, only a kill."""
+    progress(0.0, "blocking")
+    time.sleep(600)
+
+
+def loaded(progress) -> dict:
+    """Which process ran this and whether keras was imported there before this job."""
+    import sys
+
+    return {"pid": os.getpid(), "keras": "keras" in sys.modules}
+
+
+def tiny_trial(progress, settings) -> dict:
+    """A trial of the default model under the tiny protocol, with the caches of ``settings``."""
+    from actions.submissions import trial_job
+    from ml import data, preprocess
+    from protocol import Hyperparameters
+
+    candles = data.load_bundled(["BTC", "LTC"])
+    manifest, files = preprocess.build_dataset(candles, preprocess.tiny_parameters())
+    result = trial_job(progress, manifest.to_bytes(), files, Hyperparameters().to_dict(), settings)
+    return {"pid": os.getpid(), "val_accuracy_ppm": result["val_accuracy_ppm"]}

@@ -1,11 +1,18 @@
-"""The background-job runner: threads and spawned worker processes, progress, results, errors."""
+"""The background-job runner: threads and spawned worker processes, progress, results, errors; the
+kept (warm) worker that serves one process job after another."""
 
 from __future__ import annotations
 
 import os
+import threading
+
+import pytest
 
 from actions.jobs import CANCELLED, DONE, FAILED, JobRunner
+from ml import executor as ml_executor
+from settings import Settings
 from tests.actions import jobhelpers
+from tests.tooling import wait_until
 
 
 def test_thread_job_reports_progress_curves_and_result():
@@ -66,3 +73,85 @@ def test_process_job_can_be_cancelled():
     assert runner.wait("pforever", timeout=60).state == CANCELLED
     runner.forget("pforever")
     assert runner.get("pforever") is None
+
+
+def _thread_ended(name: str) -> bool:
+    return not any(thread.name == name for thread in threading.enumerate())
+
+
+def test_one_warm_worker_serves_job_after_job_after_their_threads_end():
+    runner = JobRunner()
+    try:
+        runner.start("first", "First", jobhelpers.count, 2, process=True)
+        first = runner.wait("first", timeout=60)
+        assert wait_until(lambda: _thread_ended("job-first"), timeout=30)  # the starting thread is gone
+        runner.start("second", "Second", jobhelpers.count, 2, process=True)
+        second = runner.wait("second", timeout=60)
+    finally:
+        runner.close()
+    assert first.state == second.state == DONE, (first.error, second.error)
+    assert first.result["pid"] == second.result["pid"] != os.getpid()
+
+
+def test_a_cancelled_job_leaves_the_worker_to_the_next_job():
+    runner = JobRunner()
+    try:
+        runner.start("forever", "Forever", jobhelpers.sleep_forever, process=True)
+        assert wait_until(lambda: runner.get("forever").message == "sleeping", timeout=60)
+        runner.cancel("forever")
+        assert runner.wait("forever", timeout=60).state == CANCELLED
+        runner.start("next", "Next", jobhelpers.count, 1, process=True)
+        after = runner.wait("next", timeout=60)
+        runner.start("again", "Again", jobhelpers.count, 1, process=True)
+        again = runner.wait("again", timeout=60)
+    finally:
+        runner.close()
+    assert after.state == DONE and again.result["pid"] == after.result["pid"]
+
+
+def test_a_job_deaf_to_its_cancel_is_killed_and_a_fresh_worker_takes_the_next(monkeypatch):
+    monkeypatch.setattr(ml_executor, "CANCEL_GRACE_S", 0.5)
+    runner = JobRunner()
+    try:
+        runner.start("before", "Before", jobhelpers.count, 1, process=True)
+        before = runner.wait("before", timeout=60).result["pid"]
+        runner.start("deaf", "Deaf", jobhelpers.block, process=True)
+        assert wait_until(lambda: runner.get("deaf").message == "blocking", timeout=60)
+        runner.cancel("deaf")
+        assert runner.wait("deaf", timeout=60).state == CANCELLED
+        runner.start("after", "After", jobhelpers.count, 1, process=True)
+        after = runner.wait("after", timeout=60)
+    finally:
+        runner.close()
+    assert after.state == DONE and after.result["pid"] != before
+
+
+@pytest.mark.slow
+def test_prewarm_starts_the_worker_with_keras_before_the_first_job():
+    runner = JobRunner()
+    try:
+        assert runner.prewarm(modules=("tests.actions.jobhelpers",))
+        runner.start("first", "First", jobhelpers.loaded, process=True)
+        view = runner.wait("first", timeout=300)
+        assert not runner.prewarm()  # kept already: nothing to start
+    finally:
+        runner.close()
+    assert view.state == DONE, view.error
+    assert view.result["keras"] and view.result["pid"] != os.getpid()
+
+
+@pytest.mark.slow
+def test_trials_share_the_warm_worker_and_fill_the_compile_cache_under_the_data_dir(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    runner = JobRunner()
+    try:
+        runner.start("trial", "Trial", jobhelpers.tiny_trial, settings, process=True)
+        first = runner.wait("trial", timeout=600)
+        runner.start("trial", "Trial", jobhelpers.tiny_trial, settings, process=True)
+        second = runner.wait("trial", timeout=600)
+    finally:
+        runner.close()
+    assert first.state == second.state == DONE, (first.error, second.error)
+    assert first.result["pid"] == second.result["pid"]
+    assert first.result["val_accuracy_ppm"] == second.result["val_accuracy_ppm"]
+    assert any(settings.path("cache", "xla").iterdir()), "no compiled program was kept under the data dir"
