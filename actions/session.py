@@ -195,6 +195,7 @@ class Backend:
             return int(self.chain.w3.eth.get_balance(to_checksum_address(address)))
 
     def close(self) -> None:
+        self.jobs.close()  # the kept job worker
         self.chain.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -152,6 +153,24 @@ def test_pool_cancels_a_running_task_at_its_next_report():
         while not any(e.final for e in events) and time.monotonic() < deadline:
             events += executor.poll(0.2)
     assert [e.kind for e in events if e.final] == [CANCELLED]
+
+
+@pytest.mark.slow
+def test_a_lasting_pool_outlives_the_thread_that_started_it():
+    """Its worker takes the parent-death signal, which the kernel ties to the starting thread."""
+    made: list[tuple[LocalPoolExecutor, list[TaskEvent]]] = []
+
+    def start_and_run_one() -> None:  # the worker is up and has its signal set before the thread ends
+        executor = LocalPoolExecutor(workers=1, lasting=True)
+        made.append((executor, collect(executor, [Task("a", double, 1)])))
+
+    starter = threading.Thread(target=start_and_run_one)
+    starter.start()
+    starter.join()
+    executor, first = made[0]
+    with executor:
+        second = collect(executor, [Task("b", double, 2)])
+    assert by_kind(second, DONE)["b"].value["pid"] == by_kind(first, DONE)["a"].value["pid"]
 
 
 @pytest.mark.slow
