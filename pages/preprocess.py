@@ -224,13 +224,13 @@ def _source_panel() -> None:
 def _task_panel(available: list[str]) -> TaskForm:
     with st.container(border=True):
         st.subheader("Task")
-        left, mid, right = st.columns(3)
-        coins = left.multiselect(
+        coins = st.multiselect(  # a row of its own: every coin's chip shows in full (BCH was cut off)
             "Coins",
             sorted(set(available) | set(st.session_state["pp_coins"])),
             key="pp_coins",
             help="Every coin's close and volume become features; times all coins share are kept.",
         )
+        mid, right = st.columns(2)
         interval = mid.selectbox(
             "Interval", INTERVALS, key="pp_interval", help="Candles are aggregated to this step."
         )

@@ -35,6 +35,16 @@ if TYPE_CHECKING:
 
 # whole-number fields (the contract's own) -> what a person reads
 NUMBERS = {"lstm_layers": "LSTM layers", "lstm_units": "Units per LSTM layer", "dense_layers": "Dense layers"}
+LOSS_SHORT = {  # the loss selectbox is narrow: short names there, the full Keras names in its help
+    "sparse_categorical_crossentropy": "sparse cross-entropy",
+    "categorical_crossentropy": "cross-entropy",
+    "categorical_focal_crossentropy": "focal cross-entropy",
+    "mean_squared_error": "mean squared error",
+    "categorical_hinge": "hinge",
+}
+LOSS_HELP = "Loss function (Keras name): " + "; ".join(
+    f"{short}: `{full}`" for full, short in LOSS_SHORT.items()
+)
 
 
 def _terms(chosen: Bounty) -> None:
@@ -144,7 +154,11 @@ def _hyperparameters_panel() -> Hyperparameters | None:
             help=RANGES["activation"][2],
         )
         values["loss"] = cols[2].selectbox(
-            "loss", range(len(LOSSES)), key="hp_loss", format_func=lambda i: LOSSES[i], help=RANGES["loss"][2]
+            "loss",
+            range(len(LOSSES)),
+            key="hp_loss",
+            format_func=lambda i: LOSS_SHORT.get(LOSSES[i], LOSSES[i]),
+            help=LOSS_HELP,
         )
         hp = None
         with plain_errors():

@@ -86,7 +86,7 @@ def curves_picker(
 
     One chart at a time: a figure per submission would cost seconds with hundreds of them.
     Widget keys: ``<key>_curves_of`` (the selectbox) and ``<key>_curves`` (the chart); ``title``
-    (then followed by the chosen address) replaces the chart's default title.
+    (then followed by the chosen participant's label) replaces the chart's default title.
     """
     curves_of = {
         r.participant: r.training["curves"]
@@ -105,7 +105,7 @@ def curves_picker(
     figure = (
         charts.training_curves(curves)
         if title is None
-        else charts.training_curves(curves, f"{title}: {short_address(shown)}")
+        else charts.training_curves(curves, f"{title}: {label_of(shown)}")
     )
     st.plotly_chart(figure, key=f"{key}_curves")
 

@@ -125,7 +125,7 @@ def wallet_panel() -> None:
             help="Switching accounts changes who signs; the contract decides what each may do.",
         )
         address = st.session_state[ACCOUNT_KEY]
-        st.code(address, language=None)
+        st.code(address, language=None, wrap_lines=True)  # the whole address, wrapped, with a copy button
         if labels.get(address, "").startswith("Arbiter"):
             st.caption("The dev arbitrator's owner: rules on challenged scores on the Disputes page.")
         try:
