@@ -318,7 +318,7 @@ def leaderboard(
     for i, r in enumerate(rows):
         if r.get("winner"):
             fig.add_annotation(
-                x=i, y=_percent(r["score_ppm"]) or 0.0, text="🏆 winner", showarrow=True, ay=-34, arrowhead=0
+                x=i, y=_percent(r["score_ppm"]) or 0.0, text="★ winner", showarrow=True, ay=-34, arrowhead=0
             )
     width = max(1, len(rows))
     lines = [

@@ -38,7 +38,7 @@ HOW_TO_READ = (
     "same test data, the dashed red line is the bar the winner must reach. A failed training is "
     "scored 0, with its reason. Equal scores rank by first commit, as the contract decides the winner."
 )
-WINNER = "🏆 winner"
+WINNER = "★ winner"  # a star every font has (an emoji shows as a box where none is installed)
 YOU_COLOUR = "background-color: rgba(46, 134, 193, 0.18)"
 TABLE_COLUMNS = {
     "rank": st.column_config.NumberColumn("rank", width="small", pinned=True),
