@@ -3,12 +3,16 @@
 One test, in order, on a fresh data dir and the embedded chain, with the tiny protocol so
 the evaluation trains two very small models for one epoch. It drives only what a person
 would click (the sidebar wallet and clock, each page's widgets, the confirmation dialog)
-and saves a screenshot of every page to tests/e2e/artifacts/.
+and saves a screenshot of every page to tests/e2e/artifacts/. At the withdrawal it reads the
+dialog's exact amounts (the credit before confirming; the balance change and the gas once mined)
+and checks that the change is the credit minus the gas, to the wei: the browser test cannot reach
+the dashboard's chain, so it compares what the page shows, every wei written out.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -63,11 +67,70 @@ def confirm_transaction(page: Any, expect: str = "Mined") -> None:
     assert_no_exception(page)
 
 
+WEI_PER_ETH = 10**18
+
+
+def dialog_table(dialog: Any) -> dict[str, str]:
+    """The dialog's Field/Value table (``ui.tx``) as a dict: the field's text -> the value's text."""
+    rows = dialog.get_by_test_id("stTable").last.evaluate(
+        """t => Array.from(t.querySelectorAll('tr')).map(
+            r => Array.from(r.querySelectorAll('th, td')).map(c => c.innerText.trim()))"""
+    )
+    return {cells[-2]: cells[-1] for cells in rows if len(cells) >= 2}
+
+
+def exact_wei(text: str) -> int:
+    """``+0.999950000000000001 ETH`` / ``−0.00005 ETH`` (every decimal written out) -> wei."""
+    match = re.fullmatch(r"([+−-]?)(\d[\d,]*(?:\.\d+)?) ETH", text.strip())
+    assert match, f"not an exact ETH amount: {text!r}"
+    wei = Decimal(match.group(2).replace(",", "")) * WEI_PER_ETH
+    assert wei == wei.to_integral_value(), f"more decimals than wei: {text!r}"
+    return -int(wei) if match.group(1) in ("−", "-") else int(wei)
+
+
+def withdraw_and_check_the_delta(page: Any) -> None:
+    """Withdraw through the dialog: the balance change shown equals the credit shown minus the gas shown."""
+    click(page, "fin_withdraw")
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Credited to you", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+    credit = exact_wei(dialog_table(dialog)["Credited to you"])
+    keyed(dialog, "tx_confirm").get_by_role("button").click()
+    dialog.get_by_text("Mined", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+    dialog.get_by_text("of which gas", exact=True).wait_for(timeout=RUN_TIMEOUT_MS)
+    mined = dialog_table(dialog)
+    change, gas = exact_wei(mined["Change"]), exact_wei(mined["of which gas"])
+    assert gas < 0, f"a withdrawal pays gas: {mined}"
+    assert change == credit + gas, f"change {change} wei != credit {credit} wei - gas {-gas} wei: {mined}"
+    assert exact_wei(mined["Balance after"]) - exact_wei(mined["Balance before"]) == change, mined
+    keyed(dialog, "tx_close").get_by_role("button").click()
+    dialog.wait_for(state="detached")
+    wait_idle(page)
+    assert_no_exception(page)
+
+
 def use_account(page: Any, label: str) -> None:
     from playwright.sync_api import expect
 
     choose(page, "account", re.compile(f"^{re.escape(label)} "))
     expect(keyed(page, "account").get_by_role("combobox")).to_have_value(re.compile(f"^{re.escape(label)} "))
+
+
+def use_account_on_finalize(page: Any, label: str) -> None:
+    """Switch account on Finalize and wait until its Withdraw panel speaks for it.
+
+    The sidebar clock's fragment reruns every second; a pick that lands during one can show in the
+    box yet never reach the script (the page keeps the old account). Then pick another account and
+    this one again: waiting for the page's state, not for time.
+    """
+    for attempt in range(3):
+        use_account(page, label)
+        try:
+            page.get_by_text(f"{label} has", exact=False).first.wait_for(timeout=30_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            use_account(page, "Owner" if label != "Owner" else "Participant 1")
 
 
 def advance_clock(page: Any, minutes: int) -> None:
@@ -140,8 +203,8 @@ def finalize_and_find_winner(page: Any) -> str:
     goto_page(page, "Finalize")
     click(page, "fin_finalize")
     confirm_transaction(page)
-    outcome = page.get_by_text(re.compile(r"winner 0x")).first.inner_text()
-    match = re.search(r"winner (0x[0-9a-fA-F]{4}…[0-9a-fA-F]{4})", outcome)
+    outcome = page.get_by_text(re.compile(r"winner Participant \d+ with")).first.inner_text()
+    match = re.search(r"winner (Participant \d+) with", outcome)  # named by its label, not its address
     assert match, f"no winner in the outcome: {outcome!r}"
     return match.group(1)
 
@@ -162,15 +225,14 @@ def test_whole_bounty_in_the_browser(page, dashboard) -> None:
     reveal(page, "Participant 2")
 
     evaluate_and_post(page)
-    winner_short = finalize_and_find_winner(page)
+    winner = finalize_and_find_winner(page)
 
-    choose(page, "account", re.compile(re.escape(winner_short)))
+    use_account_on_finalize(page, winner)
     sidebar = page.get_by_test_id("stSidebar")
     waiting = metric_eth(sidebar, "To withdraw")
     before = metric_eth(sidebar, "Balance")
     assert waiting >= 1, f"the winner should have the 1 ETH reward waiting, has {waiting}"
-    click(page, "fin_withdraw")
-    confirm_transaction(page)
+    withdraw_and_check_the_delta(page)
     after = metric_eth(sidebar, "Balance")
     assert after > before, f"the winner's balance did not rise: {before} -> {after}"
     assert metric_eth(sidebar, "To withdraw") == 0
