@@ -32,7 +32,7 @@ BEFORE_KEY = "fin_before"
 REQUESTS = ("finalize", "claim", "withdraw")
 MAX_REVEALERS = 20
 BALANCE_COLUMNS = {
-    "address": st.column_config.TextColumn("address", width="medium"),
+    "address": st.column_config.TextColumn("address", width="large"),
     "change": st.column_config.TextColumn(
         "change", width="medium", help="Balance + amount waiting in withdraw, after minus before, to the wei"
     ),
@@ -79,7 +79,6 @@ def _table(before: Balances, after: Balances | None, gas: dict[str, int] | None 
     for who, values in before.items():
         row = {
             "account": backend().label_of(who),
-            "address": who,
             "balance": eth(values["balance"], 6),
             "to withdraw": eth(values["credit"], 6),
         }
@@ -90,6 +89,7 @@ def _table(before: Balances, after: Balances | None, gas: dict[str, int] | None 
                 after[who]["balance"] + after[who]["credit"] - values["balance"] - values["credit"]
             )
             row["of which gas"] = _signed(-(gas or {}).get(who, 0))
+        row["address"] = who  # last: the amounts stay in view, the full address is there to copy
         rows.append(row)
     return pd.DataFrame(rows)
 
