@@ -31,8 +31,8 @@ def event_rows(backend: Backend, bounty_id: int) -> list[dict[str, int | str]]:
                 "time (UTC)": utc(event.timestamp) if event.timestamp else "",
                 "block": event.block,
                 "event": event.name,
+                "transaction": short_hash(event.tx_hash),  # short, before the long details: never cut off
                 "details": _describe_args(backend, args),
-                "transaction": short_hash(event.tx_hash),
                 "transaction hash": event.tx_hash,
             }
         )

@@ -50,7 +50,7 @@ def _overview(chosen: Bounty) -> None:
     far.metric("Outcome", chosen.outcome.label if chosen.outcome else "open")
     owner = backend().label_of(chosen.owner)
     owner_shown = owner if owner == chosen.owner else f"{owner} ({chosen.owner})"
-    st.caption(f"Owner {owner_shown} · manifest `{tasks.manifest_cid(chosen)}` · chain time {utc(now)}")
+    st.caption(f"Owned by {owner_shown} · manifest `{tasks.manifest_cid(chosen)}` · chain time {utc(now)}")
     windows = bounties.windows(chosen, created_at(chosen.id) or now)
     st.plotly_chart(charts.timeline(windows, now), key="exp_timeline")
     st.dataframe(pd.DataFrame(bounties.deadline_rows(chosen, now)), hide_index=True, key="exp_deadlines")

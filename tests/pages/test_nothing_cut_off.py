@@ -38,7 +38,8 @@ def test_explorer_events_show_a_short_hash_and_the_full_one_and_evaluate_names_r
     first = events.iloc[0]
     assert len(first["transaction hash"]) == 66 and "…" in first["transaction"]
     assert first["transaction hash"].startswith(first["transaction"].split("…")[0])
-    assert f"Owner {b.label_of(b.accounts()[0].address)} (" in "\n".join(c.value for c in at.caption)
+    assert list(events.columns[:5]) == ["time (UTC)", "block", "event", "transaction", "details"]
+    assert f"Owned by {b.label_of(b.accounts()[0].address)} (" in "\n".join(c.value for c in at.caption)
 
     at = open_page("evaluate", account=b.accounts()[0].address, bounty_id=bounty_id)
     revealed = next(d.value for d in at.dataframe if "hyperparameters" in d.value.columns)
