@@ -116,9 +116,12 @@ def tiny_parameters() -> DatasetParameters:
     here (one process, the default 2x64 model): 0.9 s of training once its programs are compiled;
     the first training of a model shape on a machine costs about 23 s instead, nearly all of it
     XLA compiling (keras/jax start 7 s, compiling the train, test and predict steps 14 s), which the
-    persistent compilation cache (``ml.train.use_compilation_cache``) then saves for every later
-    seed, era, trial and evaluation of that shape. A trial in the dashboard also starts a worker
-    process (imports: seconds); on a loaded 2-core machine all of these stretch two to four times.
+    persistent compilation cache (``ml.train.use_compilation_cache``, ``<data>/cache/xla``) then
+    saves for every later seed, era, trial and evaluation of that shape. A dashboard trial runs in
+    the backend's kept job worker (``actions.jobs``), so only the first one pays for starting it;
+    ``bench/trial.py`` (2 shared cores, results/trial.json): first trial ~10 s, the second 0.8 s,
+    the first after a restart 3-4 s (imports, no compiling), 1.4-1.6 s when the Submit page had
+    the worker prewarmed. On a loaded 2-core machine all of these stretch two to four times.
     """
     return DatasetParameters(
         title="Tiny test task",
