@@ -64,6 +64,8 @@ class Deployment:
     deployer: str
     # block 0's hash of the chain it lives on; "" in entries written before it was kept
     genesis_hash: str = ""
+    # the hash of the block it was created in ("" where unknown): tells a restored chain from a reset one
+    block_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class DeploymentRegistry:
         if name != BOARD:
             entry = (entry.get("contracts") or {}).get(name) or {}
         known = {f.name for f in fields(Deployment)}
-        required = known - {"genesis_hash"}
+        required = known - {"genesis_hash", "block_hash"}
         if not required <= set(entry):
             return None
         values = {k: v for k, v in entry.items() if k in known}
@@ -181,6 +183,12 @@ def find_deployment(
         )
     genesis = connection.genesis_hash
     reset = bool(deployment.genesis_hash) and deployment.genesis_hash != genesis
+    if reset and _deployed_in_this_history(connection, deployment):
+        # anvil restored from its state file may rebuild block 0 with another hash, but the deployment's
+        # own transaction is still here, at its block, creating this address: the same chain, not a reset
+        deployment = replace(deployment, genesis_hash=genesis)
+        registry.remember(deployment, name)
+        reset = False
     has_code = len(connection.w3.eth.get_code(to_checksum_address(deployment.address))) > 0
     lost = "Its bounties are gone from this chain. " if name == BOARD else ""
     start_over = f"Deploy a new {name} explicitly to start over (the old address is then forgotten)."
@@ -205,6 +213,27 @@ def find_deployment(
         deployment = replace(deployment, genesis_hash=genesis)
         registry.remember(deployment, name)
     return deployment
+
+
+def _deployed_in_this_history(connection: ChainConnection, deployment: Deployment) -> bool:
+    """Whether this chain holds the transaction that deployed ``deployment``, in the very block it was
+    mined in (same hash), creating its address: then the chain was not reset, whatever block 0's hash
+    says. A reset dev chain that replays the same deployment gets the same transaction hash and block
+    number, but not the same block hash."""
+    if not deployment.tx_hash or not deployment.block_hash:
+        return False
+    try:
+        receipt = connection.w3.eth.get_transaction_receipt(HexBytes(deployment.tx_hash))
+    except Exception:  # not found (web3 raises), or a node that keeps no receipts that old
+        return False
+    created = receipt.get("contractAddress")
+    return (
+        int(receipt["blockNumber"]) == deployment.block
+        and HexBytes(receipt["blockHash"]).to_0x_hex() == deployment.block_hash
+        and int(receipt["status"]) == 1
+        and bool(created)
+        and to_checksum_address(str(created)) == to_checksum_address(deployment.address)
+    )
 
 
 # ------------------------------------------------------------------------ check and join
@@ -294,9 +323,17 @@ def join_board(
         bytecode_sha256=hashlib.sha256(bytes(HexBytes(artifact["bytecode"]))).hexdigest(),
         deployer=deployer,
         genesis_hash=genesis,
+        block_hash=_block_hash(connection, block),
     )
     registry.remember(deployment)
     return deployment
+
+
+def _block_hash(connection: ChainConnection, block: int) -> str:
+    """Block ``block``'s hash, or "" for block 0 (a creation block that could not be found)."""
+    if block <= 0:
+        return ""
+    return HexBytes(connection.w3.eth.get_block(block)["hash"]).to_0x_hex()
 
 
 def creation_block(connection: ChainConnection, address: str) -> int:
@@ -422,6 +459,7 @@ def deploy_contract(
         bytecode_sha256=hashlib.sha256(bytes(HexBytes(bytecode))).hexdigest(),
         deployer=to_checksum_address(sender.address),
         genesis_hash=connection.genesis_hash,
+        block_hash=HexBytes(receipt["blockHash"]).to_0x_hex(),
     )
     registry.remember(deployment, name)
     return deployment

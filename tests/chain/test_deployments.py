@@ -198,3 +198,25 @@ def test_a_deployment_off_dev_chains_waits_for_its_confirmations(
         (deployed,) = results
         assert deployed.block == start + 1 and rpc.latest_block() == start + 3
         assert registry.get(rpc.chain_id, genesis_hash=rpc.genesis_hash) == deployed
+
+
+def test_a_chain_whose_block_zero_changed_but_which_still_holds_the_deployment_is_not_reset(
+    tmp_path: Path,
+) -> None:
+    """anvil restored from its state file can rebuild block 0 with another hash; the deployment's own
+    block (same hash) is still there, so the board is the same board, and the new genesis is adopted."""
+    registry = DeploymentRegistry(tmp_path / "deployments.json")
+    with connect(Settings(data_dir=tmp_path / "data")) as conn:
+        deployed = deploy_board(conn, dev_accounts(conn, 1)[0], registry)
+        assert deployed.block_hash == conn.w3.eth.get_block(deployed.block)["hash"].to_0x_hex()
+        data = json.loads(registry.path.read_text())
+        data[str(conn.chain_id)]["genesis_hash"] = "0x" + "ab" * 32  # as if block 0 were rebuilt
+        registry.path.write_text(json.dumps(data))
+        assert find_deployment(conn, registry).address == deployed.address
+        assert registry.genesis_of(conn.chain_id) == conn.genesis_hash
+        # without the block's hash (an entry from before it was kept) a changed genesis is still a reset
+        data = json.loads(registry.path.read_text())
+        data[str(conn.chain_id)].update(genesis_hash="0x" + "ab" * 32, block_hash="")
+        registry.path.write_text(json.dumps(data))
+        with pytest.raises(ContractNotDeployed, match="the chain was reset"):
+            find_deployment(conn, registry)
