@@ -18,6 +18,7 @@ Times are chain or candle timestamps (Unix seconds) and always print in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Context, Decimal
 
@@ -127,3 +128,10 @@ def seconds_exact(seconds: int | float) -> str:
             count = seconds // size
             return f"{seconds:,} s ({count} {unit}{'' if count == 1 else 's'})"
     return f"{seconds:,} s"
+
+
+def named(address: str, label_of: Callable[[str], str] | None = None) -> str:
+    """``address`` by its label ("Participant 2", "Alice") where ``label_of`` knows one, else in short
+    (``label_of`` returns the address itself for an account it does not know)."""
+    label = label_of(address) if label_of is not None else address
+    return short_address(address) if label.lower() == address.lower() else label

@@ -17,7 +17,7 @@ from actions import datasets
 from actions.errors import ActionError
 from actions.tx import TxPlan, balance_reader, plan
 from chain.client import Phase
-from formatting import duration, eth, percent_ppm, short_address, utc
+from formatting import duration, eth, named, percent_ppm, utc
 from ml.data import SETTLE_S
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def bounty_rows(backend: Backend, bounties: list[Bounty] | None = None) -> list[
                 "commits": bounty.commit_count,
                 "reveals": bounty.reveal_count,
                 "scored": bounty.scored_count,
-                "owner": short_address(bounty.owner),
+                "owner": named(bounty.owner, backend.label_of),
             }
         )
     return rows

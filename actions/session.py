@@ -27,7 +27,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from eth_utils import to_checksum_address
+from eth_utils import is_address, to_checksum_address
 
 import storage
 from actions.errors import ActionError
@@ -37,7 +37,7 @@ from chain.accounts import DEFAULT_KDF_ITERATIONS, Keystore, NodeAccount, Sender
 from chain.anvil import AnvilChain
 from chain.client import BountyBoardClient
 from chain.deployments import DeploymentRegistry, board_client, join_board, open_board
-from chain.errors import ContractNotDeployed
+from chain.errors import AccountError, ContractNotDeployed
 from chain.index import BoardIndex
 from chain.providers import ChainConnection
 from chain.secrets import SecretStore
@@ -175,11 +175,26 @@ class Backend:
         raise ActionError(f"{address} is not an account this wallet can sign for; unlock its keystore first.")
 
     def label_of(self, address: str) -> str:
-        """ "Owner", "Participant 3", ... for a dev account; the address itself otherwise."""
+        """ "Owner", "Participant 3", ... for a dev account; the name given to an account of this data
+        folder's keystore ("Alice"); the address itself otherwise."""
         with self._lock:
             if self._labels is None:
                 self._labels = {a.address.lower(): a.label for a in self.dev_senders()}
-        return self._labels.get(str(address).lower(), address)
+        known = self._labels.get(str(address).lower())
+        if known is not None:
+            return known
+        return self._keystore_label(str(address))
+
+    def _keystore_label(self, address: str) -> str:
+        if not is_address(address):
+            return address
+        keystore = self.keystore()
+        if address.lower() not in {a.lower() for a in keystore.addresses()}:
+            return address
+        try:
+            return keystore.label(address)
+        except AccountError:  # a damaged key file: its address is all that can be said
+            return address
 
     def latest_block(self) -> tuple[int, int]:
         """(number, timestamp) of the latest block: the chain's clock (``ChainConnection.head``)."""

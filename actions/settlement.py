@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from actions.tx import TxPlan, plan
 from chain.client import Outcome, Phase
-from formatting import duration, eth, eth_exact, percent_ppm, short_address, utc
+from formatting import duration, eth, eth_exact, named, percent_ppm, utc
 
 if TYPE_CHECKING:
     from actions.session import Backend
@@ -130,12 +130,6 @@ def _too_early(bounty: Bounty, arbitration: Arbitration | None, all_scored: bool
 def may_claim_share(preview: OutcomePreview, bounty: Bounty) -> bool:
     """Whether revealers claim shares here: the bounty stalled, or finalizing now would stall it."""
     return Outcome.STALL_SPLIT in (preview.expected, bounty.outcome)
-
-
-def named(address: str, label_of: Callable[[str], str] | None = None) -> str:
-    """``address`` by its label ("Participant 2") where ``label_of`` knows one, else in short."""
-    label = label_of(address) if label_of is not None else address
-    return short_address(address) if label.lower() == address.lower() else label
 
 
 def settled_text(bounty: Bounty, label_of: Callable[[str], str] | None = None) -> str:

@@ -22,7 +22,7 @@ from actions import submissions, tasks
 from actions.bounties import OPEN_WINDOWS
 from actions.errors import ActionError, plain_error
 from actions.jobs import DONE, JobView
-from formatting import eth, short_address, utc
+from formatting import eth, named, short_address, utc
 from protocol import ACTIVATIONS, LOSSES, RANGES, Hyperparameters, dropout_percent_of, learning_rate_of
 from ui import charts, clock, jobs, tx
 from ui.common import backend, show_error
@@ -216,7 +216,9 @@ def _commit_panel(chosen: Bounty, sender: Sender, hp: Hyperparameters | None) ->
             mine = submissions.my_submission(backend(), chosen.id, sender.address)
         if mine is not None and mine["commit_order"]:
             state = "revealed" if mine["revealed"] else "committed, not yet revealed"
-            st.caption(f"{short_address(sender.address)}: {state} (commit #{mine['commit_order']}).")
+            st.caption(
+                f"{named(sender.address, backend().label_of)}: {state} (commit #{mine['commit_order']})."
+            )
         _budget_warning(chosen, hp)
         commit, reveal = _button_states(chosen, mine, clock.now())
         left, right = st.columns(2)

@@ -139,3 +139,16 @@ def test_on_a_node_reached_by_url_only_keystore_accounts_sign(tmp_path: Path) ->
         assert outcome.ok, outcome.error
         assert b.client.address == outcome.extra["board"] and wallet.board_info(b).deployer == address
         b.close()
+
+
+def test_pages_name_a_keystore_account_by_the_name_given_to_it() -> None:
+    from formatting import named, short_address
+
+    b = _backend()
+    alice = wallet.create_account(b, PASSWORD, label="Alice")
+    owner = b.dev_senders()[0].address
+    stranger = EthAccount.create().address
+    assert b.label_of(alice) == "Alice" and b.label_of(alice.lower()) == "Alice"
+    assert b.label_of(owner) == "Owner"
+    assert b.label_of(stranger) == stranger and named(stranger, b.label_of) == short_address(stranger)
+    assert named(alice, b.label_of) == "Alice"
