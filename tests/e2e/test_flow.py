@@ -249,3 +249,8 @@ def test_whole_bounty_in_the_browser(page, dashboard) -> None:
     page.get_by_text("has no arbitrator").wait_for()  # this bounty was created without one
     assert_no_exception(page)
     shot(page, "disputes")
+
+    goto_page(page, "Home")  # the winner's own page: its money and its transactions
+    page.get_by_text(re.compile(r": your money, what you can do next")).wait_for()
+    assert_no_exception(page)
+    shot(page, "home")
