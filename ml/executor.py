@@ -503,6 +503,9 @@ class LocalPoolExecutor(Executor):
             if worker.process.is_alive():
                 worker.process.terminate()
                 worker.process.join(timeout=5)
+            if worker.process.is_alive():  # a loaded machine: SIGTERM not handled yet; none may outlive close
+                worker.process.kill()
+                worker.process.join()
 
     # -- internals ------------------------------------------------------------------------------
 
