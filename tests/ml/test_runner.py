@@ -55,7 +55,9 @@ def test_parallel_results_equal_a_sequential_run(parallel_run):
         assert (twin.status, twin.score_ppm) == (result.status, result.score_ppm)
         if result.status == "scored":
             assert twin.training["curves"] == result.training["curves"]
-    assert len({r.worker_pid for r in parallel.submissions if r.status == "scored"}) >= 2
+    # two workers trained: which one got the scored submissions depends on timing (a warm compile cache
+    # lets one worker finish several while the other meets the failing ones), so count every training
+    assert len({r.worker_pid for r in parallel.submissions if r.worker_pid}) >= 2
 
 
 @pytest.mark.slow
@@ -161,6 +163,7 @@ def test_a_swapped_test_file_stops_the_run_and_its_workers(tiny_task):
 
     manifest, files = tiny_task
     wrong = storage.ipfs_cid(files["validation"])
+    before = set(multiprocessing.active_children())  # other tests' kept job workers may live on
     with pytest.raises(DataError, match="test file has CID"):
         evaluate_submissions(
             manifest,
@@ -169,7 +172,7 @@ def test_a_swapped_test_file_stops_the_run_and_its_workers(tiny_task):
             workers=2,
             expected_test_cid=wrong,
         )
-    assert multiprocessing.active_children() == []
+    assert set(multiprocessing.active_children()) - before == set()
 
 
 def diverging_train(manifest, prepared, hp, progress=None, seed=None, xla_cache_dir=None):
