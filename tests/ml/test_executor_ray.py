@@ -125,9 +125,10 @@ def test_a_node_removed_mid_run_and_the_evaluation_still_completes(cluster, pool
         assert result.score_ppm == on_pool.score_ppm
     retried = report.runner["retried"]
     assert retried and all("left the cluster" in r["reason"] for r in retried)
-    assert (
-        victim.node_id not in {n["node"] for n in report.runner["nodes"]} or len(report.runner["nodes"]) == 3
-    )
+    # The victim may be listed (it started the held cell, and may have finished others before it
+    # left); the report must still name the nodes that stayed, where the lost cells ran again.
+    stayed = [n for n in report.runner["nodes"] if n["node"] != victim.node_id]
+    assert stayed and sum(n["tasks"] for n in stayed) >= len(retried)
 
 
 def test_a_hung_task_on_ray_times_out_and_is_reported_failed(cluster):
