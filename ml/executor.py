@@ -309,10 +309,32 @@ _Message = tuple[str, Hashable, Any]
 CANCEL_GRACE_S = 10.0
 
 
+class _Inbox:
+    """A one-way pipe from the parent to one worker.
+
+    The parent closes its copy of the reading end once the worker has started, so a message sent
+    to a worker that died raises ``BrokenPipeError`` at once. (A ``SimpleQueue`` keeps both ends
+    open here: a large shared array sent to a dead worker filled the pipe and blocked for ever.)
+    """
+
+    def __init__(self, context: Any) -> None:
+        self.reader, self._writer = context.Pipe(duplex=False)
+
+    def started(self) -> None:
+        """The worker holds its own copy of the reading end now; drop ours."""
+        self.reader.close()
+
+    def put(self, message: Any) -> None:
+        self._writer.send(message)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
 @dataclass
 class _Worker:
     process: BaseProcess
-    tasks: Any  # the worker's inbox (a SimpleQueue)
+    tasks: _Inbox
     holding: Task | None = None
     last_group: Hashable | None = None
     since: float = 0.0
@@ -328,7 +350,10 @@ def _pool_worker(threads: int, preload: Sequence[str], inbox: Any, outbox: Any, 
         import_module(module)
     shared: dict[str, Any] = {}
     while True:
-        message = inbox.get()
+        try:
+            message = inbox.recv()
+        except EOFError:  # the parent closed the pipe: it is gone or closing
+            return
         if message is None:
             return
         if message[0] == "share":
@@ -440,20 +465,22 @@ class LocalPoolExecutor(Executor):
         self._finished: set[Hashable] = set()
         self._cancelling: set[Hashable] = set()
         self._events: list[TaskEvent] = []
+        self._undelivered_count: dict[Hashable, int] = {}
         self._pool = [self._start() for _ in range(self.workers)]
 
     def _start(self) -> _Worker:
-        inbox = self._context.SimpleQueue()
+        inbox = _Inbox(self._context)
         cancel = self._context.Event()
         process = self._context.Process(
             target=_pool_worker,
-            args=(self.threads, self._preload, inbox, self._outbox, cancel),
+            args=(self.threads, self._preload, inbox.reader, self._outbox, cancel),
             daemon=True,
         )
         if self._lasting:
             lifeline.in_lasting_thread(process.start)
         else:
             process.start()
+        inbox.started()
         return _Worker(process, inbox, cancel=cancel)
 
     def worker_pids(self) -> list[int | None]:
@@ -496,8 +523,9 @@ class LocalPoolExecutor(Executor):
 
     def close(self) -> None:
         for worker in self._pool:
-            if worker.process.is_alive():
+            with contextlib.suppress(OSError):  # a worker that died meanwhile has nothing to stop
                 worker.tasks.put(None)
+            worker.tasks.close()
         for worker in self._pool:
             worker.process.join(timeout=30)
             if worker.process.is_alive():
@@ -522,14 +550,31 @@ class LocalPoolExecutor(Executor):
             if not worker.process.is_alive():  # died while idle: a fresh one takes the task
                 self._pool[n] = worker = self._start()
             task = _pick(self._todo, worker, self._pool)
-            for name in task.shared:
-                if name not in worker.has:
-                    worker.tasks.put(("share", name, self._shared[name]))
-                    worker.has.add(name)
-            worker.cancel.clear()
-            worker.cancel_by = None
-            worker.holding, worker.last_group, worker.since = task, task.group, time.monotonic()
-            worker.tasks.put(("task", task.key, task.fn, task.payload, task.shared))
+            try:
+                self._send(worker, task)
+            except OSError:  # the worker died before it read the task: it was not the task's doing
+                self._pool[n] = self._start()
+                self._undelivered(task, worker)
+
+    def _send(self, worker: _Worker, task: Task) -> None:
+        for name in task.shared:
+            if name not in worker.has:
+                worker.tasks.put(("share", name, self._shared[name]))
+                worker.has.add(name)
+        worker.cancel.clear()
+        worker.cancel_by = None
+        worker.tasks.put(("task", task.key, task.fn, task.payload, task.shared))
+        worker.holding, worker.last_group, worker.since = task, task.group, time.monotonic()
+
+    def _undelivered(self, task: Task, worker: _Worker) -> None:
+        """Queue a task again after its worker died while it was being sent; twice is a failure
+        (the task's shared data may be what kills the workers), so a run never loops for ever."""
+        self._undelivered_count[task.key] = self._undelivered_count.get(task.key, 0) + 1
+        if self._undelivered_count[task.key] > 1:
+            worker.process.join(timeout=5)
+            self._final(TaskEvent(FAILED, task.key, error=_died(worker.process.exitcode)))
+        else:
+            self._todo.insert(0, task)
 
     def _holder(self, key: Hashable) -> _Worker | None:
         return next((w for w in self._pool if w.holding is not None and w.holding.key == key), None)

@@ -141,6 +141,41 @@ def test_pool_streams_progress_fails_in_words_and_times_out_a_hung_task():
     assert executor.describe()["nodes"][0]["versions"]["numpy"]
 
 
+def size_of_shared(payload, shared, report):
+    return len(shared["big"])
+
+
+class _DeadButSaidAlive:
+    """A dead worker's process, reported alive once: the worker dies between the pool's liveness
+    check and its send, the race a loaded machine can produce."""
+
+    def __init__(self, process):
+        self._process, self._lies = process, 1
+
+    def is_alive(self):
+        if self._lies:
+            self._lies -= 1
+            return True
+        return self._process.is_alive()
+
+    def __getattr__(self, name):
+        return getattr(self._process, name)
+
+
+def test_a_worker_that_died_before_reading_a_large_share_is_replaced_not_waited_on():
+    big = bytes(8 * 1024 * 1024)  # far more than a pipe holds: sent to a dead reader, it used to block
+    with LocalPoolExecutor(workers=1, threads=1) as executor:
+        worker = executor._pool[0]
+        worker.process.kill()
+        worker.process.join()
+        worker.process = _DeadButSaidAlive(worker.process)
+        executor.share("big", big)
+        events = collect(executor, [Task("t", size_of_shared, None, shared=("big",))])
+        fresh = executor._pool[0]
+    assert by_kind(events, DONE)["t"].value == len(big)
+    assert fresh is not worker
+
+
 @pytest.mark.slow
 def test_pool_cancels_a_running_task_at_its_next_report():
     with LocalPoolExecutor(workers=1) as executor:
